@@ -1,0 +1,4 @@
+//! The command line: clap definitions and the `emulator` subcommand.
+
+pub mod args;
+pub mod emulator;

@@ -1,0 +1,421 @@
+//! A local Amazon Connect: an HTTP server speaking Connect's REST-JSON protocol that any AWS
+//! client (the Rust SDK, the AWS CLI, boto3) can use through an endpoint override. It validates
+//! requests against the official service model, keeps data per account and region (read from the
+//! SigV4 credential scope), and can inject latency, throttling, errors and eventual consistency.
+
+pub mod errors;
+pub mod faults;
+pub mod handlers;
+pub mod model;
+pub mod pagination;
+pub mod routes;
+pub mod seed;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+
+use errors::{ApiError, ErrorKind};
+use faults::{Faults, Limiter};
+use handlers::{Handler, Req};
+pub use seed::{DEFAULT_ACCOUNT, DEMO_INSTANCE_ALIAS, Seed};
+use state::World;
+
+/// How to start an emulator.
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorConfig {
+    pub seed: Seed,
+    /// Synthetic users added to the main demo instance.
+    pub extra_users: usize,
+    /// Keep the data in this file (loaded at start when it exists, written atomically on change).
+    pub state_file: Option<PathBuf>,
+    pub faults: Faults,
+    /// Users-per-instance quota for instances that do not hold more already (default 500).
+    pub user_quota: Option<usize>,
+}
+
+/// The shared state of a running emulator.
+pub struct Emulator {
+    world: RwLock<World>,
+    faults: RwLock<Faults>,
+    limiter: Limiter,
+    calls: BTreeMap<&'static str, AtomicU64>,
+    throttled: AtomicU64,
+    requests: AtomicU64,
+    dirty: Notify,
+    state_file: Option<PathBuf>,
+}
+
+/// Counts of calls per operation (every answered request, errors included).
+pub type CallCounts = BTreeMap<String, u64>;
+
+impl Emulator {
+    fn new(config: &EmulatorConfig) -> io::Result<Self> {
+        let mut world = match &config.state_file {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(path)?;
+                serde_json::from_str::<World>(&text)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?
+            }
+            _ => {
+                let mut w = World::default();
+                seed::load(&mut w, config.seed, config.extra_users);
+                w
+            }
+        };
+        world.reindex();
+        if let Some(q) = config.user_quota {
+            for r in world.regions.values_mut() {
+                for i in r.instances.values_mut() {
+                    i.user_quota = q.max(i.users.len());
+                }
+            }
+        }
+        Ok(Emulator {
+            world: RwLock::new(world),
+            faults: RwLock::new(config.faults.clone()),
+            limiter: Limiter::default(),
+            calls: routes::ROUTES.iter().map(|r| (r.operation, AtomicU64::new(0))).collect(),
+            throttled: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            dirty: Notify::new(),
+            state_file: config.state_file.clone(),
+        })
+    }
+
+    /// Calls per operation so far.
+    pub fn calls(&self) -> CallCounts {
+        self.calls.iter().map(|(k, v)| ((*k).to_owned(), v.load(Ordering::Relaxed))).filter(|(_, v)| *v > 0).collect()
+    }
+
+    /// Calls of one operation so far.
+    pub fn calls_of(&self, operation: &str) -> u64 {
+        self.calls.get(operation).map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
+    /// Requests answered with ThrottlingException.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+
+    pub fn reset_calls(&self) {
+        self.calls.values().for_each(|c| c.store(0, Ordering::Relaxed));
+        self.throttled.store(0, Ordering::Relaxed);
+    }
+
+    /// Changes the fault settings of the running emulator.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.faults.write().unwrap_or_else(std::sync::PoisonError::into_inner) = faults;
+    }
+
+    /// Runs `f` on the data (for tests that set up or inspect state directly).
+    pub fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut w = self.world.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let out = f(&mut w);
+        self.dirty.notify_one();
+        out
+    }
+
+    fn save(&self) -> io::Result<()> {
+        let Some(path) = &self.state_file else { return Ok(()) };
+        let text = {
+            let w = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            serde_json::to_string(&*w).map_err(io::Error::other)?
+        };
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)
+    }
+
+    async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        let (account, region) = credential_scope(headers)?;
+        let path = uri.path();
+        let (route, labels) = routes::find(method.as_str(), path).ok_or_else(|| {
+            ApiError::new(ErrorKind::UnknownOperation, format!("No operation matches {method} {path}"))
+        })?;
+        self.calls[route.operation].fetch_add(1, Ordering::Relaxed);
+        let faults = self.faults.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if faults.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+        }
+        if faults.deny.iter().any(|d| d == route.operation) {
+            return Err(ApiError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "User: arn:aws:iam::{account}:user/emulator is not authorized to perform: connect:{} on resource",
+                    route.operation
+                ),
+            ));
+        }
+        if let Some((rate, burst)) = faults.bucket_for(route.operation)
+            && !self.limiter.admit(&World::key(&account, &region), route.operation, rate, burst)
+        {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            return Err(ApiError::new(ErrorKind::Throttling, "Rate exceeded"));
+        }
+        if faults.error_rate > 0.0 && faults::draw(faults.seed, n) < faults.error_rate {
+            return Err(ApiError::new(
+                ErrorKind::InternalService,
+                "Request processing failed because of an injected internal error.",
+            ));
+        }
+        let input = build_input(route.operation, labels, uri.query(), body)?;
+        let errors = model::model().validate_input(route.operation, &input);
+        if !errors.is_empty() {
+            return Err(ApiError::validation(&errors));
+        }
+        let req = Req {
+            region: &region,
+            account: &account,
+            now_ms: now_ms(),
+            visibility_delay_ms: faults.visibility_delay_ms,
+            input,
+        };
+        let out = match route.handler {
+            Handler::Read(f) => {
+                let w = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+                match w.regions.get(&World::key(&account, &region)) {
+                    Some(r) => f(r, &req),
+                    None => f(
+                        &state::RegionState { account: account.clone(), region: region.clone(), ..Default::default() },
+                        &req,
+                    ),
+                }
+            }
+            Handler::Write(f) => {
+                let mut w = self.world.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let result = f(w.region_mut(&account, &region), &req);
+                if result.is_ok() {
+                    self.dirty.notify_one();
+                }
+                result
+            }
+        }?;
+        Ok(drop_nulls(out))
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Reads account and region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/…`.
+/// Signatures are not verified. A 12-digit access key id names its account; any other maps to
+/// the default account.
+fn credential_scope(headers: &HeaderMap) -> Result<(String, String), ApiError> {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if auth.is_empty() {
+        return Err(ApiError::new(ErrorKind::MissingAuthenticationToken, "Missing Authentication Token"));
+    }
+    let scope = auth
+        .strip_prefix("AWS4-HMAC-SHA256 ")
+        .and_then(|rest| rest.split("Credential=").nth(1))
+        .map(|c| c.split([',', ' ']).next().unwrap_or_default())
+        .unwrap_or_default();
+    let parts: Vec<&str> = scope.split('/').collect();
+    match parts.as_slice() {
+        [akid, _date, region, "connect", "aws4_request"] if !region.is_empty() => {
+            let account = if akid.len() == 12 && akid.bytes().all(|b| b.is_ascii_digit()) {
+                (*akid).to_owned()
+            } else {
+                DEFAULT_ACCOUNT.to_owned()
+            };
+            Ok((account, (*region).to_owned()))
+        }
+        _ => Err(ApiError::new(
+            ErrorKind::MissingAuthenticationToken,
+            "Authorization header requires a SigV4 'Credential' with the scope ACCESS_KEY/DATE/REGION/connect/aws4_request.",
+        )),
+    }
+}
+
+/// Assembles every input member by its model name: URI labels, query string (typed as the model
+/// says) and the JSON body.
+fn build_input(
+    operation: &str,
+    labels: Vec<(&str, String)>,
+    query: Option<&str>,
+    body: &Bytes,
+) -> Result<Map<String, Value>, ApiError> {
+    let model = model::model();
+    let shape = model.input_shape(operation);
+    let members = shape.and_then(|s| s.get("members")).and_then(Value::as_object);
+    let mut input = Map::new();
+    if !body.is_empty() {
+        let parsed: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::invalid_request(format!("The request body is not valid JSON: {e}")))?;
+        match parsed {
+            Value::Object(m) => input.extend(m),
+            _ => return Err(ApiError::invalid_request("The request body must be a JSON object.")),
+        }
+    }
+    let by_location = |location: &str, wire: &str| -> Option<(&String, &Value)> {
+        members?.iter().find(|(_, m)| {
+            m.get("location").and_then(Value::as_str) == Some(location)
+                && m.get("locationName").and_then(Value::as_str) == Some(wire)
+        })
+    };
+    for (wire, value) in labels {
+        let name = by_location("uri", wire).map_or(wire.to_owned(), |(n, _)| n.clone());
+        input.insert(name, Value::String(value));
+    }
+    let pairs = query.map(form_pairs).unwrap_or_default();
+    for (wire, value) in pairs {
+        let Some((name, member)) = by_location("querystring", &wire) else { continue };
+        let shape_type = member
+            .get("shape")
+            .and_then(Value::as_str)
+            .and_then(|s| model.shape(s))
+            .and_then(|s| s.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("string");
+        let parsed = match shape_type {
+            "integer" | "long" => value.parse::<i64>().map(Value::from).map_err(|_| {
+                ApiError::invalid_parameter(format!("1 validation error detected: Value '{value}' at '{wire}' failed to satisfy constraint: Member must be a number"))
+            })?,
+            _ => Value::String(value),
+        };
+        if shape_type == "list" {
+            let entry = input.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(a) = entry {
+                a.push(parsed);
+            }
+        } else {
+            input.insert(name.clone(), parsed);
+        }
+    }
+    Ok(input)
+}
+
+fn form_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Absent optional members are left out of responses.
+fn drop_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).collect()),
+        other => other,
+    }
+}
+
+fn respond(status: u16, body: &Value, error: Option<&str>) -> Response {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        headers.insert("x-amzn-RequestId", id);
+    }
+    if let Some(code) = error.and_then(|c| HeaderValue::from_str(c).ok()) {
+        headers.insert("x-amzn-ErrorType", code);
+    }
+    response
+}
+
+async fn dispatch(
+    State(emulator): State<Arc<Emulator>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match emulator.handle(&method, &uri, &headers, &body).await {
+        Ok(v) => respond(200, &v, None),
+        Err(e) => {
+            tracing::debug!(%method, %uri, error = %e, "emulator error answer");
+            respond(e.kind.status(), &e.body(), Some(e.kind.code()))
+        }
+    }
+}
+
+/// A running emulator: its address, its state, and a way to stop it (dropping the handle stops
+/// it too).
+pub struct EmulatorHandle {
+    pub addr: SocketAddr,
+    pub emulator: Arc<Emulator>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl EmulatorHandle {
+    /// `http://ADDR`, the endpoint URL clients use.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting requests, waits for the server to end and writes the state file.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.emulator.save()
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts an emulator on `addr` (port 0 picks a free one) inside the current tokio runtime.
+///
+/// # Errors
+/// When the address cannot be bound or the state file cannot be read.
+pub async fn start(addr: SocketAddr, config: EmulatorConfig) -> io::Result<EmulatorHandle> {
+    let emulator = Arc::new(Emulator::new(&config)?);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().fallback(dispatch).with_state(Arc::clone(&emulator));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "emulator server failed");
+        }
+    });
+    if emulator.state_file.is_some() {
+        emulator.save()?;
+        let saver = Arc::clone(&emulator);
+        tokio::spawn(async move {
+            loop {
+                saver.dirty.notified().await;
+                // Coalesce bursts of writes into one file write.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Err(e) = saver.save() {
+                    tracing::error!(error = %e, "cannot write the emulator state file");
+                }
+            }
+        });
+    }
+    Ok(EmulatorHandle { addr, emulator, shutdown: Some(tx), task: Some(task) })
+}

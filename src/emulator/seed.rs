@@ -1,0 +1,390 @@
+//! Deterministic data: the demo contact center (same ids and values on every start, so tests and
+//! reports can pin their output) and synthetic users for load work.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::faults::draw;
+use super::handlers::hierarchy::LEVELS;
+use super::handlers::users::set_phone_config;
+use super::state::{Instance, Obj, RegionState, UserRecord, World, epoch_seconds};
+
+/// The account every credential maps to unless its access key id is a 12-digit account id.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+/// The main demo instance (us-east-1, CONNECT_MANAGED, about 300 users).
+pub const DEMO_INSTANCE_ALIAS: &str = "acme-contact-center";
+
+/// What an emulator starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Seed {
+    /// No instances at all.
+    Empty,
+    /// The demo contact center.
+    #[default]
+    Demo,
+}
+
+/// 2026-01-05T00:00:00Z, the demo data's first modification time.
+const BASE_MS: u64 = 1_767_571_200_000;
+
+fn id(parts: &str) -> String {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("connectql-demo/{parts}").as_bytes()).to_string()
+}
+
+/// The id the demo data gives an instance alias (stable across starts).
+pub fn instance_id(region: &str, alias: &str) -> String {
+    id(&format!("{region}/instance/{alias}"))
+}
+
+const FIRST: [&str; 40] = [
+    "ava", "liam", "noah", "emma", "olivia", "mia", "lucas", "amir", "sofia", "mateo", "chloe", "ethan", "zoe", "omar",
+    "lena", "ravi", "yuki", "diego", "nora", "ivan", "sara", "kofi", "ana", "leo", "maya", "tom", "ines", "hugo",
+    "lucy", "sam", "aisha", "ben", "clara", "dev", "elif", "finn", "gita", "hana", "jon", "kai",
+];
+const LAST: [&str; 40] = [
+    "smith", "garcia", "chen", "patel", "kim", "nguyen", "lopez", "brown", "khan", "silva", "mueller", "rossi", "ali",
+    "cohen", "sato", "jones", "diaz", "young", "wright", "hall", "evans", "adams", "baker", "clark", "lewis", "walker",
+    "green", "king", "scott", "moore", "reed", "ward", "cruz", "park", "shah", "ortiz", "fox", "nash", "bell", "ross",
+];
+
+struct InstanceSpec<'a> {
+    region: &'a str,
+    alias: &'a str,
+    idm: &'a str,
+    users: usize,
+    created_ms: u64,
+}
+
+/// Loads `seed` into `world`, then adds `extra_users` synthetic users to the main instance.
+pub fn load(world: &mut World, seed: Seed, extra_users: usize) {
+    if seed == Seed::Demo {
+        let specs = [
+            InstanceSpec {
+                region: "us-east-1",
+                alias: DEMO_INSTANCE_ALIAS,
+                idm: "CONNECT_MANAGED",
+                users: 300,
+                created_ms: BASE_MS - 86_400_000 * 400,
+            },
+            InstanceSpec {
+                region: "us-east-1",
+                alias: "acme-sso",
+                idm: "SAML",
+                users: 24,
+                created_ms: BASE_MS - 86_400_000 * 200,
+            },
+            InstanceSpec {
+                region: "eu-west-2",
+                alias: "acme-uk",
+                idm: "CONNECT_MANAGED",
+                users: 30,
+                created_ms: BASE_MS - 86_400_000 * 100,
+            },
+        ];
+        for spec in &specs {
+            let region = world.region_mut(DEFAULT_ACCOUNT, spec.region);
+            let instance = demo_instance(region, spec);
+            region.instances.insert(instance.id().to_owned(), instance);
+        }
+    }
+    if extra_users > 0 {
+        let region = world.region_mut(DEFAULT_ACCOUNT, "us-east-1");
+        let main_id = instance_id("us-east-1", DEMO_INSTANCE_ALIAS);
+        if !region.instances.contains_key(&main_id) {
+            let spec = InstanceSpec {
+                region: "us-east-1",
+                alias: DEMO_INSTANCE_ALIAS,
+                idm: "CONNECT_MANAGED",
+                users: 0,
+                created_ms: BASE_MS,
+            };
+            let instance = demo_instance(region, &spec);
+            region.instances.insert(main_id.clone(), instance);
+        }
+        add_synthetic_users(region, &main_id, extra_users);
+    }
+}
+
+fn named(region: &RegionState, instance_id: &str, kind: &str, name: &str, ms: u64) -> (String, String, Obj) {
+    let rid = id(&format!("{}/{instance_id}/{kind}/{name}", region.region));
+    let arn = region.arn(&format!("instance/{instance_id}/{kind}/{rid}"));
+    let mut common = Obj::new();
+    common.insert("LastModifiedTime".into(), epoch_seconds(ms));
+    common.insert("LastModifiedRegion".into(), region.region.clone().into());
+    (rid, arn, common)
+}
+
+fn demo_instance(region: &RegionState, spec: &InstanceSpec) -> Instance {
+    let iid = instance_id(spec.region, spec.alias);
+    let info = json!({
+        "Id": iid,
+        "Arn": region.arn(&format!("instance/{iid}")),
+        "IdentityManagementType": spec.idm,
+        "InstanceAlias": spec.alias,
+        "CreatedTime": epoch_seconds(spec.created_ms),
+        "ServiceRole": format!("arn:aws:iam::{}:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_{}", region.account, &iid[..8]),
+        "InstanceStatus": "ACTIVE",
+        "InboundCallsEnabled": true,
+        "OutboundCallsEnabled": spec.alias != "acme-sso",
+        "InstanceAccessUrl": format!("https://{}.my.connect.aws", spec.alias),
+        "Tags": { "env": "demo" },
+    });
+    let mut inst = Instance::new(info.as_object().cloned().unwrap_or_default());
+    let ms = spec.created_ms + 3_600_000;
+
+    let queue = id(&format!("{iid}/queue/BasicQueue"));
+    for (i, (name, channels)) in [
+        ("Basic Routing Profile", &["VOICE", "CHAT", "TASK"][..]),
+        ("Sales", &["VOICE"][..]),
+        ("Support Tier 1", &["VOICE", "CHAT"][..]),
+        ("Support Tier 2", &["VOICE", "CHAT", "TASK"][..]),
+        ("Billing", &["VOICE", "EMAIL"][..]),
+        ("Chat Only", &["CHAT"][..]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (rid, arn, mut p) = named(region, &iid, "routing-profile", name, ms);
+        let media: Vec<Value> = channels
+            .iter()
+            .map(|c| json!({ "Channel": c, "Concurrency": if *c == "CHAT" { 3 } else { 1 }, "CrossChannelBehavior": { "BehaviorType": "ROUTE_CURRENT_CHANNEL_ONLY" } }))
+            .collect();
+        p.extend(
+            json!({
+                "InstanceId": iid, "Name": name, "RoutingProfileArn": arn, "RoutingProfileId": rid,
+                "Description": format!("{name} agents"), "MediaConcurrencies": media, "DefaultOutboundQueueId": queue,
+                "NumberOfAssociatedQueues": 1 + i as i64 % 3, "IsDefault": i == 0, "Tags": {},
+                "AgentAvailabilityTimer": "TIME_SINCE_LAST_ACTIVITY",
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        inst.routing_profiles.insert(rid, p);
+    }
+    for (name, ty, desc) in [
+        ("Admin", "AWS_MANAGED", "Full administrative access"),
+        ("CallCenterManager", "AWS_MANAGED", "Manage users, routing and metrics"),
+        ("QualityAnalyst", "AWS_MANAGED", "Listen to recordings, view metrics"),
+        ("Agent", "AWS_MANAGED", "Handle contacts from the CCP"),
+        ("Supervisor", "CUSTOMER_MANAGED", "Monitor agents in real time"),
+    ] {
+        let (sid, arn, mut p) = named(region, &iid, "security-profile", name, ms);
+        p.extend(
+            json!({
+                "Id": sid, "Arn": arn, "SecurityProfileName": name, "Description": desc, "Type": ty,
+                "OrganizationResourceId": iid, "Tags": {},
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        inst.security_profiles.insert(sid, p);
+    }
+    for level in ["Region", "Site", "Team"] {
+        let (lid, arn, mut l) = named(region, &iid, "agent-group-level", level, ms);
+        l.insert("Id".into(), lid.into());
+        l.insert("Arn".into(), arn.into());
+        l.insert("Name".into(), level.into());
+        inst.hierarchy_levels.push(l);
+    }
+    let tree: [(&str, Option<&str>); 11] = [
+        ("Americas", None),
+        ("EMEA", None),
+        ("Seattle", Some("Americas")),
+        ("Austin", Some("Americas")),
+        ("London", Some("EMEA")),
+        ("Sales East", Some("Seattle")),
+        ("Sales West", Some("Seattle")),
+        ("Support A", Some("Austin")),
+        ("Support B", Some("Austin")),
+        ("Billing Team", Some("Austin")),
+        ("UK Support", Some("London")),
+    ];
+    for (name, parent) in tree {
+        let (gid, arn, mut g) = named(region, &iid, "agent-group", name, ms);
+        let mut path = parent
+            .and_then(|p| inst.hierarchy_groups.values().find(|g| g.get("Name").and_then(Value::as_str) == Some(p)))
+            .and_then(|p| p.get("HierarchyPath").and_then(Value::as_object).cloned())
+            .unwrap_or_default();
+        let depth = path.len();
+        let summary = json!({ "Id": gid, "Arn": arn, "Name": name, "LastModifiedTime": epoch_seconds(ms), "LastModifiedRegion": region.region });
+        path.insert(LEVELS[depth].into(), summary);
+        let level_id = inst.hierarchy_levels.get(depth).and_then(|l| l.get("Id")).cloned().unwrap_or(Value::Null);
+        g.extend(
+            json!({ "Id": gid, "Arn": arn, "Name": name, "LevelId": level_id, "HierarchyPath": path, "Tags": {} })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        inst.hierarchy_groups.insert(gid, g);
+    }
+    for (name, ty) in [
+        ("Available", "ROUTABLE"),
+        ("Offline", "OFFLINE"),
+        ("Lunch", "CUSTOM"),
+        ("Training", "CUSTOM"),
+        ("Meeting", "CUSTOM"),
+    ] {
+        let (aid, arn, mut a) = named(region, &iid, "agent-state", name, ms);
+        a.extend(json!({ "Id": aid, "Arn": arn, "Name": name, "Type": ty }).as_object().cloned().unwrap_or_default());
+        inst.agent_statuses.insert(aid, a);
+    }
+    for i in 0..spec.users {
+        let record = demo_user(region, &inst, spec, i);
+        inst.insert_user(record);
+    }
+    inst.user_quota = inst.user_quota.max(inst.users.len());
+    inst
+}
+
+fn by_name(map: &std::collections::BTreeMap<String, Obj>, key: &str, name: &str) -> String {
+    map.iter()
+        .find(|(_, o)| o.get(key).and_then(Value::as_str) == Some(name))
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default()
+}
+
+fn demo_user(region: &RegionState, inst: &Instance, spec: &InstanceSpec, i: usize) -> UserRecord {
+    let iid = inst.id().to_owned();
+    let n = i as u64;
+    let r = |salt: u64| draw(salt.wrapping_mul(1_000_003) ^ spec.created_ms, n);
+    let first = FIRST[i % FIRST.len()];
+    let last = LAST[(i * 7 + i / FIRST.len()) % LAST.len()];
+    let base = format!("{first}.{last}");
+    let username = match (spec.idm, i / (FIRST.len() * LAST.len())) {
+        ("SAML", _) => format!("{base}@acme.example"),
+        (_, 0) => base.clone(),
+        (_, k) => format!("{base}{k}"),
+    };
+    let uid = id(&format!("{iid}/user/{i}"));
+    let cap = |s: &str| s[..1].to_uppercase() + &s[1..];
+    let mut identity =
+        json!({ "FirstName": cap(first), "LastName": cap(last) }).as_object().cloned().unwrap_or_default();
+    // Some users have no email; two pairs share one (for the duplicate-email report).
+    if r(1) >= 0.06 {
+        let email = if i == 41 || i == 42 {
+            "shared.desk@acme.example".to_owned()
+        } else if i == 77 || i == 78 {
+            "team.lead@acme.example".to_owned()
+        } else {
+            format!("{first}.{last}{i}@acme.example")
+        };
+        identity.insert("Email".into(), email.into());
+    }
+    if r(2) < 0.15 {
+        identity.insert("SecondaryEmail".into(), format!("{first}.{last}@home.example").into());
+    }
+    if r(3) < 0.3 {
+        identity.insert("Mobile".into(), format!("+1206555{:04}", 1000 + i).into());
+    }
+    let rp_names = ["Basic Routing Profile", "Sales", "Support Tier 1", "Support Tier 2", "Billing", "Chat Only"];
+    let rp = by_name(&inst.routing_profiles, "Name", rp_names[(r(4) * 5.99) as usize]);
+    let sp_name = match i % 60 {
+        0 | 31 => "Admin",
+        7 | 19 | 44 => "CallCenterManager",
+        23 => "QualityAnalyst",
+        _ => "Agent",
+    };
+    let mut sps = vec![by_name(&inst.security_profiles, "SecurityProfileName", sp_name)];
+    if i % 25 == 5 {
+        sps.push(by_name(&inst.security_profiles, "SecurityProfileName", "Supervisor"));
+    }
+    if spec.alias == DEMO_INSTANCE_ALIAS && i == 250 {
+        // A profile that was deleted after being assigned (for the dangling-reference report).
+        sps.push(id(&format!("{iid}/security-profile/Retired")));
+    }
+    let teams = ["Sales East", "Sales West", "Support A", "Support B", "Billing Team", "UK Support"];
+    let group = if r(5) < 0.1 {
+        None
+    } else if spec.alias == DEMO_INSTANCE_ALIAS && (i == 260 || i == 261) {
+        Some(id(&format!("{iid}/agent-group/Disbanded")))
+    } else {
+        Some(by_name(&inst.hierarchy_groups, "Name", teams[(r(6) * 5.99) as usize]))
+    };
+    let desk = r(7) < 0.2;
+    let mut phone = json!({
+        "PhoneType": if desk { "DESK_PHONE" } else { "SOFT_PHONE" },
+        "AutoAccept": r(8) < 0.15,
+        "AfterContactWorkTimeLimit": if r(9) < 0.05 { 900 } else { [0, 30, 60, 120][(r(10) * 3.99) as usize] },
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default();
+    // A few legacy desk-phone users have no number (the API requires one today).
+    if desk && i % 50 != 3 {
+        phone.insert("DeskPhoneNumber".into(), format!("+1312555{:04}", 2000 + i).into());
+    }
+    let mut tags = Obj::new();
+    if r(11) < 0.2 {
+        tags.insert("team".into(), teams[(r(12) * 5.99) as usize].to_lowercase().replace(' ', "-").into());
+        tags.insert("cost-center".into(), format!("cc-{}", 100 + (r(13) * 4.0) as u32).into());
+    }
+    let mut user = json!({
+        "Id": uid,
+        "Arn": region.arn(&format!("instance/{iid}/agent/{uid}")),
+        "Username": username,
+        "IdentityInfo": identity,
+        "SecurityProfileIds": sps,
+        "RoutingProfileId": rp,
+        "Tags": tags,
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default();
+    if spec.idm != "SAML" {
+        user.insert("DirectoryUserId".into(), id(&format!("{iid}/directory/{i}")).into());
+    }
+    if let Some(g) = group {
+        user.insert("HierarchyGroupId".into(), g.into());
+    }
+    set_phone_config(&mut user, phone);
+    let mut record = UserRecord::new(user);
+    let modified = BASE_MS + n * 3_600_000 * 23 + (r(14) * 3_600_000.0) as u64;
+    record.user.insert("LastModifiedTime".into(), epoch_seconds(modified));
+    record.user.insert("LastModifiedRegion".into(), spec.region.into());
+    if r(15) < 0.25 {
+        let languages = ["English", "Spanish", "French", "German"];
+        record.proficiencies = vec![
+            json!({ "AttributeName": "Language", "AttributeValue": languages[i % 4], "Level": 1.0 + (i % 5) as f64 }),
+        ];
+    }
+    record
+}
+
+fn add_synthetic_users(region: &mut RegionState, instance_id: &str, count: usize) {
+    let arn_prefix = region.arn(&format!("instance/{instance_id}/agent/"));
+    let realm = region.region.clone();
+    let Some(inst) = region.instances.get_mut(instance_id) else { return };
+    let rps: Vec<String> = inst.routing_profiles.keys().cloned().collect();
+    let groups: Vec<String> = inst.hierarchy_groups.keys().cloned().collect();
+    let agent = by_name(&inst.security_profiles, "SecurityProfileName", "Agent");
+    for i in 0..count {
+        let uid = id(&format!("{instance_id}/load/{i}"));
+        let mut user = json!({
+            "Id": uid,
+            "Arn": format!("{arn_prefix}{uid}"),
+            "Username": format!("load.{i:07}"),
+            "IdentityInfo": { "FirstName": "Load", "LastName": format!("User {i}"), "Email": format!("load.{i}@acme.example") },
+            "DirectoryUserId": id(&format!("{instance_id}/load-directory/{i}")),
+            "SecurityProfileIds": [agent],
+            "RoutingProfileId": rps.get(i % rps.len().max(1)),
+            "HierarchyGroupId": groups.get(i % groups.len().max(1)),
+            "Tags": {},
+            "LastModifiedTime": epoch_seconds(BASE_MS + i as u64 * 1000),
+            "LastModifiedRegion": realm,
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+        set_phone_config(
+            &mut user,
+            json!({ "PhoneType": "SOFT_PHONE", "AutoAccept": i % 7 == 0, "AfterContactWorkTimeLimit": 60 })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        inst.insert_user(UserRecord::new(user));
+    }
+    inst.user_quota = inst.user_quota.max(inst.users.len() + 500);
+}

@@ -1,0 +1,4 @@
+//! connectql: query and manage Amazon Connect users with SQL.
+
+pub mod cli;
+pub mod emulator;

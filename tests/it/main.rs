@@ -1,0 +1,7 @@
+//! The one integration test binary: every test starts the emulator on an ephemeral loopback port
+//! and drives it through the real `aws-sdk-connect` client or the real `connectql` binary.
+
+mod emulator_cli;
+mod emulator_model;
+mod emulator_sdk;
+mod support;
