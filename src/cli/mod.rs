@@ -1,4 +1,5 @@
-//! The command line: clap definitions and the `emulator` subcommand.
+//! The command line: clap definitions, the `emulator` subcommand, and the SQL entry points.
 
 pub mod args;
 pub mod emulator;
+pub mod run;

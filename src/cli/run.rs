@@ -1,0 +1,124 @@
+//! `connectql [-e SQL | -f FILE | -] [--demo]`: builds the engine (on the embedded emulator with
+//! `--demo`), runs statements or opens the REPL, and turns the outcome into an exit code.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use super::args::Args;
+use crate::aws::client::ConnectSettings;
+use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
+use crate::exec::{RunOptions, run_sql};
+use crate::repl;
+use crate::session::{Engine, EngineSettings};
+
+/// Exit code of a statement failure.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of bad usage.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The region the demo data lives in.
+pub const DEMO_REGION: &str = "us-east-1";
+
+/// Starts the embedded emulator with the demo data on a free loopback port.
+///
+/// # Errors
+/// When no loopback port can be bound.
+pub async fn start_demo() -> std::io::Result<EmulatorHandle> {
+    emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), EmulatorConfig::default()).await
+}
+
+/// Engine settings from the flags (and the demo endpoint, when there is one).
+pub fn settings(args: &Args, demo: Option<&EmulatorHandle>) -> EngineSettings {
+    let mut connect = ConnectSettings {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        static_credentials: None,
+        max_attempts: args.max_attempts,
+    };
+    if let Some(d) = demo {
+        connect.endpoint_url = Some(d.base_url());
+        connect.static_credentials = Some(("AKIDCONNECTQLDEMO".to_owned(), "connectql-demo-secret".to_owned()));
+        connect.region = Some(args.region.clone().unwrap_or_else(|| DEMO_REGION.to_owned()));
+        connect.profile = None;
+    }
+    EngineSettings {
+        connect,
+        concurrency: usize::from(args.concurrency),
+        partial: args.partial,
+        instances: args.instance_id.iter().filter(|i| !i.is_empty()).cloned().collect(),
+    }
+}
+
+pub fn options(args: &Args) -> RunOptions {
+    RunOptions {
+        format: args.output,
+        verbose: args.verbose,
+        timer: false,
+        vars: args.vars.iter().cloned().collect(),
+        continue_on_error: args.continue_on_error,
+        progress: !args.quiet,
+    }
+}
+
+/// Runs what the arguments ask for.
+pub async fn run(args: Args) -> ExitCode {
+    if let Some(s) = &args.stdin
+        && s != "-"
+    {
+        eprintln!("Error: unexpected argument '{s}': pass statements with -e, a script with -f, or '-' for stdin");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let mut scripts = Vec::new();
+    for path in &args.file {
+        match std::fs::read_to_string(path) {
+            Ok(text) => scripts.push(text),
+            Err(e) => {
+                eprintln!("Error: cannot read script '{}': {e}", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    if args.stdin.is_some() {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("Error: cannot read standard input: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        scripts.push(text);
+    }
+    let demo = if args.demo {
+        match start_demo().await {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("Error: cannot start the embedded emulator: {e}");
+                return ExitCode::from(EXIT_FAILED);
+            }
+        }
+    } else {
+        None
+    };
+    let engine = match Engine::new(settings(&args, demo.as_ref())).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let opts = options(&args);
+    let batch: Vec<&String> = args.execute.iter().chain(scripts.iter()).collect();
+    if batch.is_empty() {
+        return repl::run(&engine, opts, args.history.clone(), demo.as_ref()).await;
+    }
+    let mut failures = 0;
+    let mut stdout = std::io::stdout().lock();
+    for text in batch {
+        let outcome = run_sql(&engine, text, &opts, &mut stdout).await;
+        failures += outcome.failures;
+        if outcome.failures > 0 && !opts.continue_on_error {
+            break;
+        }
+    }
+    if failures > 0 { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
+}

@@ -1,0 +1,338 @@
+//! From filters, projection and limit to the calls a scan makes: which regions, which instances,
+//! list or get, whether rows need the get call, which per-row extras, which page size. Pure, so
+//! it is unit-tested without a network; EXPLAIN prints it.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+
+use super::keys::{ConnectArn, pinned_values};
+use super::table_def::{Cost, IdForm, Scope, TableDef};
+
+/// An item named by a key filter, with the region and instance its ARN gave (if any).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ItemRef {
+    pub region: Option<String>,
+    pub instance_id: Option<String>,
+    pub id: String,
+}
+
+/// List the container, or get named items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    List,
+    Get(Vec<ItemRef>),
+}
+
+/// Which instances an instance-scoped scan covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Instances {
+    /// Not instance-scoped.
+    NotApplicable,
+    /// These instance ids.
+    Named(Vec<String>),
+    /// Every instance ListInstances returns in each region.
+    All,
+}
+
+/// The calls a scan will make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanPlan {
+    pub table: String,
+    pub regions: Vec<String>,
+    pub instances: Instances,
+    pub access: Access,
+    /// Listed rows are completed with the get call.
+    pub hydrate: bool,
+    /// Per-row extra calls: (column, operation).
+    pub extras: Vec<(&'static str, &'static str)>,
+    pub page_size: i32,
+    pub limit: Option<usize>,
+    pub concurrency: usize,
+    /// Projected column names (all when None).
+    pub columns: Option<Vec<String>>,
+    /// A key filter left no value at all (`id = 'a' AND id = 'b'`): no call is needed.
+    pub empty: bool,
+}
+
+/// The session defaults the planner falls back on.
+#[derive(Debug, Clone, Default)]
+pub struct PlanDefaults {
+    pub region: Option<String>,
+    pub instances: Vec<String>,
+    pub concurrency: usize,
+}
+
+/// Whether a filter is answered by the scan itself (a key filter) or left to DataFusion.
+pub fn pushdown(def: &TableDef, filter: &Expr) -> TableProviderFilterPushDown {
+    match pinned_values(filter) {
+        Some((column, _)) if is_key_column(def, &column) => TableProviderFilterPushDown::Exact,
+        _ => TableProviderFilterPushDown::Unsupported,
+    }
+}
+
+fn is_key_column(def: &TableDef, column: &str) -> bool {
+    column == "region"
+        || (def.scope == Scope::Instance && (column == "instance_id" || column == "instance_arn"))
+        || def.id_columns.iter().any(|(c, _)| *c == column)
+}
+
+/// Intersects what several filters allow for one column.
+fn restrict(slot: &mut Option<BTreeSet<String>>, values: impl IntoIterator<Item = String>) {
+    let values: BTreeSet<String> = values.into_iter().collect();
+    *slot = Some(match slot.take() {
+        Some(existing) => existing.intersection(&values).cloned().collect(),
+        None => values,
+    });
+}
+
+/// Plans a scan.
+///
+/// # Errors
+/// When no region is known (no `--region`, no environment, no region filter).
+pub fn plan(
+    def: &TableDef,
+    filters: &[Expr],
+    projection: Option<&[String]>,
+    limit: Option<usize>,
+    defaults: &PlanDefaults,
+) -> Result<ScanPlan, String> {
+    let mut regions: Option<BTreeSet<String>> = None;
+    let mut instances: Option<BTreeSet<String>> = None;
+    let mut items: Option<BTreeSet<ItemRef>> = None;
+    for f in filters {
+        let Some((column, values)) = pinned_values(f) else { continue };
+        match column.as_str() {
+            "region" => restrict(&mut regions, values),
+            "instance_id" if def.scope == Scope::Instance => restrict(&mut instances, values),
+            "instance_arn" if def.scope == Scope::Instance => {
+                let arns: Vec<ConnectArn> = values.iter().filter_map(|v| ConnectArn::parse(v)).collect();
+                restrict(&mut regions, arns.iter().map(|a| a.region.clone()));
+                restrict(&mut instances, arns.into_iter().map(|a| a.instance_id));
+            }
+            c => {
+                let Some((_, form)) = def.id_columns.iter().find(|(k, _)| *k == c) else { continue };
+                let refs: Vec<ItemRef> = values
+                    .into_iter()
+                    .filter_map(|v| match form {
+                        IdForm::Id => Some(ItemRef { region: None, instance_id: None, id: v }),
+                        IdForm::Arn => ConnectArn::parse(&v).map(|a| {
+                            let (instance_id, id) = match (def.scope, a.resource_id) {
+                                (Scope::Instance, Some(rid)) => (Some(a.instance_id), rid),
+                                (_, _) => (None, a.instance_id),
+                            };
+                            ItemRef { region: Some(a.region), instance_id, id }
+                        }),
+                    })
+                    .collect();
+                // An id named two ways (id and arn) is one item: keep the most specific form.
+                let merged: BTreeSet<ItemRef> = match items.take() {
+                    None => refs.into_iter().collect(),
+                    Some(existing) => existing
+                        .into_iter()
+                        .filter_map(|e| {
+                            refs.iter().find(|r| r.id == e.id).map(|r| ItemRef {
+                                region: e.region.clone().or_else(|| r.region.clone()),
+                                instance_id: e.instance_id.clone().or_else(|| r.instance_id.clone()),
+                                id: e.id.clone(),
+                            })
+                        })
+                        .collect(),
+                };
+                items = Some(merged);
+            }
+        }
+    }
+    // ARNs of named items also tell the regions and instances to visit.
+    if let Some(items) = &items {
+        if regions.is_none() && !items.is_empty() && items.iter().all(|i| i.region.is_some()) {
+            regions = Some(items.iter().filter_map(|i| i.region.clone()).collect());
+        }
+        if instances.is_none() && !items.is_empty() && items.iter().all(|i| i.instance_id.is_some()) {
+            instances = Some(items.iter().filter_map(|i| i.instance_id.clone()).collect());
+        }
+    }
+    let empty = regions.as_ref().is_some_and(BTreeSet::is_empty)
+        || instances.as_ref().is_some_and(BTreeSet::is_empty)
+        || items.as_ref().is_some_and(BTreeSet::is_empty);
+    let regions: Vec<String> = match regions {
+        Some(r) => r.into_iter().collect(),
+        None => vec![defaults.region.clone().ok_or_else(|| {
+            "no AWS region: pass --region, set AWS_REGION, or filter on region (WHERE region = '…')".to_owned()
+        })?],
+    };
+    let instances = match (def.scope, instances) {
+        (Scope::Region, _) => Instances::NotApplicable,
+        (Scope::Instance, Some(i)) => Instances::Named(i.into_iter().collect()),
+        (Scope::Instance, None) if !defaults.instances.is_empty() => Instances::Named(defaults.instances.clone()),
+        (Scope::Instance, None) => Instances::All,
+    };
+    let columns: Vec<&str> = match projection {
+        Some(p) => p.iter().map(String::as_str).collect(),
+        None => def.columns.iter().map(|c| c.name).collect(),
+    };
+    let costs: Vec<Cost> = columns.iter().filter_map(|c| def.column(c)).map(|c| c.cost).collect();
+    let hydrate = def.get_op.is_some() && costs.contains(&Cost::Get);
+    let extras = columns
+        .iter()
+        .filter_map(|c| def.column(c))
+        .filter_map(|c| match c.cost {
+            Cost::PerRow(op) => Some((c.name, op)),
+            _ => None,
+        })
+        .collect();
+    let page_size = limit.map_or(def.list_page_max, |l| (l.max(1)).min(def.list_page_max as usize) as i32);
+    Ok(ScanPlan {
+        table: def.qualified_name(),
+        regions,
+        instances,
+        access: items.map_or(Access::List, |i| Access::Get(i.into_iter().collect())),
+        hydrate,
+        extras,
+        page_size,
+        limit,
+        concurrency: defaults.concurrency.max(1),
+        columns: projection.map(<[String]>::to_vec),
+        empty,
+    })
+}
+
+impl ScanPlan {
+    /// The calls, in words (EXPLAIN and `--dry-run` print this).
+    pub fn calls(&self, def: &TableDef) -> String {
+        if self.empty {
+            return "none (the filters exclude every row)".to_owned();
+        }
+        let mut parts = Vec::new();
+        if self.instances == Instances::All {
+            parts.push("ListInstances per region".to_owned());
+        }
+        match &self.access {
+            Access::Get(items) => parts.push(format!(
+                "{} for {} named item(s) (concurrency {})",
+                def.get_op.unwrap_or("get"),
+                items.len(),
+                self.concurrency
+            )),
+            Access::List => {
+                let until = if self.limit.is_some() { "until the limit" } else { "to the end" };
+                parts.push(format!("{}(MaxResults={}) paged {until}", def.list_op, self.page_size));
+                if self.hydrate {
+                    parts.push(format!("{} per row (concurrency {})", def.get_op.unwrap_or("get"), self.concurrency));
+                }
+            }
+        }
+        for (_, op) in &self.extras {
+            parts.push(format!("{op} per row"));
+        }
+        parts.join(" + ")
+    }
+}
+
+impl fmt::Display for ScanPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "table={} regions=[{}]", self.table, self.regions.join(", "))?;
+        match &self.instances {
+            Instances::NotApplicable => {}
+            Instances::Named(i) => write!(f, " instances=[{}]", i.join(", "))?,
+            Instances::All => write!(f, " instances=[all]")?,
+        }
+        if let Some(l) = self.limit {
+            write!(f, " limit={l}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::ApiTable;
+    use crate::tables::users::UsersTable;
+    use datafusion::prelude::{col, lit};
+
+    fn defaults() -> PlanDefaults {
+        PlanDefaults { region: Some("us-east-1".into()), instances: vec![], concurrency: 8 }
+    }
+
+    fn cols(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn listing_columns_need_no_get_call() {
+        let def = UsersTable.def().clone();
+        let p = plan(&def, &[], Some(&cols(&["id", "username", "region"])), None, &defaults()).expect("plan");
+        assert_eq!(p.access, Access::List);
+        assert!(!p.hydrate);
+        assert_eq!(p.page_size, 1000);
+        assert_eq!(p.instances, Instances::All);
+    }
+
+    #[test]
+    fn detail_columns_hydrate_and_extras_cost_their_call() {
+        let def = UsersTable.def().clone();
+        let p = plan(&def, &[], Some(&cols(&["username", "email"])), None, &defaults()).expect("plan");
+        assert!(p.hydrate);
+        assert!(p.extras.is_empty());
+        let p = plan(&def, &[], Some(&cols(&["user_proficiencies"])), None, &defaults()).expect("plan");
+        assert!(!p.hydrate);
+        assert_eq!(p.extras, vec![("user_proficiencies", "ListUserProficiencies")]);
+    }
+
+    #[test]
+    fn ids_and_arns_become_get_calls_in_their_instance() {
+        let def = UsersTable.def().clone();
+        let arn = "arn:aws:connect:eu-west-2:1:instance/i-9/agent/u-9";
+        let p = plan(&def, &[col("user_arn").eq(lit(arn))], None, None, &defaults()).expect("plan");
+        assert_eq!(p.regions, vec!["eu-west-2".to_owned()]);
+        assert_eq!(p.instances, Instances::Named(vec!["i-9".into()]));
+        assert_eq!(
+            p.access,
+            Access::Get(vec![ItemRef {
+                region: Some("eu-west-2".into()),
+                instance_id: Some("i-9".into()),
+                id: "u-9".into()
+            }])
+        );
+        let p = plan(
+            &def,
+            &[col("id").in_list(vec![lit("a"), lit("b")], false), col("instance_id").eq(lit("i-1"))],
+            None,
+            None,
+            &defaults(),
+        )
+        .expect("plan");
+        assert_eq!(p.instances, Instances::Named(vec!["i-1".into()]));
+        assert!(matches!(&p.access, Access::Get(items) if items.len() == 2));
+    }
+
+    #[test]
+    fn regions_come_from_filters_or_the_default() {
+        let def = UsersTable.def().clone();
+        let p = plan(
+            &def,
+            &[col("region").in_list(vec![lit("us-east-1"), lit("eu-west-2")], false)],
+            None,
+            None,
+            &defaults(),
+        )
+        .expect("plan");
+        assert_eq!(p.regions, vec!["eu-west-2".to_owned(), "us-east-1".to_owned()]);
+        let no_region = PlanDefaults { region: None, ..defaults() };
+        assert!(plan(&def, &[], None, None, &no_region).is_err());
+        let p = plan(&def, &[col("region").eq(lit("a")), col("region").eq(lit("b"))], None, None, &no_region)
+            .expect("plan");
+        assert!(p.empty, "contradictory filters make no call");
+    }
+
+    #[test]
+    fn limit_shrinks_the_page() {
+        let def = UsersTable.def().clone();
+        let p = plan(&def, &[], Some(&cols(&["id"])), Some(5), &defaults()).expect("plan");
+        assert_eq!(p.page_size, 5);
+        assert_eq!(pushdown(&def, &col("username").eq(lit("x"))), TableProviderFilterPushDown::Unsupported);
+        assert_eq!(pushdown(&def, &col("id").eq(lit("x"))), TableProviderFilterPushDown::Exact);
+    }
+}

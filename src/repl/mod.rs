@@ -1,0 +1,131 @@
+//! The interactive shell: multi-line statements ended by `;`, history across sessions, Tab
+//! completion, dot-commands, and Ctrl-C that cancels the running statement, not the shell.
+
+pub mod command;
+pub mod helper;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{Config, Editor};
+
+use crate::emulator::EmulatorHandle;
+use crate::exec::{RunOptions, describe_table, run_sql};
+use crate::print::Printer;
+use crate::session::Engine;
+use command::Command;
+use helper::ReplHelper;
+
+fn history_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
+    explicit.or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".connectql_history")))
+}
+
+fn banner(demo: Option<&EmulatorHandle>) {
+    match demo {
+        Some(d) => eprintln!(
+            "connectql demo: an embedded Amazon Connect emulator at {} holds a demo contact center\n\
+             (us-east-1: acme-contact-center, acme-sso; eu-west-2: acme-uk). Nothing leaves this machine.\n\
+             Try: SELECT username, email, phone_type FROM aws.connect.users LIMIT 5;\n\
+             .help lists the commands.",
+            d.base_url()
+        ),
+        None => eprintln!("connectql: SQL over Amazon Connect. .help lists the commands; statements end with ';'."),
+    }
+}
+
+fn print_schema(engine: &Engine, table: Option<&str>, opts: &RunOptions) -> Result<(), String> {
+    let names: Vec<String> = match table {
+        Some(t) => vec![t.to_owned()],
+        None => engine.tables.iter().map(|t| t.def().name.to_owned()).collect(),
+    };
+    for name in names {
+        let batch = describe_table(engine, &name).ok_or_else(|| format!("no table '{name}' (try .tables)"))?;
+        println!("{}", engine.table(&name).map(|t| t.def().qualified_name()).unwrap_or_default());
+        let schema = batch.schema();
+        let mut printer = Printer::new(opts.format, std::io::stdout().lock());
+        printer.batch(batch).map_err(|e| e.to_string())?;
+        let _stdout = printer.finish(&schema).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Runs the shell until `.quit` or end of input. Returns 1 when the last statement failed.
+pub async fn run(
+    engine: &Engine,
+    mut opts: RunOptions,
+    history: Option<PathBuf>,
+    demo: Option<&EmulatorHandle>,
+) -> ExitCode {
+    let tables: Vec<(String, Vec<String>)> = engine
+        .tables
+        .iter()
+        .map(|t| (t.def().name.to_owned(), t.def().columns.iter().map(|c| c.name.to_owned()).collect()))
+        .collect();
+    let config = Config::builder().auto_add_history(false).build();
+    let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
+        Ok(rl) => rl,
+        Err(e) => {
+            eprintln!("Error: cannot start the shell: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    rl.set_helper(Some(ReplHelper::new(&tables)));
+    let history = history_path(history);
+    if let Some(h) = &history {
+        let _ = rl.load_history(h);
+    }
+    banner(demo);
+    let mut last_failed = false;
+    loop {
+        let line = tokio::task::block_in_place(|| rl.readline("connectql> "));
+        let line = match line {
+            Ok(l) => l,
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                break;
+            }
+        };
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let _ = rl.add_history_entry(crate::redact::redact_history(text));
+        if let Some(h) = &history {
+            let _ = rl.append_history(h);
+        }
+        if text.starts_with('.') {
+            match command::parse(text) {
+                Ok(Command::Quit) => break,
+                Ok(Command::Help) => println!("{}", command::HELP),
+                Ok(Command::Tables) => {
+                    for t in &engine.tables {
+                        println!("{:<40} {}", t.def().qualified_name(), t.def().description);
+                    }
+                }
+                Ok(Command::Schema(t)) => {
+                    if let Err(e) = print_schema(engine, t.as_deref(), &opts) {
+                        eprintln!("Error: {e}");
+                    }
+                }
+                Ok(Command::Mode(f)) => opts.format = f,
+                Ok(Command::Timer(on)) => opts.timer = on,
+                Ok(Command::Stats) => println!("{}", engine.connect.stats.snapshot()),
+                Err(e) => eprintln!("Error: {e}"),
+            }
+            continue;
+        }
+        let mut stdout = std::io::stdout();
+        tokio::select! {
+            outcome = run_sql(engine, text, &opts, &mut stdout) => last_failed = outcome.failures > 0,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("statement cancelled");
+                last_failed = true;
+            }
+        }
+    }
+    if last_failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}

@@ -1,0 +1,79 @@
+//! The engine: a DataFusion session with catalog `aws`, schema `connect` and every API-backed
+//! table, sharing one set of Connect clients, call counters and diagnostics.
+
+use std::sync::Arc;
+
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
+use datafusion::common::Result;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::aws::client::{Connect, ConnectSettings};
+use crate::diagnostics::Diagnostics;
+use crate::provider::{ApiTable, ApiTableProvider, ScanContext};
+use crate::tables;
+
+/// Settings that shape every statement of a session.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    pub connect: ConnectSettings,
+    /// Get calls in flight at once per scan.
+    pub concurrency: usize,
+    /// Keep going when one region or instance of a fan-out fails.
+    pub partial: bool,
+    /// Instances used when a query names none.
+    pub instances: Vec<String>,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings { connect: ConnectSettings::default(), concurrency: 16, partial: false, instances: Vec::new() }
+    }
+}
+
+/// A ready-to-query session.
+pub struct Engine {
+    pub ctx: SessionContext,
+    pub connect: Arc<Connect>,
+    pub diagnostics: Diagnostics,
+    pub tables: Vec<Arc<dyn ApiTable>>,
+    pub settings: EngineSettings,
+}
+
+impl Engine {
+    /// Loads the AWS configuration and registers the tables.
+    ///
+    /// # Errors
+    /// When a table cannot be registered (a programming error).
+    pub async fn new(settings: EngineSettings) -> Result<Engine> {
+        let connect = Arc::new(Connect::load(&settings.connect).await);
+        let diagnostics = Diagnostics::default();
+        let config =
+            SessionConfig::new().with_information_schema(true).with_default_catalog_and_schema("aws", "connect");
+        let ctx = SessionContext::new_with_config(config);
+        let cx = ScanContext {
+            connect: Arc::clone(&connect),
+            concurrency: settings.concurrency.max(1),
+            partial: settings.partial,
+            default_instances: settings.instances.clone(),
+            diagnostics: diagnostics.clone(),
+        };
+        let schema = Arc::new(MemorySchemaProvider::new());
+        let tables = tables::all();
+        for t in &tables {
+            schema
+                .register_table(t.def().name.to_owned(), Arc::new(ApiTableProvider::new(Arc::clone(t), cx.clone())))?;
+        }
+        let catalog = Arc::new(MemoryCatalogProvider::new());
+        catalog.register_schema("connect", schema)?;
+        ctx.register_catalog("aws", catalog);
+        Ok(Engine { ctx, connect, diagnostics, tables, settings })
+    }
+
+    /// The declared table named `name` (`users`, `connect.users` or `aws.connect.users`).
+    pub fn table(&self, name: &str) -> Option<&Arc<dyn ApiTable>> {
+        let name = name.trim_matches('"').to_lowercase();
+        let short = name.strip_prefix("aws.").unwrap_or(&name);
+        let short = short.strip_prefix("connect.").unwrap_or(short);
+        self.tables.iter().find(|t| t.def().name == short)
+    }
+}

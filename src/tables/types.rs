@@ -1,0 +1,48 @@
+//! Arrow types shared by table declarations, and conversions from SDK values to row JSON.
+
+use std::sync::Arc;
+
+use aws_sdk_connect::primitives::DateTime;
+use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
+use serde_json::Value;
+
+pub fn utf8() -> DataType {
+    DataType::Utf8
+}
+
+pub fn list_of(item: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new("item", item, true)))
+}
+
+/// A struct whose fields are all nullable.
+pub fn struct_of(fields: &[(&str, DataType)]) -> DataType {
+    DataType::Struct(Fields::from(fields.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect::<Vec<_>>()))
+}
+
+/// `map<string, string>`, for tags.
+pub fn string_map() -> DataType {
+    DataType::Map(
+        Arc::new(Field::new(
+            "entries",
+            DataType::Struct(Fields::from(vec![
+                Field::new("keys", DataType::Utf8, false),
+                Field::new("values", DataType::Utf8, true),
+            ])),
+            false,
+        )),
+        false,
+    )
+}
+
+pub fn timestamp() -> DataType {
+    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+}
+
+/// A timestamp as the row JSON carries it: epoch milliseconds.
+pub fn millis(t: Option<&DateTime>) -> Value {
+    t.and_then(|t| t.to_millis().ok()).map_or(Value::Null, Value::from)
+}
+
+pub fn s(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, |v| Value::String(v.to_owned()))
+}
