@@ -42,7 +42,7 @@ impl Connect {
     /// Loads the AWS configuration once.
     pub async fn load(settings: &ConnectSettings) -> Self {
         let attempts = if settings.max_attempts == 0 { 8 } else { settings.max_attempts };
-        let retry = RetryConfig::adaptive()
+        let retry = RetryConfig::standard()
             .with_max_attempts(attempts)
             .with_initial_backoff(Duration::from_millis(100))
             .with_max_backoff(Duration::from_secs(5));

@@ -19,7 +19,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// Counts of one operation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpStats {
-    /// Operation calls (one per SDK `send`).
+    /// Operation calls (one per SDK `send`), counted when they end.
     pub calls: u64,
     /// HTTP attempts (calls plus retries).
     pub attempts: u64,
@@ -118,20 +118,11 @@ impl Intercept for StatsInterceptor {
 
     fn read_before_attempt(
         &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        // The SDK numbers attempts in `amz-sdk-request: attempt=N; max=M`; the first is the call.
-        let first = context
-            .request()
-            .headers()
-            .get("amz-sdk-request")
-            .is_none_or(|v| v.starts_with("attempt=1;") || v == "attempt=1");
-        self.0.bump(cfg, |s| {
-            s.attempts += 1;
-            s.calls += u64::from(first);
-        });
+        self.0.bump(cfg, |s| s.attempts += 1);
         Ok(())
     }
 
@@ -153,9 +144,12 @@ impl Intercept for StatsInterceptor {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if matches!(context.output_or_error(), Some(Err(_))) {
-            self.0.bump(cfg, |s| s.failed += 1);
-        }
+        // Counted when the call ends: the operation's metadata is not in the bag before it starts.
+        let failed = matches!(context.output_or_error(), Some(Err(_)));
+        self.0.bump(cfg, |s| {
+            s.calls += 1;
+            s.failed += u64::from(failed);
+        });
         Ok(())
     }
 }

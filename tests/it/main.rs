@@ -1,7 +1,9 @@
 //! The one integration test binary: every test starts the emulator on an ephemeral loopback port
 //! and drives it through the real `aws-sdk-connect` client or the real `connectql` binary.
 
+mod cli;
 mod emulator_cli;
 mod emulator_model;
 mod emulator_sdk;
+mod select;
 mod support;

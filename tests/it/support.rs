@@ -68,3 +68,73 @@ where
 {
     err.as_service_error().and_then(|e| e.message()).unwrap_or_default().to_owned()
 }
+
+/// An engine pointed at the emulator with test credentials, as `--endpoint-url` would.
+pub async fn engine(emu: &EmulatorHandle) -> connectql::session::Engine {
+    engine_with(emu, |_| {}).await
+}
+
+pub async fn engine_with(
+    emu: &EmulatorHandle,
+    tweak: impl FnOnce(&mut connectql::session::EngineSettings),
+) -> connectql::session::Engine {
+    let mut settings = connectql::session::EngineSettings {
+        connect: connectql::aws::client::ConnectSettings {
+            profile: None,
+            region: Some(MAIN_REGION.to_owned()),
+            endpoint_url: Some(emu.base_url()),
+            static_credentials: Some(("AKIDCONNECTQLTEST".to_owned(), "test-secret".to_owned())),
+            max_attempts: 8,
+        },
+        ..Default::default()
+    };
+    tweak(&mut settings);
+    connectql::session::Engine::new(settings).await.expect("engine")
+}
+
+/// Runs a query and returns its batches, or the error text.
+pub async fn query(
+    engine: &connectql::session::Engine,
+    sql: &str,
+) -> Result<Vec<datafusion::arrow::array::RecordBatch>, String> {
+    engine.connect.stats.reset();
+    engine.diagnostics.reset();
+    let df = engine.ctx.sql(sql).await.map_err(|e| connectql::exec::error_text(&e))?;
+    df.collect().await.map_err(|e| connectql::exec::error_text(&e))
+}
+
+pub fn row_count(batches: &[datafusion::arrow::array::RecordBatch]) -> usize {
+    batches.iter().map(|b| b.num_rows()).sum()
+}
+
+/// The values of a string column.
+pub fn strings(batches: &[datafusion::arrow::array::RecordBatch], column: &str) -> Vec<Option<String>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::DataType;
+    batches
+        .iter()
+        .flat_map(|b| {
+            let col = b.column_by_name(column).unwrap_or_else(|| panic!("no column {column}"));
+            let col = cast(col, &DataType::Utf8).expect("castable to text");
+            let a = col.as_string::<i32>();
+            (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i).to_owned())).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The connectql binary with loopback-only AWS settings.
+pub fn cli() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_connectql"));
+    c.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDCONNECTQLTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_REGION", MAIN_REGION)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_CONNECT")
+        .env_remove("CONNECTQL_INSTANCE_ID")
+        .env("AWS_CONFIG_FILE", "/nonexistent/connectql-test-config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/connectql-test-credentials");
+    c
+}

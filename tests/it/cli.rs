@@ -1,0 +1,225 @@
+//! The `connectql` binary as users run it: `--demo`, `-e`, `-f`, stdin, output formats, exit
+//! codes, DESCRIBE, COPY, and the REPL driven through piped stdin and a pseudo-terminal.
+
+use std::io::Write;
+use std::process::{Output, Stdio};
+
+use super::support::cli;
+
+fn run(args: &[&str]) -> Output {
+    cli().args(args).output().expect("connectql runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const Q: &str = "SELECT username, auto_accept, after_contact_work_time_limit AS acw FROM aws.connect.users \
+                 WHERE region = 'eu-west-2' ORDER BY username LIMIT 3";
+
+#[test]
+fn every_output_format() {
+    let table = run(&["--demo", "-e", Q]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let t = stdout(&table);
+    assert!(t.starts_with("+--") && t.contains("| username") && t.lines().count() == 7, "{t}");
+
+    let csv = stdout(&run(&["--demo", "-o", "csv", "-e", Q]));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "username,auto_accept,acw");
+    assert_eq!(lines.len(), 4);
+    let tsv = stdout(&run(&["--demo", "-o", "tsv", "-e", Q]));
+    assert_eq!(tsv.lines().next(), Some("username\tauto_accept\tacw"));
+
+    let json = stdout(&run(&["--demo", "-o", "json", "-e", Q]));
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("json output is one array");
+    assert_eq!(parsed.as_array().map(Vec::len), Some(3));
+    assert!(parsed[0]["username"].is_string() && parsed[0]["auto_accept"].is_boolean() && parsed[0]["acw"].is_number());
+
+    let ndjson = stdout(&run(&["--demo", "-o", "ndjson", "-e", Q]));
+    let objects: Vec<serde_json::Value> =
+        ndjson.lines().map(|l| serde_json::from_str(l).expect("one object a line")).collect();
+    assert_eq!(objects.len(), 3);
+    assert_eq!(objects[0]["username"], parsed[0]["username"]);
+
+    let md = stdout(&run(&["--demo", "-o", "markdown", "-e", Q]));
+    assert!(md.starts_with("| username | auto_accept | acw |\n|---|---|---|\n"), "{md}");
+}
+
+#[test]
+fn scripts_stdin_vars_and_exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("report.sql");
+    std::fs::write(
+        &script,
+        "-- users of a region\nSELECT count(*) AS n FROM aws.connect.users WHERE region = '{{ region }}';\n/* second */ SELECT 'done' AS status;\n",
+    )
+    .expect("write script");
+    let path = script.to_str().expect("utf8 path");
+    let ok = run(&["--demo", "-o", "csv", "-f", path, "--var", "region=eu-west-2"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert_eq!(stdout(&ok), "n\n30\nstatus\ndone\n");
+
+    let unset = run(&["--demo", "-f", path]);
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(stderr(&unset).contains("{{ region }}") && stderr(&unset).contains("--var region="), "{}", stderr(&unset));
+
+    let mut child = cli()
+        .args(["--demo", "-o", "csv", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"SELECT 1 AS one; SELECT 2 AS two;").expect("write");
+    let piped = child.wait_with_output().expect("wait");
+    assert!(piped.status.success());
+    assert_eq!(stdout(&piped), "one\n1\ntwo\n2\n");
+
+    let bad_sql = run(&["--demo", "-e", "SELEC nonsense"]);
+    assert_eq!(bad_sql.status.code(), Some(1));
+    assert!(stderr(&bad_sql).starts_with("Error: "), "{}", stderr(&bad_sql));
+    assert!(!stderr(&bad_sql).contains("panicked"));
+
+    let stops = run(&["--demo", "-o", "csv", "-e", "SELECT nope FROM aws.connect.users; SELECT 1 AS after"]);
+    assert_eq!(stops.status.code(), Some(1));
+    assert!(stderr(&stops).contains("nope"), "the error names the column: {}", stderr(&stops));
+    assert_eq!(stdout(&stops), "", "a script stops at the first error");
+    let goes_on = run(&[
+        "--demo",
+        "-o",
+        "csv",
+        "--continue-on-error",
+        "-e",
+        "SELECT nope FROM aws.connect.users; SELECT 1 AS after",
+    ]);
+    assert_eq!(goes_on.status.code(), Some(1));
+    assert_eq!(stdout(&goes_on), "after\n1\n");
+
+    let usage = run(&["--demo", "--output", "xml", "-e", "SELECT 1"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let missing = run(&["--demo", "-f", "/nonexistent/script.sql"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/nonexistent/script.sql"));
+}
+
+#[test]
+fn unknown_instance_names_operation_and_id() {
+    let out = run(&[
+        "--demo",
+        "-e",
+        "SELECT id FROM aws.connect.users WHERE instance_id = '00000000-dead-beef-0000-000000000000'",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("aws.connect.users") && err.contains("ListUsers") && err.contains("ResourceNotFoundException"),
+        "{err}"
+    );
+    assert!(err.contains("00000000-dead-beef-0000-000000000000"), "{err}");
+}
+
+#[test]
+fn describe_shows_costs_and_verbose_counts_calls() {
+    let out = run(&["--demo", "-o", "csv", "-e", "DESCRIBE aws.connect.users"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("column_name,data_type,is_nullable,cost,description\n"));
+    assert!(text.contains("username,Utf8,true,free with ListUsers,Login name"), "{text}");
+    assert!(text.contains("email,Utf8,true,1 DescribeUser per row,Email address"), "{text}");
+    assert!(text.contains("user_proficiencies,") && text.contains("1 ListUserProficiencies per row"));
+
+    let v = run(&["--demo", "-v", "-o", "csv", "-e", "SELECT email FROM aws.connect.users WHERE region = 'eu-west-2'"]);
+    assert!(v.status.success());
+    let err = stderr(&v);
+    assert!(err.contains("API calls: 32 [DescribeUser=30, ListInstances=1, ListUsers=1], retries: 0"), "{err}");
+}
+
+#[test]
+fn copy_writes_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for ext in ["csv", "json", "parquet"] {
+        let file = dir.path().join(format!("users.{ext}"));
+        let sql = format!(
+            "COPY (SELECT username, email FROM aws.connect.users WHERE region = 'eu-west-2') TO '{}'",
+            file.display()
+        );
+        let out = run(&["--demo", "-o", "csv", "-e", &sql]);
+        assert!(out.status.success(), "{ext}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "count\n30\n", "{ext}");
+        assert!(std::fs::metadata(&file).map(|m| m.len() > 0).unwrap_or(false), "{ext} file written");
+    }
+}
+
+#[test]
+fn repl_over_piped_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("history");
+    let mut child = cli()
+        .args(["--demo", "--history", history.to_str().expect("utf8")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let input = ".tables\n.schema users\n.mode csv\nSELECT count(*) AS n\n  FROM aws.connect.users\n  WHERE region = 'eu-west-2';\n.stats\n.bogus\n.quit\n";
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let text = stdout(&out);
+    assert!(text.contains("aws.connect.users") && text.contains("Amazon Connect users"), "{text}");
+    assert!(text.contains("last_modified_time") && text.contains("free with ListUsers"), ".schema: {text}");
+    assert!(text.contains("n\n30\n"), "multi-line statement in csv mode: {text}");
+    assert!(
+        text.contains("API calls: 3 [ListInstances=1, ListUsers=2]") || text.contains("API calls: 2"),
+        ".stats: {text}"
+    );
+    assert!(stderr(&out).contains("unknown command '.bogus'"));
+    let saved = std::fs::read_to_string(&history).expect("history file");
+    assert!(saved.contains("WHERE region = 'eu-west-2';"), "{saved}");
+}
+
+/// Drives the REPL in a pseudo-terminal (Python's `pty`), as a person at a keyboard: Tab
+/// completes a column name, and `.schema` answers.
+#[test]
+fn repl_in_a_terminal_completes_names() {
+    let driver = r#"
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--demo", "--history", sys.argv[2]])
+out = b""
+def read_for(seconds):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                return
+read_for(2.0)
+os.write(fd, b"SELECT usernam\t FROM aws.connect.users WHERE region = 'eu-west-2' ORDER BY 1 LIMIT 1;\r")
+read_for(3.0)
+os.write(fd, b".schema users\r")
+read_for(2.0)
+os.write(fd, b".quit\r")
+read_for(1.0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("history");
+    let out = std::process::Command::new("python3")
+        .args(["-c", driver, env!("CARGO_BIN_EXE_connectql"), history.to_str().expect("utf8")])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("python3 drives a pseudo-terminal");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("SELECT username FROM aws.connect.users"), "Tab completed the column: {screen}");
+    assert!(screen.contains("| username"), "the query ran: {screen}");
+    assert!(screen.contains("1 DescribeUser per row"), ".schema answered: {screen}");
+}

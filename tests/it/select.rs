@@ -1,0 +1,283 @@
+//! SELECT through the library over real HTTP: the rows, and the exact API calls of each plan
+//! shape (counted both by the emulator and by connectql's own interceptor).
+
+use std::time::Duration;
+
+use connectql::emulator::faults::Faults;
+use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
+
+use super::support::{MAIN_REGION, client, demo, engine, engine_with, instance_id, query, row_count, start, strings};
+
+#[tokio::test]
+async fn lookup_by_id_costs_one_describe_and_no_listing() {
+    let emu = demo().await;
+    let iid = instance_id(&client(&emu, MAIN_REGION), DEMO_INSTANCE_ALIAS).await;
+    let e = engine(&emu).await;
+    let listed =
+        query(&e, &format!("SELECT id, arn FROM users WHERE instance_id = '{iid}' LIMIT 3")).await.expect("ids");
+    let ids = strings(&listed, "id");
+    let arns = strings(&listed, "arn");
+
+    emu.emulator.reset_calls();
+    let one = ids[0].clone().expect("id");
+    let rows = query(&e, &format!("SELECT username, email FROM users WHERE id = '{one}' AND instance_id = '{iid}'"))
+        .await
+        .expect("lookup");
+    assert_eq!(row_count(&rows), 1);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 1);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 0);
+    assert_eq!(e.connect.stats.snapshot().calls("DescribeUser"), 1, "the client counts the same call");
+
+    // ARNs (and StackQL's spellings of them) name the instance and region too: no ListInstances.
+    emu.emulator.reset_calls();
+    let arn = arns[1].clone().expect("arn");
+    for column in ["arn", "user_arn", "data__Identifier"] {
+        let rows =
+            query(&e, &format!("SELECT username FROM aws.connect.users WHERE {column} = '{arn}'")).await.expect("arn");
+        assert_eq!(row_count(&rows), 1, "{column}");
+    }
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 3);
+    assert_eq!(emu.emulator.calls_of("ListInstances") + emu.emulator.calls_of("ListUsers"), 0);
+
+    emu.emulator.reset_calls();
+    let two: Vec<String> = ids.iter().take(2).flatten().map(|i| format!("'{i}'")).collect();
+    let rows = query(
+        &e,
+        &format!("SELECT user_id FROM users WHERE user_id IN ({}) AND instance_id = '{iid}'", two.join(", ")),
+    )
+    .await
+    .expect("IN list");
+    assert_eq!(row_count(&rows), 2);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 2);
+
+    let rows = query(&e, &format!("SELECT id FROM users WHERE id = 'no-such-user' AND instance_id = '{iid}'"))
+        .await
+        .expect("none");
+    assert_eq!(row_count(&rows), 0, "an unknown id is no row, not an error");
+}
+
+#[tokio::test]
+async fn listing_columns_cost_only_list_pages() {
+    let emu = start(EmulatorConfig { seed: Seed::Demo, extra_users: 2200, ..EmulatorConfig::default() }).await;
+    let iid = instance_id(&client(&emu, MAIN_REGION), DEMO_INSTANCE_ALIAS).await;
+    let e = engine(&emu).await;
+    emu.emulator.reset_calls();
+    let rows =
+        query(&e, &format!("SELECT id, username, last_modified_time, region FROM users WHERE instance_id = '{iid}'"))
+            .await
+            .expect("listing");
+    assert_eq!(row_count(&rows), 2500);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 3, "ceil(2500/1000) pages");
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 0);
+
+    emu.emulator.reset_calls();
+    let rows = query(&e, &format!("SELECT count(*) AS n FROM users WHERE instance_id = '{iid}'")).await.expect("count");
+    assert_eq!(strings(&rows, "n"), vec![Some("2500".to_owned())]);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 3);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 0);
+}
+
+#[tokio::test]
+async fn detail_columns_hydrate_each_listed_user() {
+    let emu = demo().await;
+    let iid = instance_id(&client(&emu, MAIN_REGION), DEMO_INSTANCE_ALIAS).await;
+    let e = engine(&emu).await;
+    emu.emulator.reset_calls();
+    let rows = query(&e, &format!("SELECT username, email, tags FROM users WHERE instance_id = '{iid}'"))
+        .await
+        .expect("detail");
+    assert_eq!(row_count(&rows), 300);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 1);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 300);
+    assert_eq!(emu.emulator.calls_of("ListUserProficiencies"), 0, "proficiencies cost calls only when selected");
+    let emails = strings(&rows, "email");
+    assert!(emails.iter().any(Option::is_none), "some demo users have no email");
+    assert!(emails.iter().flatten().all(|m| m.contains('@')));
+
+    emu.emulator.reset_calls();
+    let rows = query(&e, &format!("SELECT username, user_proficiencies FROM users WHERE instance_id = '{iid}'"))
+        .await
+        .expect("extras");
+    assert_eq!(row_count(&rows), 300);
+    assert_eq!(emu.emulator.calls_of("ListUserProficiencies"), 300);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 0);
+}
+
+#[tokio::test]
+async fn limit_stops_paging_and_hydration_early() {
+    let emu = start(EmulatorConfig { seed: Seed::Demo, extra_users: 3000, ..EmulatorConfig::default() }).await;
+    let iid = instance_id(&client(&emu, MAIN_REGION), DEMO_INSTANCE_ALIAS).await;
+    let e = engine(&emu).await;
+    emu.emulator.reset_calls();
+    let rows = query(&e, &format!("SELECT id FROM users WHERE instance_id = '{iid}' LIMIT 5")).await.expect("limit");
+    assert_eq!(row_count(&rows), 5);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 1);
+
+    emu.emulator.reset_calls();
+    let rows = query(&e, &format!("SELECT email FROM users WHERE instance_id = '{iid}' LIMIT 7")).await.expect("limit");
+    assert_eq!(row_count(&rows), 7);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 1);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 7);
+}
+
+#[tokio::test]
+async fn regions_and_instances_fan_out() {
+    let emu = demo().await;
+    let e = engine(&emu).await;
+    emu.emulator.reset_calls();
+    let rows =
+        query(&e, "SELECT region, instance_id, count(*) AS n FROM users GROUP BY region, instance_id ORDER BY n DESC")
+            .await
+            .expect("default region, every instance");
+    assert_eq!(strings(&rows, "n"), vec![Some("300".into()), Some("24".into())]);
+    assert_eq!(emu.emulator.calls_of("ListInstances"), 1);
+
+    let rows = query(&e, "SELECT region, count(*) AS n FROM users WHERE region IN ('us-east-1', 'eu-west-2') GROUP BY region ORDER BY region")
+        .await
+        .expect("two regions");
+    assert_eq!(strings(&rows, "region"), vec![Some("eu-west-2".into()), Some("us-east-1".into())]);
+    assert_eq!(strings(&rows, "n"), vec![Some("30".into()), Some("324".into())]);
+    let rows =
+        query(&e, "SELECT DISTINCT instance_arn FROM users WHERE region = 'eu-west-2'").await.expect("instance arn");
+    assert!(
+        strings(&rows, "instance_arn")[0]
+            .as_deref()
+            .is_some_and(|a| a.starts_with("arn:aws:connect:eu-west-2:123456789012:instance/"))
+    );
+}
+
+#[tokio::test]
+async fn filters_the_api_cannot_apply_are_still_applied() {
+    let emu = demo().await;
+    let e = engine(&emu).await;
+    let rows =
+        query(&e, "SELECT username, phone_type FROM users WHERE username LIKE 'ava.%' AND phone_type = 'SOFT_PHONE'")
+            .await
+            .expect("filtered");
+    let names = strings(&rows, "username");
+    assert!(!names.is_empty());
+    assert!(names.iter().flatten().all(|n| n.starts_with("ava.")));
+    assert!(strings(&rows, "phone_type").iter().all(|p| p.as_deref() == Some("SOFT_PHONE")));
+    // The same rows as a client-side check of every user.
+    let all = query(&e, "SELECT username, phone_type FROM users").await.expect("all");
+    let expected = strings(&all, "username")
+        .into_iter()
+        .zip(strings(&all, "phone_type"))
+        .filter(|(n, p)| n.as_deref().is_some_and(|n| n.starts_with("ava.")) && p.as_deref() == Some("SOFT_PHONE"))
+        .count();
+    assert_eq!(names.len(), expected);
+}
+
+#[tokio::test]
+async fn a_user_deleted_mid_scan_is_skipped_with_a_warning() {
+    let emu = start(EmulatorConfig {
+        seed: Seed::Demo,
+        faults: Faults { latency_ms: 20, ..Faults::default() },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let c = client(&emu, "eu-west-2");
+    let iid = instance_id(&c, "acme-uk").await;
+    let listed = c.list_users().instance_id(&iid).max_results(1000).send().await.expect("list");
+    let last = listed.user_summary_list().last().and_then(|u| u.id()).expect("a user").to_owned();
+    emu.emulator.reset_calls();
+    let e = engine_with(&emu, |s| s.concurrency = 1).await;
+    let deleter = {
+        let emulator = std::sync::Arc::clone(&emu.emulator);
+        let (c, iid, last) = (c.clone(), iid.clone(), last.clone());
+        tokio::spawn(async move {
+            while emulator.calls_of("ListUsers") == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            c.delete_user().instance_id(iid).user_id(last).send().await.expect("delete mid-scan");
+        })
+    };
+    let rows = query(&e, &format!("SELECT id, email FROM users WHERE region = 'eu-west-2' AND instance_id = '{iid}'"))
+        .await
+        .expect("the scan succeeds");
+    deleter.await.expect("deleter");
+    assert_eq!(row_count(&rows), 29);
+    assert!(!strings(&rows, "id").contains(&Some(last.clone())));
+    let warnings = e.diagnostics.warnings();
+    assert!(warnings.iter().any(|w| w.contains(&last) && w.contains("deleted")), "{warnings:?}");
+    assert!(e.diagnostics.failures().is_empty());
+}
+
+#[tokio::test]
+async fn throttling_is_absorbed_by_retries() {
+    let emu = start(EmulatorConfig {
+        seed: Seed::Demo,
+        faults: Faults { throttle: Some((40.0, 5.0)), ..Faults::default() },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let e = engine(&emu).await;
+    let rows = query(&e, "SELECT username, email FROM users WHERE region = 'eu-west-2'").await.expect("throttled scan");
+    assert_eq!(row_count(&rows), 30);
+    assert!(emu.emulator.throttled() > 0, "the emulator throttled some calls");
+    let stats = e.connect.stats.snapshot();
+    assert_eq!(stats.calls("DescribeUser"), 30);
+    assert!(stats.retries() > 0, "{stats}");
+}
+
+#[tokio::test]
+async fn failures_name_the_instance_unless_partial() {
+    let emu = demo().await;
+    let iid = instance_id(&client(&emu, MAIN_REGION), DEMO_INSTANCE_ALIAS).await;
+    let e = engine(&emu).await;
+    let err =
+        query(&e, "SELECT id FROM users WHERE instance_id = 'no-such-instance'").await.expect_err("unknown instance");
+    assert!(
+        err.contains("ListUsers") && err.contains("ResourceNotFoundException") && err.contains("no-such-instance"),
+        "{err}"
+    );
+
+    let sql = format!("SELECT id FROM users WHERE instance_id IN ('{iid}', 'no-such-instance')");
+    let err = query(&e, &sql).await.expect_err("one instance fails");
+    assert!(err.contains("no-such-instance"), "{err}");
+    let partial = engine_with(&emu, |s| s.partial = true).await;
+    let rows = query(&partial, &sql).await.expect("partial rows");
+    assert_eq!(row_count(&rows), 300);
+    let failures = partial.diagnostics.failures();
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0].contains("no-such-instance") && failures[0].contains("ResourceNotFoundException"),
+        "{failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn explain_shows_the_planned_calls() {
+    let emu = demo().await;
+    let e = engine(&emu).await;
+    let rows = query(&e, "EXPLAIN SELECT username, email FROM users WHERE region = 'eu-west-2' LIMIT 3")
+        .await
+        .expect("explain");
+    let plan = strings(&rows, "plan").into_iter().flatten().collect::<Vec<_>>().join("\n");
+    assert!(
+        plan.contains("ApiScanExec: table=aws.connect.users regions=[eu-west-2] instances=[all] limit=3"),
+        "{plan}"
+    );
+    assert!(plan.contains("ListUsers(MaxResults=3)") && plan.contains("DescribeUser per row"), "{plan}");
+    assert_eq!(emu.emulator.calls().values().sum::<u64>(), 0, "EXPLAIN makes no call");
+}
+
+#[tokio::test]
+async fn nested_columns_are_real_arrow_types() {
+    let emu = demo().await;
+    let e = engine(&emu).await;
+    let rows = query(
+        &e,
+        "SELECT identity_info['FirstName'] AS first, phone_config['PhoneType'] AS phone, cardinality(security_profile_ids) AS n, \
+         tags['team'] AS team, date_part('year', last_modified_time) AS year FROM users WHERE region = 'eu-west-2' ORDER BY first LIMIT 30",
+    )
+    .await
+    .expect("nested");
+    assert_eq!(row_count(&rows), 30);
+    assert!(strings(&rows, "first").iter().all(Option::is_some));
+    assert!(strings(&rows, "phone").iter().flatten().all(|p| p == "SOFT_PHONE" || p == "DESK_PHONE"));
+    assert!(strings(&rows, "n").iter().flatten().all(|n| n == "1" || n == "2"));
+    assert!(strings(&rows, "year").iter().flatten().all(|y| y == "2026"));
+    let rows = query(&e, "SELECT password FROM users WHERE region = 'eu-west-2'").await.expect("password");
+    assert!(strings(&rows, "password").iter().all(Option::is_none), "passwords are write-only");
+}
