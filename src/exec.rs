@@ -235,8 +235,7 @@ pub async fn run_statement<W: Write>(
     opts: &RunOptions,
     out: &mut W,
 ) -> Result<StatsSnapshot, StatementError> {
-    engine.connect.stats.reset();
-    engine.diagnostics.reset();
+    engine.begin_statement();
     let started = Instant::now();
     if let Some(c) = describe_pattern().captures(sql)
         && let Some(batch) = describe_table(engine, &c[1])
@@ -245,7 +244,7 @@ pub async fn run_statement<W: Write>(
         let mut printer = Printer::new(opts.format, &mut *out);
         printer.batch(batch).map_err(|e| StatementError(e.to_string()))?;
         printer.finish(&schema).map_err(|e| StatementError(e.to_string()))?;
-        return Ok(engine.connect.stats.snapshot());
+        return Ok(engine.end_statement());
     }
     let spinner = progress(engine, opts.progress);
     let result = async {
@@ -265,7 +264,7 @@ pub async fn run_statement<W: Write>(
         task.abort();
         bar.finish_and_clear();
     }
-    let stats = engine.connect.stats.snapshot();
+    let stats = engine.end_statement();
     if opts.verbose {
         eprintln!("{stats}");
     }
@@ -305,7 +304,8 @@ pub async fn run_sql<W: Write>(engine: &Engine, text: &str, opts: &RunOptions, o
                 let _ = out.flush();
                 eprintln!("Error: {e}");
                 outcome.failures += 1;
-                outcome.last_stats = Some(engine.connect.stats.snapshot());
+                outcome.last_stats =
+                    Some(engine.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone());
                 if !opts.continue_on_error {
                     break;
                 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod emulator;
 pub mod exec;
+pub mod functions;
 pub mod print;
 pub mod provider;
 pub mod redact;

@@ -8,7 +8,9 @@ use datafusion::common::Result;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::aws::client::{Connect, ConnectSettings};
+use crate::aws::stats::StatsSnapshot;
 use crate::diagnostics::Diagnostics;
+use crate::functions::{ApiCalls, LastStats};
 use crate::provider::{ApiTable, ApiTableProvider, ScanContext};
 use crate::tables;
 
@@ -37,6 +39,8 @@ pub struct Engine {
     pub diagnostics: Diagnostics,
     pub tables: Vec<Arc<dyn ApiTable>>,
     pub settings: EngineSettings,
+    /// The API calls of the last finished statement (`.stats`, `api_calls()`).
+    pub last_stats: LastStats,
 }
 
 impl Engine {
@@ -66,7 +70,22 @@ impl Engine {
         let catalog = Arc::new(MemoryCatalogProvider::new());
         catalog.register_schema("connect", schema)?;
         ctx.register_catalog("aws", catalog);
-        Ok(Engine { ctx, connect, diagnostics, tables, settings })
+        let last_stats = LastStats::default();
+        ctx.register_udtf("api_calls", Arc::new(ApiCalls(Arc::clone(&last_stats))));
+        Ok(Engine { ctx, connect, diagnostics, tables, settings, last_stats })
+    }
+
+    /// Starts a statement: clears the call counters and diagnostics.
+    pub fn begin_statement(&self) {
+        self.connect.stats.reset();
+        self.diagnostics.reset();
+    }
+
+    /// Ends a statement: its calls become `.stats` / `api_calls()`.
+    pub fn end_statement(&self) -> StatsSnapshot {
+        let stats = self.connect.stats.snapshot();
+        *self.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stats.clone();
+        stats
     }
 
     /// The declared table named `name` (`users`, `connect.users` or `aws.connect.users`).

@@ -113,7 +113,9 @@ pub async fn run(
                 }
                 Ok(Command::Mode(f)) => opts.format = f,
                 Ok(Command::Timer(on)) => opts.timer = on,
-                Ok(Command::Stats) => println!("{}", engine.connect.stats.snapshot()),
+                Ok(Command::Stats) => {
+                    println!("{}", engine.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+                }
                 Err(e) => eprintln!("Error: {e}"),
             }
             continue;

@@ -2,8 +2,10 @@
 //! and drives it through the real `aws-sdk-connect` client or the real `connectql` binary.
 
 mod cli;
+mod docs;
 mod emulator_cli;
 mod emulator_model;
 mod emulator_sdk;
 mod select;
+mod slt;
 mod support;

@@ -97,10 +97,11 @@ pub async fn query(
     engine: &connectql::session::Engine,
     sql: &str,
 ) -> Result<Vec<datafusion::arrow::array::RecordBatch>, String> {
-    engine.connect.stats.reset();
-    engine.diagnostics.reset();
+    engine.begin_statement();
     let df = engine.ctx.sql(sql).await.map_err(|e| connectql::exec::error_text(&e))?;
-    df.collect().await.map_err(|e| connectql::exec::error_text(&e))
+    let result = df.collect().await.map_err(|e| connectql::exec::error_text(&e));
+    engine.end_statement();
+    result
 }
 
 pub fn row_count(batches: &[datafusion::arrow::array::RecordBatch]) -> usize {

@@ -1,0 +1,48 @@
+//! Table functions: `api_calls()` returns the API calls of the previous statement (operation,
+//! calls, attempts, throttled, failed), so scripts and `.slt` files can pin what a query cost.
+
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{Result, plan_err};
+use datafusion::datasource::MemTable;
+
+use crate::aws::stats::StatsSnapshot;
+
+/// The stats of the last finished statement, shared with the engine.
+pub type LastStats = Arc<Mutex<StatsSnapshot>>;
+
+/// `api_calls()`.
+#[derive(Debug)]
+pub struct ApiCalls(pub LastStats);
+
+impl TableFunctionImpl for ApiCalls {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        if !args.exprs().is_empty() {
+            return plan_err!("api_calls() takes no arguments");
+        }
+        let stats = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("operation", DataType::Utf8, false),
+            Field::new("calls", DataType::UInt64, false),
+            Field::new("attempts", DataType::UInt64, false),
+            Field::new("throttled", DataType::UInt64, false),
+            Field::new("failed", DataType::UInt64, false),
+        ]));
+        let ops: Vec<(&String, _)> = stats.ops.iter().collect();
+        let column = |f: fn(&crate::aws::stats::OpStats) -> u64| -> ArrayRef {
+            Arc::new(UInt64Array::from(ops.iter().map(|(_, s)| f(s)).collect::<Vec<_>>()))
+        };
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(ops.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())),
+            column(|s| s.calls),
+            column(|s| s.attempts),
+            column(|s| s.throttled),
+            column(|s| s.failed),
+        ];
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
+        Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+    }
+}
