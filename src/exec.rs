@@ -251,6 +251,13 @@ pub async fn run_statement<W: Write>(
         let df = engine.ctx.sql(sql).await.map_err(|e| StatementError(error_text(&e)))?;
         let schema = Arc::new(df.schema().as_arrow().clone());
         let mut stream = df.execute_stream().await.map_err(|e| StatementError(error_text(&e)))?;
+        if schema.fields().is_empty() {
+            // DDL (CREATE TABLE AS, DROP TABLE, SET): nothing to print.
+            while let Some(batch) = stream.next().await {
+                batch.map_err(|e| StatementError(error_text(&e)))?;
+            }
+            return Ok(());
+        }
         let mut printer = Printer::new(opts.format, &mut *out);
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(|e| StatementError(error_text(&e)))?;

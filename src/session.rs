@@ -11,6 +11,7 @@ use crate::aws::client::{Connect, ConnectSettings};
 use crate::aws::stats::StatsSnapshot;
 use crate::diagnostics::Diagnostics;
 use crate::functions::{ApiCalls, LastStats};
+use crate::provider::cache::StatementCache;
 use crate::provider::{ApiTable, ApiTableProvider, ScanContext};
 use crate::tables;
 
@@ -41,6 +42,7 @@ pub struct Engine {
     pub settings: EngineSettings,
     /// The API calls of the last finished statement (`.stats`, `api_calls()`).
     pub last_stats: LastStats,
+    cache: Arc<StatementCache>,
 }
 
 impl Engine {
@@ -51,6 +53,7 @@ impl Engine {
     pub async fn new(settings: EngineSettings) -> Result<Engine> {
         let connect = Arc::new(Connect::load(&settings.connect).await);
         let diagnostics = Diagnostics::default();
+        let cache = Arc::new(StatementCache::default());
         let config =
             SessionConfig::new().with_information_schema(true).with_default_catalog_and_schema("aws", "connect");
         let ctx = SessionContext::new_with_config(config);
@@ -60,6 +63,7 @@ impl Engine {
             partial: settings.partial,
             default_instances: settings.instances.clone(),
             diagnostics: diagnostics.clone(),
+            cache: Arc::clone(&cache),
         };
         let schema = Arc::new(MemorySchemaProvider::new());
         let tables = tables::all();
@@ -72,13 +76,14 @@ impl Engine {
         ctx.register_catalog("aws", catalog);
         let last_stats = LastStats::default();
         ctx.register_udtf("api_calls", Arc::new(ApiCalls(Arc::clone(&last_stats))));
-        Ok(Engine { ctx, connect, diagnostics, tables, settings, last_stats })
+        Ok(Engine { ctx, connect, diagnostics, tables, settings, last_stats, cache })
     }
 
     /// Starts a statement: clears the call counters and diagnostics.
     pub fn begin_statement(&self) {
         self.connect.stats.reset();
         self.diagnostics.reset();
+        self.cache.clear();
     }
 
     /// Ends a statement: its calls become `.stats` / `api_calls()`.

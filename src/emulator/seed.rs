@@ -295,10 +295,11 @@ fn demo_user(region: &RegionState, inst: &Instance, spec: &InstanceSpec, i: usiz
         sps.push(id(&format!("{iid}/security-profile/Retired")));
     }
     let teams = ["Sales East", "Sales West", "Support A", "Support B", "Billing Team", "UK Support"];
-    let group = if r(5) < 0.1 {
-        None
-    } else if spec.alias == DEMO_INSTANCE_ALIAS && (i == 260 || i == 261) {
+    let group = if spec.alias == DEMO_INSTANCE_ALIAS && (i == 260 || i == 261) {
+        // A group that was deleted after users were placed in it.
         Some(id(&format!("{iid}/agent-group/Disbanded")))
+    } else if r(5) < 0.1 {
+        None
     } else {
         Some(by_name(&inst.hierarchy_groups, "Name", teams[(r(6) * 5.99) as usize]))
     };

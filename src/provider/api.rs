@@ -30,6 +30,13 @@ pub struct Parent {
     pub instance_arn: Option<String>,
 }
 
+impl Parent {
+    /// The instance id of an instance-scoped container ("" for a region).
+    pub fn instance(&self) -> &str {
+        self.instance_id.as_deref().unwrap_or_default()
+    }
+}
+
 /// What a scan needs to make calls: the clients and the session's settings.
 #[derive(Debug, Clone)]
 pub struct ScanContext {
@@ -42,6 +49,8 @@ pub struct ScanContext {
     pub default_instances: Vec<String>,
     /// Warnings and partial failures of the running statement.
     pub diagnostics: crate::diagnostics::Diagnostics,
+    /// Listings already made by this statement.
+    pub cache: Arc<super::cache::StatementCache>,
 }
 
 /// A table's calls. Implementations map SDK types to rows and nothing else: paging, hydration,

@@ -4,6 +4,7 @@
 //! concurrency ([`scan_exec`]), and builds Arrow batches ([`rows`]).
 
 pub mod api;
+pub mod cache;
 pub mod keys;
 pub mod plan;
 pub mod rows;

@@ -215,20 +215,23 @@ impl Scan {
             (Scope::Region, _) | (_, Instances::NotApplicable) => vec![parent(None, None)],
             (Scope::Instance, Instances::Named(ids)) => ids.iter().map(|i| parent(Some(i.clone()), None)).collect(),
             (Scope::Instance, Instances::All) => {
-                let client = self.cx.connect.client(region);
-                let mut pages = client.list_instances().max_results(10).into_paginator().items().send();
-                let mut out = Vec::new();
-                while let Some(item) = pages.next().await {
-                    let i = item.map_err(|e| ApiCallError::from_sdk("ListInstances", &e))?;
-                    // Instances still being created (or failed) have no users to list.
-                    if i.instance_status().is_some_and(|s| s.as_str() != "ACTIVE") {
-                        continue;
+                let fetch = async {
+                    let client = self.cx.connect.client(region);
+                    let mut pages = client.list_instances().max_results(10).into_paginator().items().send();
+                    let mut out = Vec::new();
+                    while let Some(item) = pages.next().await {
+                        let i = item.map_err(|e| ApiCallError::from_sdk("ListInstances", &e))?;
+                        // Instances still being created (or failed) have no users to list.
+                        if i.instance_status().is_some_and(|s| s.as_str() != "ACTIVE") {
+                            continue;
+                        }
+                        if let Some(id) = i.id() {
+                            out.push(parent(Some(id.to_owned()), i.arn().map(str::to_owned)));
+                        }
                     }
-                    if let Some(id) = i.id() {
-                        out.push(parent(Some(id.to_owned()), i.arn().map(str::to_owned)));
-                    }
-                }
-                out
+                    Ok(out)
+                };
+                self.cx.cache.instances(region, fetch).await?.as_ref().clone()
             }
         })
     }
@@ -269,6 +272,29 @@ impl Scan {
                     })
                     .buffered(self.plan.concurrency);
                 self.drain(&parent, rows, sink).await
+            }
+            Access::List if self.table.def().listing_cached => {
+                let listing = self.whole_listing(&parent).await?;
+                let rows: Vec<Row> = listing.as_ref().clone();
+                if !self.plan.hydrate && self.plan.extras.is_empty() {
+                    let rows = rows
+                        .into_iter()
+                        .map(|mut r| {
+                            self.add_keys(&parent, &mut r);
+                            r
+                        })
+                        .collect();
+                    sink.send(rows).await?;
+                    return Ok(());
+                }
+                let rows = stream::iter(rows).take(sink.remaining.unwrap_or(usize::MAX));
+                let completed = rows
+                    .map(|row| {
+                        let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
+                        async move { scan.complete(&parent, row).await }
+                    })
+                    .buffered(self.plan.concurrency);
+                self.drain(&parent, completed, sink).await
             }
             Access::List => {
                 let pages = {
@@ -314,6 +340,24 @@ impl Scan {
                 self.drain(&parent, completed, sink).await
             }
         }
+    }
+
+    /// Every page of a small table's listing, fetched once per statement.
+    async fn whole_listing(&self, parent: &Parent) -> Result<Arc<Vec<Row>>, ApiCallError> {
+        let def = self.table.def();
+        let fetch = async {
+            let mut rows = Vec::new();
+            let mut token = None;
+            loop {
+                let page = self.table.list(&self.cx, parent, token, def.list_page_max).await?;
+                rows.extend(page.rows);
+                match page.next.filter(|t| !t.is_empty()) {
+                    Some(t) => token = Some(t),
+                    None => return Ok(rows),
+                }
+            }
+        };
+        self.cx.cache.listing(def.name, parent, fetch).await
     }
 
     /// Sends rows as they become ready, in chunks, stopping at the first error.

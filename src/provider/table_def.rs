@@ -77,6 +77,9 @@ pub struct TableDef {
     pub list_page_max: i32,
     /// The get operation, if the table has one.
     pub get_op: Option<&'static str>,
+    /// Whole listings are kept for the rest of the statement (small tables: a join or a
+    /// subquery reads them again for free). Users are streamed instead, never kept.
+    pub listing_cached: bool,
 }
 
 impl TableDef {

@@ -46,3 +46,20 @@ pub fn millis(t: Option<&DateTime>) -> Value {
 pub fn s(v: Option<&str>) -> Value {
     v.map_or(Value::Null, |v| Value::String(v.to_owned()))
 }
+
+/// The row of a summary every Connect list returns: id, ARN, name and modification stamp.
+pub fn named_row(
+    id: Option<&str>,
+    arn: Option<&str>,
+    name: Option<&str>,
+    modified: Option<&DateTime>,
+    region: Option<&str>,
+) -> serde_json::Map<String, Value> {
+    let mut row = serde_json::Map::new();
+    row.insert("id".into(), s(id));
+    row.insert("arn".into(), s(arn));
+    row.insert("name".into(), s(name));
+    row.insert("last_modified_time".into(), millis(modified));
+    row.insert("last_modified_region".into(), s(region));
+    row
+}

@@ -2,7 +2,7 @@
 //! modification stamp; everything else needs DescribeUser per user; proficiencies need
 //! ListUserProficiencies per user. Column names of StackQL's `aws.connect.users` are kept.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use async_trait::async_trait;
 use aws_sdk_connect::types::User;
@@ -41,6 +41,7 @@ fn definition() -> TableDef {
         list_op: "ListUsers",
         list_page_max: 1000,
         get_op: Some("DescribeUser"),
+        listing_cached: false,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance"),
             c("instance_id", utf8(), Key, "Connect instance id"),
@@ -237,10 +238,6 @@ pub fn user_row(u: &User) -> Row {
     row
 }
 
-fn instance(parent: &Parent) -> &str {
-    parent.instance_id.as_deref().unwrap_or_default()
-}
-
 #[async_trait]
 impl ApiTable for UsersTable {
     fn def(&self) -> &TableDef {
@@ -259,7 +256,7 @@ impl ApiTable for UsersTable {
             .connect
             .client(&parent.region)
             .list_users()
-            .instance_id(instance(parent))
+            .instance_id(parent.instance())
             .max_results(page_size)
             .set_next_token(token)
             .send()
@@ -280,7 +277,7 @@ impl ApiTable for UsersTable {
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
         let out =
-            cx.connect.client(&parent.region).describe_user().instance_id(instance(parent)).user_id(id).send().await;
+            cx.connect.client(&parent.region).describe_user().instance_id(parent.instance()).user_id(id).send().await;
         match out {
             Ok(o) => Ok(o.user().map(user_row)),
             Err(e) => {
@@ -298,7 +295,7 @@ impl ApiTable for UsersTable {
         let client = cx.connect.client(&parent.region);
         let mut pages = client
             .list_user_proficiencies()
-            .instance_id(instance(parent))
+            .instance_id(parent.instance())
             .user_id(&id)
             .max_results(100)
             .into_paginator()
@@ -316,9 +313,4 @@ impl ApiTable for UsersTable {
         row.insert(column.into(), Value::Array(list));
         Ok(())
     }
-}
-
-/// The users table as a shared handle.
-pub fn table() -> Arc<dyn ApiTable> {
-    Arc::new(UsersTable)
 }

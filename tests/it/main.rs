@@ -6,6 +6,8 @@ mod docs;
 mod emulator_cli;
 mod emulator_model;
 mod emulator_sdk;
+mod reports;
 mod select;
 mod slt;
 mod support;
+mod tables;

@@ -1,0 +1,128 @@
+//! `aws.connect.routing_profiles`: routing profiles of each instance (ListRoutingProfiles;
+//! settings need DescribeRoutingProfile).
+
+use std::sync::OnceLock;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::DataType;
+use serde_json::{Value, json};
+
+use super::types::{list_of, named_row, s, string_map, struct_of, timestamp, utf8};
+use crate::aws::errors::ApiCallError;
+use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
+
+#[derive(Debug, Clone, Copy)]
+pub struct RoutingProfilesTable;
+
+fn definition() -> TableDef {
+    use Cost::{Get, Key, List};
+    let c = ColumnDef::new;
+    TableDef {
+        name: "routing_profiles",
+        description: "Routing profiles of each instance (the queues and channels agents take contacts from)",
+        scope: Scope::Instance,
+        id_columns: vec![("id", IdForm::Id), ("arn", IdForm::Arn)],
+        list_op: "ListRoutingProfiles",
+        list_page_max: 1000,
+        get_op: Some("DescribeRoutingProfile"),
+        listing_cached: true,
+        columns: vec![
+            c("region", utf8(), Key, "AWS region of the instance"),
+            c("instance_id", utf8(), Key, "Connect instance id"),
+            c("instance_arn", utf8(), Key, "Connect instance ARN"),
+            c("id", utf8(), List, "Routing profile id"),
+            c("arn", utf8(), List, "Routing profile ARN"),
+            c("name", utf8(), List, "Name"),
+            c("last_modified_time", timestamp(), List, "When the profile was last changed"),
+            c("last_modified_region", utf8(), List, "Region of the last change"),
+            c("description", utf8(), Get, "Description"),
+            c("default_outbound_queue_id", utf8(), Get, "Queue for outbound calls"),
+            c(
+                "media_concurrencies",
+                list_of(struct_of(&[("Channel", utf8()), ("Concurrency", DataType::Int32)])),
+                Get,
+                "Contacts an agent can handle at once, per channel",
+            ),
+            c("number_of_associated_queues", DataType::Int64, Get, "Queues in the profile"),
+            c("number_of_associated_users", DataType::Int64, Get, "Users assigned the profile"),
+            c("is_default", DataType::Boolean, Get, "The instance's default profile"),
+            c("agent_availability_timer", utf8(), Get, "How agent idle time is measured"),
+            c("tags", string_map(), Get, "Tags"),
+        ],
+    }
+}
+
+#[async_trait]
+impl ApiTable for RoutingProfilesTable {
+    fn def(&self) -> &TableDef {
+        static DEF: OnceLock<TableDef> = OnceLock::new();
+        DEF.get_or_init(definition)
+    }
+
+    async fn list(
+        &self,
+        cx: &ScanContext,
+        parent: &Parent,
+        token: Option<String>,
+        page_size: i32,
+    ) -> Result<Page, ApiCallError> {
+        let out = cx
+            .connect
+            .client(&parent.region)
+            .list_routing_profiles()
+            .instance_id(parent.instance())
+            .max_results(page_size)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| ApiCallError::from_sdk("ListRoutingProfiles", &e))?;
+        let rows = out
+            .routing_profile_summary_list()
+            .iter()
+            .map(|p| named_row(p.id(), p.arn(), p.name(), p.last_modified_time(), p.last_modified_region()))
+            .collect();
+        Ok(Page { rows, next: out.next_token().map(str::to_owned) })
+    }
+
+    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
+        let out = cx
+            .connect
+            .client(&parent.region)
+            .describe_routing_profile()
+            .instance_id(parent.instance())
+            .routing_profile_id(id)
+            .send()
+            .await;
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                let e = ApiCallError::from_sdk("DescribeRoutingProfile", &e);
+                return if e.is_not_found() { Ok(None) } else { Err(e) };
+            }
+        };
+        Ok(out.routing_profile().map(|p| {
+            let mut row = named_row(
+                p.routing_profile_id(),
+                p.routing_profile_arn(),
+                p.name(),
+                p.last_modified_time(),
+                p.last_modified_region(),
+            );
+            row.insert("description".into(), s(p.description()));
+            row.insert("default_outbound_queue_id".into(), s(p.default_outbound_queue_id()));
+            row.insert(
+                "media_concurrencies".into(),
+                p.media_concurrencies()
+                    .iter()
+                    .map(|m| json!({ "Channel": m.channel().as_str(), "Concurrency": m.concurrency() }))
+                    .collect(),
+            );
+            row.insert("number_of_associated_queues".into(), p.number_of_associated_queues().into());
+            row.insert("number_of_associated_users".into(), p.number_of_associated_users().into());
+            row.insert("is_default".into(), p.is_default().into());
+            row.insert("agent_availability_timer".into(), s(p.agent_availability_timer().map(|t| t.as_str())));
+            row.insert("tags".into(), p.tags().map_or(Value::Null, |t| json!(t)));
+            row
+        }))
+    }
+}

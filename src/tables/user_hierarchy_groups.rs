@@ -1,0 +1,121 @@
+//! `aws.connect.user_hierarchy_groups`: agent hierarchy groups of each instance
+//! (ListUserHierarchyGroups; level and path need DescribeUserHierarchyGroup).
+
+use std::sync::OnceLock;
+
+use async_trait::async_trait;
+use aws_sdk_connect::types::HierarchyGroupSummary;
+use serde_json::{Value, json};
+
+use super::types::{named_row, s, string_map, timestamp, utf8};
+use crate::aws::errors::ApiCallError;
+use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
+
+#[derive(Debug, Clone, Copy)]
+pub struct UserHierarchyGroupsTable;
+
+const LEVELS: [&str; 5] = ["one", "two", "three", "four", "five"];
+
+fn definition() -> TableDef {
+    use Cost::{Get, Key, List};
+    let c = ColumnDef::new;
+    let mut columns = vec![
+        c("region", utf8(), Key, "AWS region of the instance"),
+        c("instance_id", utf8(), Key, "Connect instance id"),
+        c("instance_arn", utf8(), Key, "Connect instance ARN"),
+        c("id", utf8(), List, "Hierarchy group id"),
+        c("arn", utf8(), List, "Hierarchy group ARN"),
+        c("name", utf8(), List, "Name"),
+        c("last_modified_time", timestamp(), List, "When the group was last changed"),
+        c("last_modified_region", utf8(), List, "Region of the last change"),
+        c("level_id", utf8(), Get, "Id of the hierarchy level the group is at"),
+    ];
+    const IDS: [&str; 5] = ["level_one_id", "level_two_id", "level_three_id", "level_four_id", "level_five_id"];
+    const NAMES: [&str; 5] =
+        ["level_one_name", "level_two_name", "level_three_name", "level_four_name", "level_five_name"];
+    for (id, name) in IDS.into_iter().zip(NAMES) {
+        columns.push(c(id, utf8(), Get, "Id of the group's ancestor (or itself) at this level"));
+        columns.push(c(name, utf8(), Get, "Name of the group's ancestor (or itself) at this level"));
+    }
+    columns.push(c("tags", string_map(), Get, "Tags"));
+    TableDef {
+        name: "user_hierarchy_groups",
+        description: "Agent hierarchy groups of each instance, with their path flattened",
+        scope: Scope::Instance,
+        id_columns: vec![("id", IdForm::Id), ("arn", IdForm::Arn)],
+        list_op: "ListUserHierarchyGroups",
+        list_page_max: 1000,
+        get_op: Some("DescribeUserHierarchyGroup"),
+        listing_cached: true,
+        columns,
+    }
+}
+
+#[async_trait]
+impl ApiTable for UserHierarchyGroupsTable {
+    fn def(&self) -> &TableDef {
+        static DEF: OnceLock<TableDef> = OnceLock::new();
+        DEF.get_or_init(definition)
+    }
+
+    async fn list(
+        &self,
+        cx: &ScanContext,
+        parent: &Parent,
+        token: Option<String>,
+        page_size: i32,
+    ) -> Result<Page, ApiCallError> {
+        let out = cx
+            .connect
+            .client(&parent.region)
+            .list_user_hierarchy_groups()
+            .instance_id(parent.instance())
+            .max_results(page_size)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| ApiCallError::from_sdk("ListUserHierarchyGroups", &e))?;
+        let rows = out
+            .user_hierarchy_group_summary_list()
+            .iter()
+            .map(|g| named_row(g.id(), g.arn(), g.name(), g.last_modified_time(), g.last_modified_region()))
+            .collect();
+        Ok(Page { rows, next: out.next_token().map(str::to_owned) })
+    }
+
+    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
+        let out = cx
+            .connect
+            .client(&parent.region)
+            .describe_user_hierarchy_group()
+            .instance_id(parent.instance())
+            .hierarchy_group_id(id)
+            .send()
+            .await;
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                let e = ApiCallError::from_sdk("DescribeUserHierarchyGroup", &e);
+                return if e.is_not_found() { Ok(None) } else { Err(e) };
+            }
+        };
+        Ok(out.hierarchy_group().map(|g| {
+            let mut row = named_row(g.id(), g.arn(), g.name(), g.last_modified_time(), g.last_modified_region());
+            row.insert("level_id".into(), s(g.level_id()));
+            let path = g.hierarchy_path();
+            let levels: [Option<&HierarchyGroupSummary>; 5] = [
+                path.and_then(|p| p.level_one()),
+                path.and_then(|p| p.level_two()),
+                path.and_then(|p| p.level_three()),
+                path.and_then(|p| p.level_four()),
+                path.and_then(|p| p.level_five()),
+            ];
+            for (name, level) in LEVELS.iter().zip(levels) {
+                row.insert(format!("level_{name}_id"), s(level.and_then(|l| l.id())));
+                row.insert(format!("level_{name}_name"), s(level.and_then(|l| l.name())));
+            }
+            row.insert("tags".into(), g.tags().map_or(Value::Null, |t| json!(t)));
+            row
+        }))
+    }
+}

@@ -1,0 +1,71 @@
+//! Every audit report in `queries/` run as users run it (`connectql --demo -f queries/NAME.sql`),
+//! its output pinned by a golden file in `tests/golden/` (`UPDATE_GOLDEN=1` rewrites them).
+
+use std::path::{Path, PathBuf};
+
+use super::support::cli;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Days from today back to 2026-09-01, so `recently_modified.sql` has a fixed cutoff.
+fn days_since_cutoff() -> i64 {
+    let cutoff = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).expect("date");
+    (chrono::Utc::now().date_naive() - cutoff).num_days()
+}
+
+fn check(report: &Path, failures: &mut Vec<String>) {
+    let name = report.file_stem().and_then(|s| s.to_str()).expect("report name").to_owned();
+    let out = cli()
+        .args(["--demo", "-f", report.to_str().expect("utf8")])
+        .args(["--var", &format!("days={}", days_since_cutoff())])
+        .output()
+        .expect("connectql runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        failures.push(format!("{name}: exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
+        return;
+    }
+    let golden = root().join("tests/golden").join(format!("{name}.out"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &stdout).expect("write golden");
+        return;
+    }
+    match std::fs::read_to_string(&golden) {
+        Ok(expected) if expected == stdout => {}
+        Ok(expected) => failures.push(format!(
+            "{name}: output differs from {}\n--- expected\n{expected}\n--- got\n{stdout}",
+            golden.display()
+        )),
+        Err(e) => failures.push(format!("{name}: no golden file {} ({e}); run with UPDATE_GOLDEN=1", golden.display())),
+    }
+}
+
+#[test]
+fn every_report_matches_its_golden_output() {
+    let mut reports: Vec<PathBuf> = std::fs::read_dir(root().join("queries"))
+        .expect("queries/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .filter(|p| p.file_stem().is_none_or(|s| s != "provision_user"))
+        .collect();
+    reports.sort();
+    assert!(reports.len() >= 7, "the report pack: {reports:?}");
+    let mut failures = Vec::new();
+    for r in &reports {
+        check(r, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn each_report_explains_itself() {
+    for entry in std::fs::read_dir(root().join("queries")).expect("queries/") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("report text");
+        let header: Vec<&str> = text.lines().take_while(|l| l.starts_with("--")).collect();
+        assert!(header.len() >= 4, "{} needs a header comment: what it answers, how to read it", path.display());
+        assert!(text.contains("Run: connectql -f queries/"), "{} says how to run it", path.display());
+    }
+}
