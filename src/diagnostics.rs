@@ -20,12 +20,14 @@ impl Diagnostics {
 
     /// Something the user should know that does not fail the statement.
     pub fn warn(&self, message: String) {
+        let message = crate::redact::mask(&message).into_owned();
         eprintln!("warning: {message}");
         self.with(|i| i.warnings.push(message));
     }
 
     /// A part of the statement failed and was skipped (`--partial`, or a row of a bulk change).
     pub fn failure(&self, message: String) {
+        let message = crate::redact::mask(&message).into_owned();
         eprintln!("error: {message}");
         self.with(|i| i.failures.push(message));
     }

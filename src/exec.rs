@@ -71,18 +71,23 @@ pub fn error_text(e: &DataFusionError) -> String {
 
 fn placeholder() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}").expect("valid regex"))
+    RE.get_or_init(|| {
+        Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*default\(\s*'([^']*)'\s*\)\s*)?\}\}")
+            .expect("valid regex")
+    })
 }
 
-/// Fills `{{ name }}` placeholders; an unset one is an error that names it.
+/// Fills `{{ name }}` placeholders (`{{ name | default('x') }}` has a fallback); an unset one
+/// without a default is an error that names it.
 ///
 /// # Errors
 /// When a placeholder has no value.
 pub fn fill_placeholders(sql: &str, vars: &BTreeMap<String, String>) -> Result<String, StatementError> {
     let mut missing = Vec::new();
-    let filled = placeholder().replace_all(sql, |c: &regex::Captures| match vars.get(&c[1]) {
-        Some(v) => v.clone(),
-        None => {
+    let filled = placeholder().replace_all(sql, |c: &regex::Captures| match (vars.get(&c[1]), c.get(2)) {
+        (Some(v), _) => v.clone(),
+        (None, Some(default)) => default.as_str().to_owned(),
+        (None, None) => {
             missing.push(c[1].to_owned());
             String::new()
         }
@@ -202,6 +207,25 @@ pub fn describe_table(engine: &Engine, name: &str) -> Option<RecordBatch> {
     RecordBatch::try_new(schema, columns).ok()
 }
 
+/// The rows of INSERT … RETURNING: one per created item, the columns as typed.
+fn returning_batch(
+    columns: &[(String, &'static str)],
+    returned: &[(String, String)],
+) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
+    let schema = Arc::new(Schema::new(
+        columns.iter().map(|(name, _)| Field::new(name, DataType::Utf8, false)).collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = columns
+        .iter()
+        .map(|(_, which)| {
+            let values: Vec<&str> =
+                returned.iter().map(|(id, arn)| if *which == "id" { id.as_str() } else { arn.as_str() }).collect();
+            Arc::new(StringArray::from(values)) as ArrayRef
+        })
+        .collect();
+    RecordBatch::try_new(schema, arrays)
+}
+
 /// A spinner on stderr with the calls made so far (only on a terminal).
 fn progress(engine: &Engine, enabled: bool) -> Option<(indicatif::ProgressBar, tokio::task::JoinHandle<()>)> {
     if !enabled || !std::io::stderr().is_terminal() {
@@ -236,6 +260,7 @@ pub async fn run_statement<W: Write>(
     out: &mut W,
 ) -> Result<StatsSnapshot, StatementError> {
     engine.begin_statement();
+    crate::redact::register_sql_secrets(sql);
     let started = Instant::now();
     if let Some(c) = describe_pattern().captures(sql)
         && let Some(batch) = describe_table(engine, &c[1])
@@ -248,7 +273,19 @@ pub async fn run_statement<W: Write>(
     }
     let spinner = progress(engine, opts.progress);
     let result = async {
-        let df = engine.ctx.sql(sql).await.map_err(|e| StatementError(error_text(&e)))?;
+        let rewritten = crate::sql_rewrite::rewrite(engine, sql).await?;
+        let df = engine.ctx.sql(&rewritten.sql).await.map_err(|e| StatementError(error_text(&e)))?;
+        if let Some(columns) = &rewritten.returning {
+            // INSERT … RETURNING: run the insert, then show what CreateUser returned.
+            df.collect().await.map_err(|e| StatementError(error_text(&e)))?;
+            let returned = engine.returned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            let batch = returning_batch(columns, &returned).map_err(|e| StatementError(e.to_string()))?;
+            let schema = batch.schema();
+            let mut printer = Printer::new(opts.format, &mut *out);
+            printer.batch(batch).map_err(|e| StatementError(e.to_string()))?;
+            printer.finish(&schema).map_err(|e| StatementError(e.to_string()))?;
+            return Ok(());
+        }
         let schema = Arc::new(df.schema().as_arrow().clone());
         let mut stream = df.execute_stream().await.map_err(|e| StatementError(error_text(&e)))?;
         if schema.fields().is_empty() {
@@ -309,7 +346,7 @@ pub async fn run_sql<W: Write>(engine: &Engine, text: &str, opts: &RunOptions, o
             Ok(stats) => outcome.last_stats = Some(stats),
             Err(e) => {
                 let _ = out.flush();
-                eprintln!("Error: {e}");
+                eprintln!("Error: {}", crate::redact::mask(&e.to_string()));
                 outcome.failures += 1;
                 outcome.last_stats =
                     Some(engine.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone());
@@ -341,6 +378,7 @@ mod tests {
             fill_placeholders("WHERE region = '{{ region }}'", &vars).expect("filled"),
             "WHERE region = 'us-east-1'"
         );
+        assert_eq!(fill_placeholders("'{{ email | default('') }}'", &vars).expect("default"), "''");
         let err = fill_placeholders("WHERE id = '{{user_id}}'", &vars).expect_err("unset");
         assert!(err.0.contains("{{ user_id }}") && err.0.contains("--var user_id="), "{err}");
     }

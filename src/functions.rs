@@ -1,5 +1,7 @@
-//! Table functions: `api_calls()` returns the API calls of the previous statement (operation,
-//! calls, attempts, throttled, failed), so scripts and `.slt` files can pin what a query cost.
+//! Functions connectql adds: `api_calls()` returns the API calls of the previous statement
+//! (operation, calls, attempts, throttled, failed), so scripts and `.slt` files can pin what a
+//! query cost; `connectql_assert(condition, message)` fails the statement with the message
+//! unless the condition holds (scripts use it to fail loudly).
 
 use std::sync::{Arc, Mutex};
 
@@ -45,4 +47,36 @@ impl TableFunctionImpl for ApiCalls {
         let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
         Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
     }
+}
+
+/// `connectql_assert(condition, message)`: true, or an error with the message.
+pub fn assert_udf() -> datafusion::logical_expr::ScalarUDF {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::common::exec_err;
+    use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+    create_udf(
+        "connectql_assert",
+        vec![DataType::Boolean, DataType::Utf8],
+        DataType::Boolean,
+        Volatility::Volatile,
+        Arc::new(|args: &[ColumnarValue]| {
+            let n = args.iter().find_map(|a| match a {
+                ColumnarValue::Array(a) => Some(a.len()),
+                ColumnarValue::Scalar(_) => None,
+            });
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let (conditions, messages) = (arrays[0].as_boolean(), arrays[1].as_string::<i32>());
+            for i in 0..conditions.len() {
+                if conditions.is_null(i) || !conditions.value(i) {
+                    let message = if messages.is_null(i) { "assertion failed" } else { messages.value(i) };
+                    return exec_err!("{message}");
+                }
+            }
+            let out = datafusion::arrow::array::BooleanArray::from(vec![true; conditions.len()]);
+            Ok(match n {
+                Some(_) => ColumnarValue::Array(Arc::new(out)),
+                None => ColumnarValue::Scalar(datafusion::common::ScalarValue::Boolean(Some(true))),
+            })
+        }),
+    )
 }

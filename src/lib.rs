@@ -11,4 +11,5 @@ pub mod provider;
 pub mod redact;
 pub mod repl;
 pub mod session;
+pub mod sql_rewrite;
 pub mod tables;

@@ -1,7 +1,7 @@
 //! The engine: a DataFusion session with catalog `aws`, schema `connect` and every API-backed
 //! table, sharing one set of Connect clients, call counters and diagnostics.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
 use datafusion::common::Result;
@@ -12,6 +12,7 @@ use crate::aws::stats::StatsSnapshot;
 use crate::diagnostics::Diagnostics;
 use crate::functions::{ApiCalls, LastStats};
 use crate::provider::cache::StatementCache;
+use crate::provider::dml::{SharedWriteOptions, WriteOptions};
 use crate::provider::{ApiTable, ApiTableProvider, ScanContext};
 use crate::tables;
 
@@ -25,11 +26,19 @@ pub struct EngineSettings {
     pub partial: bool,
     /// Instances used when a query names none.
     pub instances: Vec<String>,
+    /// How INSERT, UPDATE and DELETE behave.
+    pub writes: WriteOptions,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        EngineSettings { connect: ConnectSettings::default(), concurrency: 16, partial: false, instances: Vec::new() }
+        EngineSettings {
+            connect: ConnectSettings::default(),
+            concurrency: 16,
+            partial: false,
+            instances: Vec::new(),
+            writes: WriteOptions { threshold: 10, ..WriteOptions::default() },
+        }
     }
 }
 
@@ -43,6 +52,10 @@ pub struct Engine {
     /// The API calls of the last finished statement (`.stats`, `api_calls()`).
     pub last_stats: LastStats,
     cache: Arc<StatementCache>,
+    /// Write behaviour, changeable between statements (`.dryrun on`).
+    pub writes: SharedWriteOptions,
+    /// Ids and ARNs the last INSERT created.
+    pub returned: Arc<std::sync::Mutex<Vec<(String, String)>>>,
 }
 
 impl Engine {
@@ -64,19 +77,32 @@ impl Engine {
             default_instances: settings.instances.clone(),
             diagnostics: diagnostics.clone(),
             cache: Arc::clone(&cache),
+            writes: Arc::new(RwLock::new(settings.writes.clone())),
+            returned: Arc::default(),
         };
         let schema = Arc::new(MemorySchemaProvider::new());
         let tables = tables::all();
         for t in &tables {
-            schema
-                .register_table(t.def().name.to_owned(), Arc::new(ApiTableProvider::new(Arc::clone(t), cx.clone())))?;
+            let provider = ApiTableProvider::new(Arc::clone(t), tables::writer(t.def().name), cx.clone());
+            schema.register_table(t.def().name.to_owned(), Arc::new(provider))?;
         }
         let catalog = Arc::new(MemoryCatalogProvider::new());
         catalog.register_schema("connect", schema)?;
         ctx.register_catalog("aws", catalog);
         let last_stats = LastStats::default();
         ctx.register_udtf("api_calls", Arc::new(ApiCalls(Arc::clone(&last_stats))));
-        Ok(Engine { ctx, connect, diagnostics, tables, settings, last_stats, cache })
+        ctx.register_udf(crate::functions::assert_udf());
+        Ok(Engine {
+            ctx,
+            connect,
+            diagnostics,
+            tables,
+            settings,
+            last_stats,
+            cache,
+            writes: Arc::clone(&cx.writes),
+            returned: Arc::clone(&cx.returned),
+        })
     }
 
     /// Starts a statement: clears the call counters and diagnostics.
@@ -84,6 +110,7 @@ impl Engine {
         self.connect.stats.reset();
         self.diagnostics.reset();
         self.cache.clear();
+        self.returned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 
     /// Ends a statement: its calls become `.stats` / `api_calls()`.

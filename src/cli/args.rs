@@ -65,6 +65,18 @@ pub struct Args {
     /// No progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the API calls INSERT, UPDATE and DELETE would make (passwords masked); change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Allow UPDATE and DELETE without a WHERE clause.
+    #[arg(long)]
+    pub allow_unqualified: bool,
+    /// Allow changes of more rows than --confirm-threshold without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Changes of more rows than this ask for confirmation (the shell) or need --yes (scripts).
+    #[arg(long, default_value_t = 10)]
+    pub confirm_threshold: usize,
     /// REPL history file (default ~/.connectql_history).
     #[arg(long, env = "CONNECTQL_HISTORY")]
     pub history: Option<PathBuf>,

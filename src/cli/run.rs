@@ -9,6 +9,7 @@ use super::args::Args;
 use crate::aws::client::ConnectSettings;
 use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
 use crate::exec::{RunOptions, run_sql};
+use crate::provider::dml::WriteOptions;
 use crate::repl;
 use crate::session::{Engine, EngineSettings};
 
@@ -48,6 +49,13 @@ pub fn settings(args: &Args, demo: Option<&EmulatorHandle>) -> EngineSettings {
         concurrency: usize::from(args.concurrency),
         partial: args.partial,
         instances: args.instance_id.iter().filter(|i| !i.is_empty()).cloned().collect(),
+        writes: WriteOptions {
+            dry_run: args.dry_run,
+            allow_unqualified: args.allow_unqualified,
+            yes: args.yes,
+            threshold: args.confirm_threshold,
+            confirm: None,
+        },
     }
 }
 

@@ -51,6 +51,10 @@ pub struct ScanContext {
     pub diagnostics: crate::diagnostics::Diagnostics,
     /// Listings already made by this statement.
     pub cache: Arc<super::cache::StatementCache>,
+    /// How INSERT, UPDATE and DELETE behave (dry run, guards).
+    pub writes: super::dml::SharedWriteOptions,
+    /// Ids and ARNs created by the running INSERT (for RETURNING).
+    pub returned: Arc<std::sync::Mutex<Vec<(String, String)>>>,
 }
 
 /// A table's calls. Implementations map SDK types to rows and nothing else: paging, hydration,

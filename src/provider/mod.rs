@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod dml;
 pub mod keys;
 pub mod plan;
 pub mod rows;

@@ -9,6 +9,7 @@ pub enum Command {
     Schema(Option<String>),
     Mode(Format),
     Timer(bool),
+    DryRun(bool),
     Stats,
     Help,
     Quit,
@@ -20,6 +21,7 @@ pub const HELP: &str = "\
 .schema [TABLE]    columns of a table (or of all): type, what selecting it costs, description
 .mode FORMAT       table, csv, tsv, json, ndjson or markdown
 .timer on|off      print each statement's elapsed time
+.dryrun on|off     print the calls INSERT/UPDATE/DELETE would make, change nothing
 .stats             API calls, retries and time of the last statement
 .help              this text
 .quit              leave (Ctrl-D works too)
@@ -52,6 +54,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             None => Err(".mode takes a format: table, csv, tsv, json, ndjson or markdown".to_owned()),
         },
         ".timer" => on_off(arg, ".timer").map(Command::Timer),
+        ".dryrun" => on_off(arg, ".dryrun").map(Command::DryRun),
         ".stats" => Ok(Command::Stats),
         ".help" => Ok(Command::Help),
         ".quit" | ".exit" => Ok(Command::Quit),
@@ -73,6 +76,8 @@ mod tests {
             (".mode JSON;", Ok(Command::Mode(Format::Json))),
             (".timer on", Ok(Command::Timer(true))),
             (".timer off", Ok(Command::Timer(false))),
+            (".dryrun on", Ok(Command::DryRun(true))),
+            (".dryrun", Err(".dryrun takes 'on' or 'off'")),
             (".stats", Ok(Command::Stats)),
             (".help", Ok(Command::Help)),
             (".quit", Ok(Command::Quit)),

@@ -57,7 +57,7 @@ const KEYWORDS: &[&str] = &[
     "CARDINALITY",
 ];
 
-const COMMANDS: &[&str] = &[".tables", ".schema", ".mode", ".timer", ".stats", ".help", ".quit"];
+const COMMANDS: &[&str] = &[".tables", ".schema", ".mode", ".timer", ".dryrun", ".stats", ".help", ".quit"];
 
 /// Completion words and the statement validator.
 pub struct ReplHelper {

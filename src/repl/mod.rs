@@ -6,6 +6,7 @@ pub mod helper;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -17,6 +18,15 @@ use crate::print::Printer;
 use crate::session::Engine;
 use command::Command;
 use helper::ReplHelper;
+
+/// Asks a yes/no question on stderr and reads the answer from stdin.
+fn confirm(question: &str) -> bool {
+    eprint!("{question} [y/N] ");
+    let _ = std::io::Write::flush(&mut std::io::stderr());
+    let mut answer = String::new();
+    let read = tokio::task::block_in_place(|| std::io::stdin().read_line(&mut answer));
+    read.is_ok() && matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+}
 
 fn history_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
     explicit.or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".connectql_history")))
@@ -77,6 +87,8 @@ pub async fn run(
         let _ = rl.load_history(h);
     }
     banner(demo);
+    // Large changes ask here, on the terminal, before any call is made.
+    engine.writes.write().unwrap_or_else(std::sync::PoisonError::into_inner).confirm = Some(Arc::new(confirm));
     let mut last_failed = false;
     loop {
         let line = tokio::task::block_in_place(|| rl.readline("connectql> "));
@@ -113,6 +125,10 @@ pub async fn run(
                 }
                 Ok(Command::Mode(f)) => opts.format = f,
                 Ok(Command::Timer(on)) => opts.timer = on,
+                Ok(Command::DryRun(on)) => {
+                    engine.writes.write().unwrap_or_else(std::sync::PoisonError::into_inner).dry_run = on;
+                    eprintln!("dry run {}", if on { "on: writes print their calls and change nothing" } else { "off" });
+                }
                 Ok(Command::Stats) => {
                     println!("{}", engine.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
                 }

@@ -8,10 +8,12 @@ pub mod types;
 pub mod user_hierarchy_groups;
 pub mod user_hierarchy_structure;
 pub mod users;
+pub mod users_write;
 
 use std::sync::Arc;
 
 use crate::provider::ApiTable;
+use crate::provider::dml::WritableTable;
 
 /// Every table, in the order `.tables` lists them.
 pub fn all() -> Vec<Arc<dyn ApiTable>> {
@@ -24,4 +26,12 @@ pub fn all() -> Vec<Arc<dyn ApiTable>> {
         Arc::new(user_hierarchy_structure::UserHierarchyStructureTable),
         Arc::new(agent_statuses::AgentStatusesTable),
     ]
+}
+
+/// The write side of a table, for the tables that have one.
+pub fn writer(name: &str) -> Option<Arc<dyn WritableTable>> {
+    match name {
+        "users" => Some(Arc::new(users::UsersTable)),
+        _ => None,
+    }
 }

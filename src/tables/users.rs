@@ -139,6 +139,12 @@ fn definition() -> TableDef {
             c("user_id", utf8(), List, "User id (StackQL native provider name)"),
             c("data__identifier", utf8(), List, "User ARN (StackQL Cloud Control identifier)"),
             c("password", utf8(), WriteOnly, "Password, for INSERT only: always NULL when read"),
+            c(
+                "agent_status",
+                utf8(),
+                WriteOnly,
+                "UPDATE … SET agent_status = 'Lunch' sets the agent's status (PutUserStatus); NULL when read",
+            ),
         ],
     }
 }

@@ -2,6 +2,7 @@
 //! and drives it through the real `aws-sdk-connect` client or the real `connectql` binary.
 
 mod cli;
+mod dml;
 mod docs;
 mod emulator_cli;
 mod emulator_model;

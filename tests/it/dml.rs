@@ -1,0 +1,401 @@
+//! INSERT, UPDATE and DELETE through the real binary and the real SDK: every statement form, the
+//! per-row report, partial failures, re-runs, dry runs, guards, StackQL's statements, the
+//! provisioning script, and passwords kept out of every output.
+
+use std::process::Output;
+
+use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorHandle};
+
+use super::support::{MAIN_REGION, cli, client, demo, instance_id};
+
+struct Ids {
+    instance: String,
+    instance_arn: String,
+    routing: String,
+    routing_arn: String,
+    sales: String,
+    agent: String,
+    agent_arn: String,
+    supervisor: String,
+}
+
+async fn ids(emu: &EmulatorHandle) -> Ids {
+    let c = client(emu, MAIN_REGION);
+    let instance = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
+    let rps = c.list_routing_profiles().instance_id(&instance).send().await.expect("routing profiles");
+    let rp = |name: &str| {
+        let p = rps.routing_profile_summary_list().iter().find(|p| p.name() == Some(name)).expect("profile");
+        (p.id().expect("id").to_owned(), p.arn().expect("arn").to_owned())
+    };
+    let sps = c.list_security_profiles().instance_id(&instance).send().await.expect("security profiles");
+    let sp = |name: &str| {
+        let p = sps.security_profile_summary_list().iter().find(|p| p.name() == Some(name)).expect("profile");
+        (p.id().expect("id").to_owned(), p.arn().expect("arn").to_owned())
+    };
+    let (routing, routing_arn) = rp("Basic Routing Profile");
+    let (agent, agent_arn) = sp("Agent");
+    Ids {
+        instance_arn: format!("arn:aws:connect:us-east-1:123456789012:instance/{instance}"),
+        instance,
+        routing,
+        routing_arn,
+        sales: rp("Sales").0,
+        agent,
+        agent_arn,
+        supervisor: sp("Supervisor").0,
+    }
+}
+
+/// The binary pointed at the test's emulator, as `--endpoint-url` does.
+fn run(emu: &EmulatorHandle, args: &[&str]) -> Output {
+    cli().args(["--endpoint-url", &emu.base_url(), "-o", "csv"]).args(args).output().expect("connectql runs")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const PASSWORD: &str = "Sup3rSecretPassw0rd";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insert_values_reports_each_row_and_keeps_going() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let sql = format!(
+        "INSERT INTO aws.connect.users (instance_id, username, password, first_name, last_name, email, security_profile_ids, routing_profile_id) VALUES \
+         ('{inst}', 'new.one', '{PASSWORD}', 'New', 'One', 'new.one@example.com', ['{sp}'], '{rp}'), \
+         ('{inst}', 'weak.pw', 'weakpassword', 'Weak', 'Password', NULL, ['{sp}'], '{rp}'), \
+         ('{inst}', 'new.two', '{PASSWORD}', 'New', 'Two', NULL, ['{sp}'], '{rp}')",
+        inst = i.instance,
+        sp = i.agent,
+        rp = i.routing
+    );
+    emu.emulator.reset_calls();
+    let o = run(&emu, &["-e", &sql]);
+    assert_eq!(o.status.code(), Some(1), "a failed row makes the exit code 1: {}", err(&o));
+    assert_eq!(out(&o), "count\n2\n", "the two valid rows were created");
+    let e = err(&o);
+    assert!(e.contains("ok      CreateUser") && e.contains("new.one (") && e.contains("new.two ("), "{e}");
+    assert!(
+        e.contains("CreateUser weak.pw: InvalidParameterException: 1 validation error detected: Value at 'password'"),
+        "{e}"
+    );
+    assert!(!e.contains("weakpassword") && !e.contains(PASSWORD), "no password in the report: {e}");
+    assert_eq!(emu.emulator.calls_of("CreateUser"), 3);
+
+    // Re-running reports the created users as duplicates and creates nothing twice.
+    emu.emulator.reset_calls();
+    let again = run(&emu, &["-e", &sql]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(out(&again), "count\n0\n");
+    let e = err(&again);
+    assert!(
+        e.contains("CreateUser new.one: DuplicateResourceException")
+            && e.contains("CreateUser new.two: DuplicateResourceException"),
+        "{e}"
+    );
+    let listed =
+        client(&emu, MAIN_REGION).list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    assert_eq!(
+        listed.user_summary_list().iter().filter(|u| u.username().is_some_and(|n| n.starts_with("new."))).count(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insert_select_from_a_csv_file() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("agents.csv");
+    std::fs::write(
+        &csv,
+        "username,first_name,last_name,email,phone_type,desk_phone_number,auto_accept\n\
+             csv.alpha,Csv,Alpha,alpha@example.com,SOFT_PHONE,,true\n\
+             csv.beta,Csv,Beta,,DESK_PHONE,+12065550111,false\n\
+             csv.gamma,Csv,Gamma,,DESK_PHONE,,false\n"
+            .to_string(),
+    )
+    .expect("csv");
+    let script = format!(
+        "CREATE EXTERNAL TABLE agents STORED AS CSV LOCATION '{csv}' OPTIONS ('format.has_header' 'true');\n\
+         INSERT INTO aws.connect.users (instance_id, username, password, first_name, last_name, email, phone_type, desk_phone_number, auto_accept, security_profile_ids, routing_profile_id)\n\
+         SELECT '{inst}', username, '{PASSWORD}', first_name, last_name, email, phone_type, desk_phone_number, auto_accept, ['{sp}'], '{rp}' FROM agents;\n\
+         SELECT username, phone_type, desk_phone_number, auto_accept FROM aws.connect.users WHERE instance_id = '{inst}' AND username LIKE 'csv.%' ORDER BY username;",
+        csv = csv.display(),
+        inst = i.instance,
+        sp = i.agent,
+        rp = i.routing
+    );
+    let o = run(&emu, &["--continue-on-error", "-e", &script]);
+    assert_eq!(o.status.code(), Some(1), "the desk phone without a number fails: {}", err(&o));
+    assert!(err(&o).contains("csv.gamma: InvalidParameterException"), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "count\n2\nusername,phone_type,desk_phone_number,auto_accept\ncsv.alpha,SOFT_PHONE,,true\ncsv.beta,DESK_PHONE,+12065550111,false\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_makes_only_the_calls_the_set_list_needs() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let c = client(&emu, MAIN_REGION);
+    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let user = listed.user_summary_list().iter().find(|u| u.username() == Some("ava.smith")).expect("ava.smith");
+    let uid = user.id().expect("id").to_owned();
+    let before =
+        c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
+    let where_id = format!("WHERE id = '{uid}' AND instance_id = '{}'", i.instance);
+
+    emu.emulator.reset_calls();
+    let o = run(&emu, &["-e", &format!("UPDATE aws.connect.users SET email = 'ava.new@example.com' {where_id}")]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "count\n1\n");
+    assert_eq!(emu.emulator.calls_of("UpdateUserIdentityInfo"), 1);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 0, "a lookup by id lists nothing");
+    assert_eq!(emu.emulator.calls_of("UpdateUserPhoneConfig") + emu.emulator.calls_of("UpdateUserRoutingProfile"), 0);
+    let after =
+        c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
+    let (b, a) = (before.identity_info().expect("before"), after.identity_info().expect("after"));
+    assert_eq!(a.email(), Some("ava.new@example.com"));
+    assert_eq!(
+        (a.first_name(), a.last_name(), a.mobile(), a.secondary_email()),
+        (b.first_name(), b.last_name(), b.mobile(), b.secondary_email()),
+        "fields not set keep their values"
+    );
+
+    emu.emulator.reset_calls();
+    let sql = format!(
+        "UPDATE aws.connect.users SET routing_profile_id = (SELECT id FROM aws.connect.routing_profiles WHERE name = 'Sales' AND instance_id = '{inst}'), \
+         security_profile_ids = ['{sp}', '{sup}'], auto_accept = true, after_contact_work_time_limit = 45, agent_status = 'Lunch' {where_id}",
+        inst = i.instance,
+        sp = i.agent,
+        sup = i.supervisor
+    );
+    let o = run(&emu, &["-e", &sql]);
+    assert!(o.status.success(), "{}", err(&o));
+    for op in ["UpdateUserRoutingProfile", "UpdateUserSecurityProfiles", "UpdateUserPhoneConfig", "PutUserStatus"] {
+        assert_eq!(emu.emulator.calls_of(op), 1, "{op}");
+    }
+    assert_eq!(emu.emulator.calls_of("UpdateUserIdentityInfo") + emu.emulator.calls_of("UpdateUserHierarchy"), 0);
+    let after =
+        c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
+    assert_eq!(after.routing_profile_id(), Some(i.sales.as_str()));
+    assert_eq!(after.security_profile_ids(), [i.agent.clone(), i.supervisor.clone()]);
+    let phone = after.phone_config().expect("phone");
+    assert!(phone.auto_accept() && phone.after_contact_work_time_limit() == 45);
+    assert_eq!(phone.phone_type(), before.phone_config().expect("phone").phone_type(), "phone type kept");
+
+    // Read-only columns are refused by name; NULL hierarchy removes the group.
+    let o = run(&emu, &["-e", &format!("UPDATE aws.connect.users SET username = 'renamed' {where_id}")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("column 'username' of aws.connect.users is read-only"), "{}", err(&o));
+    let o = run(&emu, &["-e", &format!("UPDATE aws.connect.users SET hierarchy_group_id = NULL {where_id}")]);
+    assert!(o.status.success(), "{}", err(&o));
+    let after =
+        c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
+    assert_eq!(after.hierarchy_group_id(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_by_id_costs_one_call_and_guards_hold() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let c = client(&emu, MAIN_REGION);
+    let listed = c.list_users().instance_id(&i.instance).max_results(3).send().await.expect("list");
+    let uid = listed.user_summary_list()[0].id().expect("id").to_owned();
+
+    let o = run(&emu, &["-e", "DELETE FROM aws.connect.users"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("without a WHERE clause") && err(&o).contains("--allow-unqualified"), "{}", err(&o));
+    let o = run(&emu, &["-e", &format!("DELETE FROM aws.connect.users WHERE instance_id = '{}' LIMIT 1", i.instance)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("DELETE … LIMIT is not supported"), "{}", err(&o));
+
+    // More rows than the threshold: a script needs --yes.
+    let many = format!("DELETE FROM aws.connect.users WHERE instance_id = '{}' AND username LIKE 'a%'", i.instance);
+    emu.emulator.reset_calls();
+    let o = run(&emu, &["-e", &many]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("would change") && err(&o).contains("--yes"), "{}", err(&o));
+    assert_eq!(emu.emulator.calls_of("DeleteUser"), 0);
+
+    // A dry run prints the calls and makes no write call.
+    let o = run(&emu, &["--dry-run", "--yes", "-e", &many]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("would call DeleteUser {\"InstanceId\""), "{}", err(&o));
+    assert_eq!(emu.emulator.calls_of("DeleteUser"), 0);
+
+    emu.emulator.reset_calls();
+    let o = run(
+        &emu,
+        &["-e", &format!("DELETE FROM aws.connect.users WHERE id = '{uid}' AND instance_id = '{}'", i.instance)],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "count\n1\n");
+    assert_eq!(
+        (
+            emu.emulator.calls_of("DescribeUser"),
+            emu.emulator.calls_of("ListUsers"),
+            emu.emulator.calls_of("DeleteUser")
+        ),
+        (1, 0, 1)
+    );
+
+    // Subqueries in WHERE are resolved first, so they become lookups too.
+    let o = run(
+        &emu,
+        &[
+            "--yes",
+            "-e",
+            &format!(
+                "DELETE FROM aws.connect.users WHERE instance_id = '{inst}' AND id IN (SELECT id FROM aws.connect.users WHERE instance_id = '{inst}' AND username LIKE 'zoe.%')",
+                inst = i.instance
+            ),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let left = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    assert!(!left.user_summary_list().iter().any(|u| u.username().is_some_and(|n| n.starts_with("zoe."))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stackql_statements_run_unchanged() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let create = dir.path().join("create.iql");
+    std::fs::write(
+        &create,
+        "/*+ create */ INSERT INTO aws.connect.users (InstanceArn, Username, RoutingProfileArn, PhoneConfig, SecurityProfileArns, region, Password, IdentityInfo)\n\
+         SELECT '{{ InstanceArn }}', '{{ Username }}', '{{ RoutingProfileArn }}', '{{ PhoneConfig }}', '{{ SecurityProfileArns }}', '{{ region }}', '{{ Password }}', '{\"FirstName\": \"Stack\", \"LastName\": \"Ql\"}'\n\
+         RETURNING UserArn, UserId;\n",
+    )
+    .expect("script");
+    let o = run(
+        &emu,
+        &[
+            "-f",
+            create.to_str().expect("utf8"),
+            "--var",
+            &format!("InstanceArn={}", i.instance_arn),
+            "--var",
+            "Username=stackql.user",
+            "--var",
+            &format!("RoutingProfileArn={}", i.routing_arn),
+            "--var",
+            r#"PhoneConfig={"PhoneType": "SOFT_PHONE", "AutoAccept": true, "AfterContactWorkTimeLimit": 30}"#,
+            "--var",
+            &format!(r#"SecurityProfileArns=["{}"]"#, i.agent_arn),
+            "--var",
+            "region=us-east-1",
+            "--var",
+            &format!("Password={PASSWORD}"),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let lines: Vec<String> = out(&o).lines().map(str::to_owned).collect();
+    assert_eq!(lines[0], "UserArn,UserId");
+    let (arn, id) = lines[1].split_once(',').expect("two values");
+    assert!(arn.ends_with(&format!("/agent/{id}")) && arn.starts_with(&i.instance_arn), "{arn}");
+    let user = client(&emu, MAIN_REGION)
+        .describe_user()
+        .instance_id(&i.instance)
+        .user_id(id)
+        .send()
+        .await
+        .expect("created")
+        .user
+        .expect("user");
+    let phone = user.phone_config().expect("phone");
+    assert!(phone.auto_accept() && phone.after_contact_work_time_limit() == 30);
+    assert_eq!(user.identity_info().and_then(|x| x.first_name()), Some("Stack"));
+
+    emu.emulator.reset_calls();
+    let o = run(
+        &emu,
+        &["-e", &format!("DELETE FROM aws.connect.users WHERE data__Identifier = '{arn}' AND region = 'us-east-1';")],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "count\n1\n");
+    assert_eq!(
+        (
+            emu.emulator.calls_of("DescribeUser"),
+            emu.emulator.calls_of("DeleteUser"),
+            emu.emulator.calls_of("ListUsers")
+        ),
+        (1, 1, 0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provisioning_script_onboards_and_verifies() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/queries/provision_user.sql");
+    let args = |user: &str, routing: &str| -> Vec<String> {
+        vec![
+            "-f".into(),
+            script.into(),
+            "--var".into(),
+            format!("instance_id={}", i.instance),
+            "--var".into(),
+            format!("username={user}"),
+            "--var".into(),
+            format!("password={PASSWORD}"),
+            "--var".into(),
+            format!("security_profile_id={}", i.agent),
+            "--var".into(),
+            format!("routing_profile_id={routing}"),
+            "--var".into(),
+            "first_name=Jane".into(),
+            "--var".into(),
+            "email=jane.doe@example.com".into(),
+        ]
+    };
+    let a = args("jane.doe", &i.sales);
+    let o = run(&emu, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains(&format!("jane.doe,{},true", i.sales)), "{}", out(&o));
+    assert!(!out(&o).contains(PASSWORD) && !err(&o).contains(PASSWORD));
+
+    // A routing profile that does not exist: the create fails and the script stops loudly.
+    let a = args("john.doe", "00000000-0000-0000-0000-000000000000");
+    let o = run(&emu, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("ResourceNotFoundException"), "{}", err(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_stay_out_of_output_logs_and_history() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("history");
+    let sql = format!(
+        "INSERT INTO aws.connect.users (instance_id, username, password, first_name, last_name, security_profile_ids, routing_profile_id) \
+         VALUES ('{}', 'secret.keeper', '{PASSWORD}', 'Secret', 'Keeper', ['{}'], '{}');\n.quit\n",
+        i.instance, i.agent, i.routing
+    );
+    let mut child = cli()
+        .args(["--endpoint-url", &emu.base_url(), "--history", history.to_str().expect("utf8"), "--dry-run", "-v"])
+        .env("CONNECTQL_LOG", "trace")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), sql.as_bytes()).expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert!(err(&o).contains("would call CreateUser") && err(&o).contains("\"Password\":\"********\""), "{}", err(&o));
+    assert!(!out(&o).contains(PASSWORD), "stdout");
+    assert!(!err(&o).contains(PASSWORD), "stderr, with trace logging on");
+    let saved = std::fs::read_to_string(&history).expect("history");
+    assert!(saved.contains("secret.keeper"), "the statement is in the history: {saved}");
+    assert!(!saved.contains(PASSWORD), "but not its password: {saved}");
+}
