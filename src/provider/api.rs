@@ -77,6 +77,22 @@ pub trait ApiTable: Debug + Send + Sync {
         Ok(None)
     }
 
+    /// One page of the search call (`SearchDef`), with the pushed criteria.
+    async fn search(
+        &self,
+        _cx: &ScanContext,
+        _parent: &Parent,
+        _criteria: Option<&Value>,
+        _token: Option<String>,
+        _page_size: i32,
+    ) -> Result<Page, ApiCallError> {
+        Err(ApiCallError {
+            operation: "search",
+            code: None,
+            message: format!("{} has no search call", self.def().name),
+        })
+    }
+
     /// Fills a `Cost::PerRow` column of a row that has its id.
     async fn extra(
         &self,

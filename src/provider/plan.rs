@@ -18,11 +18,15 @@ pub struct ItemRef {
     pub id: String,
 }
 
-/// List the container, or get named items.
+/// List the container, search it, or get named items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
     List,
     Get(Vec<ItemRef>),
+    /// The search call returns every needed column; `criteria` holds the pushed filters.
+    Search {
+        criteria: Option<serde_json::Value>,
+    },
 }
 
 /// Which instances an instance-scoped scan covers.
@@ -64,11 +68,26 @@ pub struct PlanDefaults {
     pub concurrency: usize,
 }
 
-/// Whether a filter is answered by the scan itself (a key filter) or left to DataFusion.
+/// Whether a filter is answered by the scan itself (a key filter), narrowed by the search call
+/// (DataFusion still checks it), or left to DataFusion.
 pub fn pushdown(def: &TableDef, filter: &Expr) -> TableProviderFilterPushDown {
     match pinned_values(filter) {
         Some((column, _)) if is_key_column(def, &column) => TableProviderFilterPushDown::Exact,
+        _ if def.search.as_ref().is_some_and(|s| (s.criterion)(filter).is_some()) => {
+            TableProviderFilterPushDown::Inexact
+        }
         _ => TableProviderFilterPushDown::Unsupported,
+    }
+}
+
+/// The search criteria of the filters the search call can apply (AND of them).
+fn search_criteria(def: &TableDef, filters: &[Expr]) -> Option<serde_json::Value> {
+    let search = def.search.as_ref()?;
+    let mut parts: Vec<serde_json::Value> = filters.iter().filter_map(|f| (search.criterion)(f)).collect();
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(serde_json::json!({ "AndConditions": parts })),
     }
 }
 
@@ -182,12 +201,30 @@ pub fn plan(
             _ => None,
         })
         .collect();
-    let page_size = limit.map_or(def.list_page_max, |l| (l.max(1)).min(def.list_page_max as usize) as i32);
+    // The search call replaces list + get when it carries every column the query needs.
+    let search_covers = def.search.as_ref().is_some_and(|sd| {
+        columns.iter().filter_map(|c| def.column(c)).all(|c| match c.cost {
+            Cost::Get => sd.columns.contains(&c.name),
+            Cost::List => sd.columns.contains(&c.name) || matches!(c.name, "id" | "arn" | "username"),
+            Cost::PerRow(_) => false,
+            Cost::Key | Cost::WriteOnly => true,
+        })
+    });
+    let access = match items {
+        Some(i) => Access::Get(i.into_iter().collect()),
+        None if hydrate && search_covers => Access::Search { criteria: search_criteria(def, filters) },
+        None => Access::List,
+    };
+    let page_max = match (&access, &def.search) {
+        (Access::Search { .. }, Some(sd)) => sd.page_max,
+        _ => def.list_page_max,
+    };
+    let page_size = limit.map_or(page_max, |l| (l.max(1)).min(page_max as usize) as i32);
     Ok(ScanPlan {
         table: def.qualified_name(),
         regions,
         instances,
-        access: items.map_or(Access::List, |i| Access::Get(i.into_iter().collect())),
+        access,
         hydrate,
         extras,
         page_size,
@@ -215,6 +252,20 @@ impl ScanPlan {
                 items.len(),
                 self.concurrency
             )),
+            Access::Search { criteria } => {
+                let op = def.search.as_ref().map_or("search", |s| s.op);
+                match criteria {
+                    Some(c) => {
+                        parts.push(format!("{op}(MaxResults={}, SearchCriteria={c}) paged to the end", self.page_size))
+                    }
+                    None => parts.push(format!("{op}(MaxResults={}) paged to the end", self.page_size)),
+                }
+                parts.push(format!(
+                    "falls back to {} + {} per row if {op} is denied",
+                    def.list_op,
+                    def.get_op.unwrap_or("get")
+                ));
+            }
             Access::List => {
                 let until = if self.limit.is_some() { "until the limit" } else { "to the end" };
                 parts.push(format!("{}(MaxResults={}) paged {until}", def.list_op, self.page_size));
@@ -332,7 +383,26 @@ mod tests {
         let def = UsersTable.def().clone();
         let p = plan(&def, &[], Some(&cols(&["id"])), Some(5), &defaults()).expect("plan");
         assert_eq!(p.page_size, 5);
-        assert_eq!(pushdown(&def, &col("username").eq(lit("x"))), TableProviderFilterPushDown::Unsupported);
+        assert_eq!(pushdown(&def, &col("email").eq(lit("x"))), TableProviderFilterPushDown::Unsupported);
+        assert_eq!(pushdown(&def, &col("username").eq(lit("x"))), TableProviderFilterPushDown::Inexact);
         assert_eq!(pushdown(&def, &col("id").eq(lit("x"))), TableProviderFilterPushDown::Exact);
+    }
+
+    #[test]
+    fn search_replaces_list_and_get_when_it_carries_every_column() {
+        let def = UsersTable.def().clone();
+        let filters = [col("username").like(lit("ava%")), col("email").is_not_null()];
+        let p = plan(&def, &filters[..1], Some(&cols(&["username", "first_name", "phone_type"])), None, &defaults())
+            .expect("plan");
+        let Access::Search { criteria: Some(c) } = &p.access else { panic!("{:?}", p.access) };
+        assert_eq!(c["StringCondition"]["ComparisonType"], "STARTS_WITH");
+        assert_eq!(p.page_size, 500);
+        let p = plan(&def, &filters, Some(&cols(&["username", "email"])), None, &defaults()).expect("plan");
+        assert_eq!(p.access, Access::List, "email is not in SearchUsers' result");
+        let p = plan(&def, &[], Some(&cols(&["username", "last_modified_time", "first_name"])), None, &defaults())
+            .expect("plan");
+        assert_eq!(p.access, Access::List, "nor is the modification stamp");
+        let p = plan(&def, &[], Some(&cols(&["username", "id"])), None, &defaults()).expect("plan");
+        assert_eq!(p.access, Access::List, "listing columns need no search");
     }
 }

@@ -296,6 +296,55 @@ impl Scan {
                     .buffered(self.plan.concurrency);
                 self.drain(&parent, completed, sink).await
             }
+            Access::Search { criteria } => {
+                let first = self.table.search(&self.cx, &parent, criteria.as_ref(), None, self.plan.page_size).await;
+                let first = match first {
+                    Err(e) if e.is_access_denied() => {
+                        // A caller without SearchUsers permission still gets its rows.
+                        self.cx.diagnostics.warn(format!(
+                            "{}: {e}; falling back to {} + {} per row",
+                            self.plan.table,
+                            self.table.def().list_op,
+                            self.table.def().get_op.unwrap_or("get")
+                        ));
+                        let mut plan = self.plan.clone();
+                        plan.access = Access::List;
+                        plan.hydrate = true;
+                        plan.page_size = plan.limit.map_or(self.table.def().list_page_max, |l| {
+                            l.clamp(1, self.table.def().list_page_max as usize) as i32
+                        });
+                        let fallback = Arc::new(Scan {
+                            table: Arc::clone(&self.table),
+                            plan,
+                            cx: self.cx.clone(),
+                            schema: Arc::clone(&self.schema),
+                        });
+                        return Box::pin(fallback.scan_parent(parent, sink)).await;
+                    }
+                    other => other?,
+                };
+                let mut token = first.next.filter(|t| !t.is_empty());
+                let mut rows = first.rows;
+                loop {
+                    let keyed = rows
+                        .into_iter()
+                        .map(|mut r| {
+                            self.add_keys(&parent, &mut r);
+                            r
+                        })
+                        .collect();
+                    sink.send(keyed).await?;
+                    let Some(t) = token.take() else { break };
+                    if sink.done() {
+                        break;
+                    }
+                    let page =
+                        self.table.search(&self.cx, &parent, criteria.as_ref(), Some(t), self.plan.page_size).await?;
+                    token = page.next.filter(|t| !t.is_empty());
+                    rows = page.rows;
+                }
+                Ok(())
+            }
             Access::List => {
                 let pages = {
                     let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));

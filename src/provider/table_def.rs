@@ -63,6 +63,19 @@ pub enum IdForm {
     Arn,
 }
 
+/// A search call that returns most columns in pages (SearchUsers), with filters pushed into its
+/// criteria.
+#[derive(Debug, Clone)]
+pub struct SearchDef {
+    pub op: &'static str,
+    pub page_max: i32,
+    /// Get-cost columns the search result carries.
+    pub columns: Vec<&'static str>,
+    /// One filter as a search criterion (the API's JSON), when the API can apply it. DataFusion
+    /// still applies the filter exactly afterwards.
+    pub criterion: fn(&datafusion::logical_expr::Expr) -> Option<serde_json::Value>,
+}
+
 /// A table, declared once.
 #[derive(Debug, Clone)]
 pub struct TableDef {
@@ -80,6 +93,8 @@ pub struct TableDef {
     /// Whole listings are kept for the rest of the statement (small tables: a join or a
     /// subquery reads them again for free). Users are streamed instead, never kept.
     pub listing_cached: bool,
+    /// The search call, when the table has one.
+    pub search: Option<SearchDef>,
 }
 
 impl TableDef {

@@ -23,6 +23,7 @@ fn definition() -> TableDef {
         list_page_max: 1000,
         get_op: None,
         listing_cached: true,
+        search: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance"),
             c("instance_id", utf8(), Key, "Connect instance id"),

@@ -27,6 +27,7 @@ fn definition() -> TableDef {
         list_page_max: 10,
         get_op: Some("DescribeInstance"),
         listing_cached: true,
+        search: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region"),
             c("id", utf8(), List, "Instance id"),

@@ -47,6 +47,7 @@ fn definition() -> TableDef {
         list_page_max: 1000,
         get_op: Some("DescribeUserHierarchyGroup"),
         listing_cached: true,
+        search: None,
         columns,
     }
 }

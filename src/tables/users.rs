@@ -5,13 +5,19 @@
 use std::sync::OnceLock;
 
 use async_trait::async_trait;
-use aws_sdk_connect::types::User;
+use aws_sdk_connect::types::{
+    HierarchyGroupCondition, HierarchyGroupMatchType, StringComparisonType, StringCondition, User, UserSearchCriteria,
+    UserSearchSummary,
+};
 use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 use serde_json::{Map, Value, json};
 
 use super::types::{list_of, millis, s, string_map, struct_of, timestamp, utf8};
 use crate::aws::errors::ApiCallError;
 use crate::provider::keys::instance_arn_of;
+use crate::provider::table_def::SearchDef;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 /// The users table.
@@ -42,6 +48,7 @@ fn definition() -> TableDef {
         list_page_max: 1000,
         get_op: Some("DescribeUser"),
         listing_cached: false,
+        search: Some(search_def()),
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance"),
             c("instance_id", utf8(), Key, "Connect instance id"),
@@ -160,15 +167,89 @@ fn summary_row(id: Option<&str>, arn: Option<&str>, username: Option<&str>) -> R
     row
 }
 
+/// The columns User (DescribeUser) and UserSearchSummary (SearchUsers) share, under the same
+/// accessor names.
+macro_rules! common_row {
+    ($u:expr) => {{
+        let u = $u;
+        let mut row = summary_row(u.id(), u.arn(), u.username());
+        let instance_arn = u.arn().and_then(instance_arn_of);
+        let arn_of = |kind: &str, id: &str| instance_arn.as_ref().map(|i| format!("{i}/{kind}/{id}"));
+        row.insert("routing_profile_id".into(), s(u.routing_profile_id()));
+        row.insert("routing_profile_arn".into(), u.routing_profile_id().and_then(|r| arn_of("routing-profile", r)).into());
+        row.insert("security_profile_ids".into(), json!(u.security_profile_ids()));
+        let sp_arns: Vec<Option<String>> = u.security_profile_ids().iter().map(|i| arn_of("security-profile", i)).collect();
+        row.insert("security_profile_arns".into(), json!(sp_arns));
+        row.insert("hierarchy_group_id".into(), s(u.hierarchy_group_id()));
+        row.insert("hierarchy_group_arn".into(), u.hierarchy_group_id().and_then(|g| arn_of("agent-group", g)).into());
+        row.insert("directory_user_id".into(), s(u.directory_user_id()));
+        row.insert("first_name".into(), s(u.identity_info().and_then(|i| i.first_name())));
+        row.insert("last_name".into(), s(u.identity_info().and_then(|i| i.last_name())));
+        row.insert("tags".into(), u.tags().map_or(Value::Null, |t| json!(t)));
+        row.insert(
+            "auto_accept_configs".into(),
+            u.auto_accept_configs()
+                .iter()
+                .map(|c| json!({ "Channel": c.channel().as_str(), "AutoAccept": c.auto_accept(), "AgentFirstCallbackAutoAccept": c.agent_first_callback_auto_accept() }))
+                .collect(),
+        );
+        row.insert(
+            "after_contact_work_configs".into(),
+            u.after_contact_work_configs()
+                .iter()
+                .map(|c| {
+                    json!({ "Channel": c.channel().as_str(),
+                            "AfterContactWorkTimeLimit": c.after_contact_work_config().map(|a| a.after_contact_work_time_limit()),
+                            "AgentFirstCallbackAfterContactWorkTimeLimit": c.agent_first_callback_after_contact_work_config().map(|a| a.after_contact_work_time_limit()) })
+                })
+                .collect(),
+        );
+        row.insert(
+            "phone_number_configs".into(),
+            u.phone_number_configs()
+                .iter()
+                .map(|c| json!({ "Channel": c.channel().as_str(), "PhoneType": c.phone_type().as_str(), "PhoneNumber": c.phone_number() }))
+                .collect(),
+        );
+        row.insert(
+            "persistent_connection_configs".into(),
+            u.persistent_connection_configs()
+                .iter()
+                .map(|c| json!({ "Channel": c.channel().as_str(), "PersistentConnection": c.persistent_connection() }))
+                .collect(),
+        );
+        row.insert(
+            "voice_enhancement_configs".into(),
+            u.voice_enhancement_configs()
+                .iter()
+                .map(|c| json!({ "Channel": c.channel().as_str(), "VoiceEnhancementMode": c.voice_enhancement_mode().as_str() }))
+                .collect(),
+        );
+        row
+    }};
+}
+
+/// Phone columns; `acw_divisor` turns SearchUsers' milliseconds into seconds.
+fn phone_columns(row: &mut Row, p: Option<&aws_sdk_connect::types::UserPhoneConfig>, acw_divisor: i32) {
+    let Some(p) = p else { return };
+    let acw = p.after_contact_work_time_limit() / acw_divisor;
+    row.insert("phone_type".into(), p.phone_type().as_str().into());
+    row.insert("auto_accept".into(), p.auto_accept().into());
+    row.insert("after_contact_work_time_limit".into(), acw.into());
+    row.insert("desk_phone_number".into(), s(p.desk_phone_number()));
+    row.insert(
+        "phone_config".into(),
+        json!({ "PhoneType": p.phone_type().as_str(), "AutoAccept": p.auto_accept(),
+                "AfterContactWorkTimeLimit": acw,
+                "DeskPhoneNumber": p.desk_phone_number(), "PersistentConnection": p.persistent_connection() }),
+    );
+}
+
 /// The DescribeUser columns of a user.
 pub fn user_row(u: &User) -> Row {
-    let mut row = summary_row(u.id(), u.arn(), u.username());
-    let instance_arn = u.arn().and_then(instance_arn_of);
-    let arn_of = |kind: &str, id: &str| instance_arn.as_ref().map(|i| format!("{i}/{kind}/{id}"));
+    let mut row = common_row!(u);
     let identity = u.identity_info();
     let field = |f: fn(&aws_sdk_connect::types::UserIdentityInfo) -> Option<&str>| s(identity.and_then(f));
-    row.insert("first_name".into(), field(|i| i.first_name()));
-    row.insert("last_name".into(), field(|i| i.last_name()));
     row.insert("email".into(), field(|i| i.email()));
     row.insert("secondary_email".into(), field(|i| i.secondary_email()));
     row.insert("mobile".into(), field(|i| i.mobile()));
@@ -179,69 +260,142 @@ pub fn user_row(u: &User) -> Row {
                     "SecondaryEmail": i.secondary_email(), "Mobile": i.mobile() })
         }),
     );
-    row.insert("routing_profile_id".into(), s(u.routing_profile_id()));
-    row.insert("routing_profile_arn".into(), u.routing_profile_id().and_then(|r| arn_of("routing-profile", r)).into());
-    row.insert("security_profile_ids".into(), json!(u.security_profile_ids()));
-    let sp_arns: Vec<Option<String>> = u.security_profile_ids().iter().map(|i| arn_of("security-profile", i)).collect();
-    row.insert("security_profile_arns".into(), json!(sp_arns));
-    row.insert("hierarchy_group_id".into(), s(u.hierarchy_group_id()));
-    row.insert("hierarchy_group_arn".into(), u.hierarchy_group_id().and_then(|g| arn_of("agent-group", g)).into());
-    row.insert("directory_user_id".into(), s(u.directory_user_id()));
-    if let Some(p) = u.phone_config() {
-        row.insert("phone_type".into(), p.phone_type().as_str().into());
-        row.insert("auto_accept".into(), p.auto_accept().into());
-        row.insert("after_contact_work_time_limit".into(), p.after_contact_work_time_limit().into());
-        row.insert("desk_phone_number".into(), s(p.desk_phone_number()));
-        row.insert(
-            "phone_config".into(),
-            json!({ "PhoneType": p.phone_type().as_str(), "AutoAccept": p.auto_accept(),
-                    "AfterContactWorkTimeLimit": p.after_contact_work_time_limit(),
-                    "DeskPhoneNumber": p.desk_phone_number(), "PersistentConnection": p.persistent_connection() }),
-        );
-    }
-    row.insert("tags".into(), u.tags().map_or(Value::Null, |t| json!(t)));
-    row.insert(
-        "auto_accept_configs".into(),
-        u.auto_accept_configs()
-            .iter()
-            .map(|c| json!({ "Channel": c.channel().as_str(), "AutoAccept": c.auto_accept(), "AgentFirstCallbackAutoAccept": c.agent_first_callback_auto_accept() }))
-            .collect(),
-    );
-    row.insert(
-        "after_contact_work_configs".into(),
-        u.after_contact_work_configs()
-            .iter()
-            .map(|c| {
-                json!({ "Channel": c.channel().as_str(),
-                        "AfterContactWorkTimeLimit": c.after_contact_work_config().map(|a| a.after_contact_work_time_limit()),
-                        "AgentFirstCallbackAfterContactWorkTimeLimit": c.agent_first_callback_after_contact_work_config().map(|a| a.after_contact_work_time_limit()) })
-            })
-            .collect(),
-    );
-    row.insert(
-        "phone_number_configs".into(),
-        u.phone_number_configs()
-            .iter()
-            .map(|c| json!({ "Channel": c.channel().as_str(), "PhoneType": c.phone_type().as_str(), "PhoneNumber": c.phone_number() }))
-            .collect(),
-    );
-    row.insert(
-        "persistent_connection_configs".into(),
-        u.persistent_connection_configs()
-            .iter()
-            .map(|c| json!({ "Channel": c.channel().as_str(), "PersistentConnection": c.persistent_connection() }))
-            .collect(),
-    );
-    row.insert(
-        "voice_enhancement_configs".into(),
-        u.voice_enhancement_configs()
-            .iter()
-            .map(|c| json!({ "Channel": c.channel().as_str(), "VoiceEnhancementMode": c.voice_enhancement_mode().as_str() }))
-            .collect(),
-    );
+    phone_columns(&mut row, u.phone_config(), 1);
     row.insert("last_modified_time".into(), millis(u.last_modified_time()));
     row.insert("last_modified_region".into(), s(u.last_modified_region()));
     row
+}
+
+/// The SearchUsers columns of a user (no email, mobile or modification stamp; after-contact
+/// work arrives in milliseconds).
+fn search_row(u: &UserSearchSummary) -> Row {
+    let mut row = common_row!(u);
+    phone_columns(&mut row, u.phone_config(), 1000);
+    row
+}
+
+/// The columns SearchUsers returns, beyond id, ARN and username.
+const SEARCH_COLUMNS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "routing_profile_id",
+    "routing_profile_arn",
+    "security_profile_ids",
+    "security_profile_arns",
+    "hierarchy_group_id",
+    "hierarchy_group_arn",
+    "phone_type",
+    "auto_accept",
+    "after_contact_work_time_limit",
+    "desk_phone_number",
+    "directory_user_id",
+    "phone_config",
+    "tags",
+    "auto_accept_configs",
+    "after_contact_work_configs",
+    "phone_number_configs",
+    "persistent_connection_configs",
+    "voice_enhancement_configs",
+    "user_id",
+    "user_arn",
+    "data__identifier",
+];
+
+fn search_def() -> SearchDef {
+    SearchDef { op: "SearchUsers", page_max: 500, columns: SEARCH_COLUMNS.to_vec(), criterion: search_criterion }
+}
+
+fn string_condition(field: &str, value: &str, comparison: &str) -> Value {
+    json!({ "StringCondition": { "FieldName": field, "Value": value, "ComparisonType": comparison } })
+}
+
+/// A filter as SearchUsers criteria: equality on names, routing profile and hierarchy group,
+/// LIKE 'x%' (STARTS_WITH) and LIKE '%x%' (CONTAINS, 2 to 25 characters) on names,
+/// `array_has(security_profile_ids, 'x')`, and ORs of those.
+pub fn search_criterion(expr: &Expr) -> Option<Value> {
+    let column = |e: &Expr| match e {
+        Expr::Column(c) => Some(c.name.to_lowercase()),
+        _ => None,
+    };
+    let literal = |e: &Expr| match e {
+        Expr::Literal(
+            ScalarValue::Utf8(Some(v)) | ScalarValue::Utf8View(Some(v)) | ScalarValue::LargeUtf8(Some(v)),
+            _,
+        ) => Some(v.clone()),
+        _ => None,
+    };
+    let name_field = |c: &str| match c {
+        "username" => Some("Username"),
+        "first_name" => Some("FirstName"),
+        "last_name" => Some("LastName"),
+        _ => None,
+    };
+    match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
+            Some(json!({ "OrConditions": [search_criterion(left)?, search_criterion(right)?] }))
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => {
+            let (c, v) = match (column(left), literal(right), column(right), literal(left)) {
+                (Some(c), Some(v), _, _) | (_, _, Some(c), Some(v)) => (c, v),
+                _ => return None,
+            };
+            match c.as_str() {
+                "routing_profile_id" => Some(string_condition("RoutingProfileId", &v, "EXACT")),
+                "hierarchy_group_id" => {
+                    Some(json!({ "HierarchyGroupCondition": { "Value": v, "HierarchyGroupMatchType": "EXACT" } }))
+                }
+                other => name_field(other).map(|f| string_condition(f, &v, "EXACT")),
+            }
+        }
+        Expr::Like(like) if !like.negated && like.escape_char.is_none() => {
+            let field = name_field(&column(&like.expr)?)?;
+            let pattern = literal(&like.pattern)?;
+            let inner = pattern.strip_prefix('%').unwrap_or(&pattern);
+            let (core, contains) = match (pattern.starts_with('%'), inner.strip_suffix('%')) {
+                (true, Some(core)) => (core, true),
+                (false, Some(core)) => (core, false),
+                _ => return None,
+            };
+            if core.is_empty() || core.contains(['%', '_']) {
+                return None;
+            }
+            if contains {
+                (2..=25).contains(&core.chars().count()).then(|| string_condition(field, core, "CONTAINS"))
+            } else {
+                Some(string_condition(field, core, "STARTS_WITH"))
+            }
+        }
+        Expr::ScalarFunction(f) if f.name() == "array_has" && f.args.len() == 2 => {
+            (column(&f.args[0])?.as_str() == "security_profile_ids").then_some(())?;
+            Some(string_condition("SecurityProfileId", &literal(&f.args[1])?, "EXACT"))
+        }
+        _ => None,
+    }
+}
+
+/// SearchUsers criteria from their JSON form.
+fn criteria(v: &Value) -> UserSearchCriteria {
+    let list = |k: &str| v.get(k).and_then(Value::as_array).map(|l| l.iter().map(criteria).collect::<Vec<_>>());
+    let text = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+    UserSearchCriteria::builder()
+        .set_or_conditions(list("OrConditions"))
+        .set_and_conditions(list("AndConditions"))
+        .set_string_condition(v.get("StringCondition").map(|c| {
+            StringCondition::builder()
+                .set_field_name(text(c, "FieldName"))
+                .set_value(text(c, "Value"))
+                .set_comparison_type(text(c, "ComparisonType").map(|t| StringComparisonType::from(t.as_str())))
+                .build()
+        }))
+        .set_hierarchy_group_condition(v.get("HierarchyGroupCondition").map(|c| {
+            HierarchyGroupCondition::builder()
+                .set_value(text(c, "Value"))
+                .set_hierarchy_group_match_type(
+                    text(c, "HierarchyGroupMatchType").map(|t| HierarchyGroupMatchType::from(t.as_str())),
+                )
+                .build()
+        }))
+        .build()
 }
 
 #[async_trait]
@@ -293,6 +447,28 @@ impl ApiTable for UsersTable {
         }
     }
 
+    async fn search(
+        &self,
+        cx: &ScanContext,
+        parent: &Parent,
+        criteria_json: Option<&Value>,
+        token: Option<String>,
+        page_size: i32,
+    ) -> Result<Page, ApiCallError> {
+        let out = cx
+            .connect
+            .client(&parent.region)
+            .search_users()
+            .instance_id(parent.instance())
+            .max_results(page_size)
+            .set_next_token(token)
+            .set_search_criteria(criteria_json.map(criteria))
+            .send()
+            .await
+            .map_err(|e| ApiCallError::from_sdk("SearchUsers", &e))?;
+        Ok(Page { rows: out.users().iter().map(search_row).collect(), next: out.next_token().map(str::to_owned) })
+    }
+
     async fn extra(&self, cx: &ScanContext, parent: &Parent, column: &str, row: &mut Row) -> Result<(), ApiCallError> {
         if column != "user_proficiencies" {
             return Ok(());
@@ -318,5 +494,35 @@ impl ApiTable for UsersTable {
         }
         row.insert(column.into(), Value::Array(list));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::functions_nested::expr_fn::array_has;
+    use datafusion::prelude::{col, lit};
+
+    #[test]
+    fn filters_become_search_criteria_only_where_the_api_can_apply_them() {
+        let c = |e: Expr| search_criterion(&e);
+        assert_eq!(c(col("username").eq(lit("a.b"))), Some(string_condition("Username", "a.b", "EXACT")));
+        assert_eq!(c(col("first_name").like(lit("An%"))), Some(string_condition("FirstName", "An", "STARTS_WITH")));
+        assert_eq!(c(col("last_name").like(lit("%mit%"))), Some(string_condition("LastName", "mit", "CONTAINS")));
+        assert_eq!(c(col("last_name").like(lit("%m%"))), None, "CONTAINS needs 2 to 25 characters");
+        assert_eq!(c(col("username").like(lit("a_b%"))), None, "single-character wildcards stay with DataFusion");
+        assert_eq!(c(col("username").not_like(lit("a%"))), None);
+        assert_eq!(
+            c(array_has(col("security_profile_ids"), lit("sp"))),
+            Some(string_condition("SecurityProfileId", "sp", "EXACT"))
+        );
+        assert_eq!(
+            c(col("hierarchy_group_id").eq(lit("g"))),
+            Some(json!({ "HierarchyGroupCondition": { "Value": "g", "HierarchyGroupMatchType": "EXACT" } }))
+        );
+        let or = c(col("username").eq(lit("a")).or(col("routing_profile_id").eq(lit("r")))).expect("or");
+        assert_eq!(or["OrConditions"].as_array().map(Vec::len), Some(2));
+        assert_eq!(c(col("username").eq(lit("a")).or(col("email").eq(lit("e")))), None, "an OR is pushed only whole");
+        assert_eq!(c(col("email").eq(lit("e"))), None);
     }
 }

@@ -281,3 +281,39 @@ async fn nested_columns_are_real_arrow_types() {
     let rows = query(&e, "SELECT password FROM users WHERE region = 'eu-west-2'").await.expect("password");
     assert!(strings(&rows, "password").iter().all(Option::is_none), "passwords are write-only");
 }
+
+#[tokio::test]
+async fn search_users_replaces_list_and_describe_and_falls_back_when_denied() {
+    let emu = start(EmulatorConfig { seed: Seed::Demo, extra_users: 1700, ..EmulatorConfig::default() }).await;
+    let iid = instance_id(&client(&emu, MAIN_REGION), DEMO_INSTANCE_ALIAS).await;
+    let e = engine(&emu).await;
+    let sql = format!(
+        "SELECT username, first_name, routing_profile_id, phone_type, after_contact_work_time_limit AS acw \
+         FROM users WHERE instance_id = '{iid}' ORDER BY username"
+    );
+    emu.emulator.reset_calls();
+    let searched = query(&e, &sql).await.expect("search plan");
+    assert_eq!(row_count(&searched), 2000);
+    assert_eq!(emu.emulator.calls_of("SearchUsers"), 4, "ceil(2000/500) pages");
+    assert_eq!(emu.emulator.calls_of("ListUsers") + emu.emulator.calls_of("DescribeUser"), 0);
+
+    // Filters the API understands narrow the search; DataFusion still checks them exactly.
+    emu.emulator.reset_calls();
+    let rows = query(&e, &format!("SELECT username FROM users WHERE instance_id = '{iid}' AND first_name = 'Ava' AND phone_type = 'SOFT_PHONE'"))
+        .await
+        .expect("narrowed");
+    assert!(row_count(&rows) > 0 && row_count(&rows) < 20);
+    assert_eq!(emu.emulator.calls_of("SearchUsers"), 1);
+
+    // Without the SearchUsers permission, the same rows come from ListUsers + DescribeUser.
+    emu.emulator.set_faults(Faults { deny: vec!["SearchUsers".into()], ..Faults::default() });
+    emu.emulator.reset_calls();
+    let listed = query(&e, &sql).await.expect("fallback");
+    assert_eq!(emu.emulator.calls_of("SearchUsers"), 1);
+    assert_eq!(emu.emulator.calls_of("ListUsers"), 2);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 2000);
+    for column in ["username", "first_name", "routing_profile_id", "phone_type", "acw"] {
+        assert_eq!(strings(&searched, column), strings(&listed, column), "{column}: both plans give the same rows");
+    }
+    assert!(e.diagnostics.warnings().iter().any(|w| w.contains("AccessDeniedException") && w.contains("falling back")));
+}
