@@ -63,6 +63,13 @@ impl Connect {
         if let Some((key, secret)) = &settings.static_credentials {
             loader = loader.credentials_provider(Credentials::new(key, secret, None, None, "connectql"));
         }
+        // The SDK's own default HTTPS client (rustls), wrapped so every call is paced.
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https();
+        let loader = loader.http_client(super::pacing::Pacer::default().wrap(https));
         let base = loader.load().await;
         let default_region = base.region().map(|r| r.as_ref().to_owned());
         Connect { base, default_region, clients: Mutex::new(HashMap::new()), stats: CallStats::default() }

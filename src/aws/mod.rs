@@ -3,4 +3,5 @@
 
 pub mod client;
 pub mod errors;
+pub mod pacing;
 pub mod stats;

@@ -436,22 +436,29 @@ impl Scan {
 
     /// Completes a listed row with the get call (if the plan needs it) and the extras. A row
     /// whose item vanished between the list and the get call is skipped with a warning.
-    async fn complete(&self, parent: &Parent, mut row: Row) -> Result<Option<Row>, ApiCallError> {
-        if self.plan.hydrate {
-            let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-            match self.table.get(&self.cx, parent, &id).await? {
-                Some(full) => row.extend(full),
-                None => {
-                    let name = row.get("username").or_else(|| row.get("name")).and_then(Value::as_str).unwrap_or("");
-                    self.cx.diagnostics.warn(format!(
-                        "{}: {id} {name} was listed but no longer exists (deleted during the scan); skipped",
-                        self.plan.table
-                    ));
-                    return Ok(None);
-                }
+    async fn complete(&self, parent: &Parent, row: Row) -> Result<Option<Row>, ApiCallError> {
+        if !self.plan.hydrate {
+            return self.with_extras(parent, row).await.map(Some);
+        }
+        let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        // The get call and the per-row extras only need the id: make them at the same time.
+        let (full, extras) =
+            futures::join!(self.table.get(&self.cx, parent, &id), self.with_extras(parent, row.clone()));
+        match full? {
+            Some(full) => {
+                let mut row = extras?;
+                row.extend(full);
+                Ok(Some(row))
+            }
+            None => {
+                let name = row.get("username").or_else(|| row.get("name")).and_then(Value::as_str).unwrap_or("");
+                self.cx.diagnostics.warn(format!(
+                    "{}: {id} {name} was listed but no longer exists (deleted during the scan); skipped",
+                    self.plan.table
+                ));
+                Ok(None)
             }
         }
-        self.with_extras(parent, row).await.map(Some)
     }
 
     async fn with_extras(&self, parent: &Parent, mut row: Row) -> Result<Row, ApiCallError> {

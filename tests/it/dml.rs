@@ -117,8 +117,7 @@ async fn insert_select_from_a_csv_file() {
         "username,first_name,last_name,email,phone_type,desk_phone_number,auto_accept\n\
              csv.alpha,Csv,Alpha,alpha@example.com,SOFT_PHONE,,true\n\
              csv.beta,Csv,Beta,,DESK_PHONE,+12065550111,false\n\
-             csv.gamma,Csv,Gamma,,DESK_PHONE,,false\n"
-            .to_string(),
+             csv.gamma,Csv,Gamma,,DESK_PHONE,,false\n",
     )
     .expect("csv");
     let script = format!(

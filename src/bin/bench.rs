@@ -1,0 +1,415 @@
+//! The benchmark: connectql against the naive baseline (ListUsers page by page, then DescribeUser
+//! one user at a time, as an admin's script does) and against Connect's quota bound, on the local
+//! emulator. Each case runs its emulator and each client in a child process of its own, so the
+//! peak RSS printed is the client's alone.
+//!
+//! `cargo run --release --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6] [--json FILE]`
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use connectql::aws::client::ConnectSettings;
+use connectql::cli::args::EmulatorArgs;
+use connectql::emulator::faults::{BURST_PER_RPS, DOCUMENTED_RPS};
+use connectql::session::{Engine, EngineSettings};
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(about = "connectql benchmark: figures for every case, against the emulator on loopback")]
+struct Args {
+    #[command(subcommand)]
+    role: Option<Role>,
+    /// Users for cases 1, 3, 4 and 6.
+    #[arg(long, default_value_t = 10_000)]
+    users: usize,
+    /// Users for the quota case (2).
+    #[arg(long, default_value_t = 5_000)]
+    quota_users: usize,
+    /// Users for the memory case (5).
+    #[arg(long, default_value_t = 100_000)]
+    big_users: usize,
+    /// Cases to run.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6")]
+    cases: Vec<u32>,
+    /// Per-row calls in flight for connectql.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+    /// Skip the sequential baseline where it would take minutes (cases 1 and 2).
+    #[arg(long)]
+    no_baseline: bool,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// (internal) run an emulator.
+    Serve(EmulatorArgs),
+    /// (internal) run one client measurement and print it as JSON.
+    Client {
+        #[arg(long)]
+        endpoint: String,
+        #[arg(long)]
+        sql: Option<String>,
+        #[arg(long)]
+        baseline: bool,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn settings(endpoint: &str) -> ConnectSettings {
+    ConnectSettings {
+        profile: None,
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(endpoint.to_owned()),
+        static_credentials: Some(("AKIDCONNECTQLBENCH".into(), "bench-secret".into())),
+        max_attempts: 10,
+    }
+}
+
+/// connectql: one statement, rows consumed as they stream.
+async fn run_connectql(endpoint: &str, sql: &str, concurrency: usize) -> Value {
+    let engine = Engine::new(EngineSettings { connect: settings(endpoint), concurrency, ..EngineSettings::default() })
+        .await
+        .expect("engine");
+    engine.begin_statement();
+    let started = Instant::now();
+    let mut rows = 0usize;
+    let mut error = None;
+    match engine.ctx.sql(sql).await {
+        Ok(df) => match df.execute_stream().await {
+            Ok(mut stream) => {
+                while let Some(b) = stream.next().await {
+                    match b {
+                        Ok(b) => rows += b.num_rows(),
+                        Err(e) => {
+                            error = Some(connectql::exec::error_text(&e));
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => error = Some(connectql::exec::error_text(&e)),
+        },
+        Err(e) => error = Some(connectql::exec::error_text(&e)),
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let stats = engine.end_statement();
+    let calls: serde_json::Map<String, Value> = stats.ops.iter().map(|(k, v)| (k.clone(), json!(v.calls))).collect();
+    let throttled: u64 = stats.ops.values().map(|s| s.throttled).sum();
+    json!({ "seconds": secs, "rows": rows, "calls": calls, "retries": stats.retries(), "throttled": throttled,
+            "failed": error, "peak_rss_mb": peak_rss_mb() })
+}
+
+/// The baseline: what an admin's script does with the SDK, one call at a time.
+async fn run_baseline(endpoint: &str) -> Value {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_sdk_connect::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_connect::config::Credentials::new(
+            "AKIDCONNECTQLBENCH",
+            "bench-secret",
+            None,
+            None,
+            "bench",
+        ))
+        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(10))
+        .load()
+        .await;
+    let client = aws_sdk_connect::Client::new(&config);
+    let started = Instant::now();
+    let mut calls = serde_json::Map::new();
+    let mut bump = |op: &str| {
+        let n = calls.get(op).and_then(Value::as_u64).unwrap_or(0) + 1;
+        calls.insert(op.to_owned(), json!(n));
+    };
+    let instances = client.list_instances().send().await.expect("ListInstances");
+    bump("ListInstances");
+    let mut rows = 0;
+    let mut failed = None;
+    for instance in instances.instance_summary_list() {
+        let iid = instance.id().unwrap_or_default();
+        let mut token = None;
+        loop {
+            let page = match client.list_users().instance_id(iid).set_next_token(token).send().await {
+                Ok(p) => p,
+                Err(e) => {
+                    failed = Some(format!("ListUsers: {e}"));
+                    break;
+                }
+            };
+            bump("ListUsers");
+            for u in page.user_summary_list() {
+                match client.describe_user().instance_id(iid).user_id(u.id().unwrap_or_default()).send().await {
+                    Ok(_) => rows += 1,
+                    Err(e) => failed = Some(format!("DescribeUser: {e}")),
+                }
+                bump("DescribeUser");
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    json!({ "seconds": started.elapsed().as_secs_f64(), "rows": rows, "calls": calls, "failed": failed, "peak_rss_mb": peak_rss_mb() })
+}
+
+/// A child emulator with the given flags; returns it and its URL.
+fn emulator(flags: &[String]) -> (Child, String) {
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(flags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
+    let url = line.trim().strip_prefix("listening on ").expect("listening on URL").to_owned();
+    (child, url)
+}
+
+fn client(endpoint: &str, sql: Option<&str>, concurrency: usize) -> Value {
+    let mut cmd = Command::new(std::env::current_exe().expect("own path"));
+    cmd.args(["client", "--endpoint", endpoint, "--concurrency", &concurrency.to_string()]);
+    match sql {
+        Some(s) => cmd.args(["--sql", s]),
+        None => cmd.arg("--baseline"),
+    };
+    let out = cmd.env("AWS_EC2_METADATA_DISABLED", "true").stderr(Stdio::inherit()).output().expect("client runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| json!({ "failed": format!("client output: {e}") }))
+}
+
+fn total_calls(r: &Value) -> u64 {
+    r["calls"].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+}
+
+fn line(label: &str, r: &Value) {
+    println!(
+        "  {label:<11} {:>8.2}s  rows {:>7}  calls {:>7} {}  retries {}  throttled {}  peak RSS {:.0} MB{}",
+        r["seconds"].as_f64().unwrap_or(0.0),
+        r["rows"],
+        total_calls(r),
+        r["calls"],
+        r["retries"].as_u64().unwrap_or(0),
+        r["throttled"].as_u64().unwrap_or(0),
+        r["peak_rss_mb"].as_f64().unwrap_or(0.0),
+        r["failed"].as_str().map(|f| format!("  FAILED: {f}")).unwrap_or_default()
+    );
+}
+
+fn ratio(base: &Value, ours: &Value) -> f64 {
+    base["seconds"].as_f64().unwrap_or(0.0) / ours["seconds"].as_f64().unwrap_or(f64::INFINITY)
+}
+
+/// Seconds the calls of a run need at least under the documented quotas × scale, burst credited.
+fn quota_bound(r: &Value, scale: f64) -> f64 {
+    r["calls"].as_object().map_or(0.0, |m| {
+        m.iter()
+            .map(|(op, n)| {
+                let rps = DOCUMENTED_RPS.iter().find(|(o, _)| o == op).map_or(2.0, |(_, r)| *r) * scale;
+                ((n.as_f64().unwrap_or(0.0) - rps * BURST_PER_RPS).max(0.0)) / rps
+            })
+            .fold(0.0, f64::max)
+    })
+}
+
+fn main_instance_id() -> String {
+    connectql::emulator::seed::instance_id("us-east-1", connectql::emulator::DEMO_INSTANCE_ALIAS)
+}
+
+fn orchestrate(args: &Args) -> Value {
+    let mut results = serde_json::Map::new();
+    let iid = main_instance_id();
+    let n = args.users;
+    let c = args.concurrency;
+    let detail = format!("SELECT * FROM aws.connect.users WHERE instance_id = '{iid}'");
+    println!(
+        "connectql benchmark: {} cores, connectql concurrency {c}\n",
+        std::thread::available_parallelism().map_or(0, |p| p.get())
+    );
+
+    if args.cases.contains(&1) {
+        println!("Case 1: SELECT * over {n} users, 20 ms latency per call, no throttling");
+        let (mut emu, url) = emulator(&[
+            "--seed".into(),
+            "empty".into(),
+            "--users".into(),
+            n.to_string(),
+            "--latency-ms".into(),
+            "20".into(),
+        ]);
+        let ours = client(&url, Some(&detail), c);
+        line("connectql", &ours);
+        let mut case = json!({ "users": n, "connectql": ours });
+        if !args.no_baseline {
+            let base = client(&url, None, c);
+            line("baseline", &base);
+            println!("  speed-up   {:.1}x (target ≥ 30x)", ratio(&base, &case["connectql"]));
+            case["baseline"] = base;
+        }
+        let _ = emu.kill();
+        results.insert("case1_full_detail_latency".into(), case);
+        println!();
+    }
+    if args.cases.contains(&2) {
+        let q = args.quota_users;
+        println!("Case 2: SELECT * over {q} users under the documented quotas × 10");
+        let (mut emu, url) = emulator(&[
+            "--seed".into(),
+            "empty".into(),
+            "--users".into(),
+            q.to_string(),
+            "--quotas".into(),
+            "documented:10".into(),
+        ]);
+        let sql = format!("SELECT * FROM aws.connect.users WHERE instance_id = '{iid}'");
+        let ours = client(&url, Some(&sql), c);
+        line("connectql", &ours);
+        let bound = quota_bound(&ours, 10.0);
+        let measured = ours["seconds"].as_f64().unwrap_or(0.0);
+        println!(
+            "  quota bound {bound:.2}s for these calls; measured / bound = {:.2} (target ≤ 1.15)",
+            measured / bound.max(1e-9)
+        );
+        let mut case = json!({ "users": q, "connectql": ours, "bound_seconds": bound });
+        if !args.no_baseline {
+            let _ = emu.kill();
+            let (e2, url2) = emulator(&[
+                "--seed".into(),
+                "empty".into(),
+                "--users".into(),
+                q.to_string(),
+                "--quotas".into(),
+                "documented:10".into(),
+            ]);
+            emu = e2;
+            let base = client(&url2, None, c);
+            line("baseline", &base);
+            println!("  baseline bound {:.2}s", quota_bound(&base, 10.0));
+            case["baseline"] = base;
+        }
+        let _ = emu.kill();
+        results.insert("case2_documented_quotas".into(), case);
+        println!();
+    }
+    let needs_plain = [3, 4, 6].iter().any(|k| args.cases.contains(k));
+    if needs_plain {
+        let (mut emu, url) = emulator(&["--seed".into(), "empty".into(), "--users".into(), n.to_string()]);
+        if args.cases.contains(&3) {
+            println!(
+                "Case 3: listing columns only over {n} users (target: ceil(N/1000) = {} ListUsers)",
+                n.div_ceil(1000)
+            );
+            let r = client(
+                &url,
+                Some(&format!(
+                    "SELECT id, username, last_modified_time FROM aws.connect.users WHERE instance_id = '{iid}'"
+                )),
+                c,
+            );
+            line("connectql", &r);
+            results.insert("case3_listing_columns".into(), json!({ "users": n, "connectql": r }));
+            println!();
+        }
+        if args.cases.contains(&4) {
+            println!("Case 4: 50 point lookups by id (target: 50 DescribeUser, 0 ListUsers)");
+            let ids: Vec<String> = (0..50)
+                .map(|i| {
+                    format!(
+                        "'{}'",
+                        uuid::Uuid::new_v5(
+                            &uuid::Uuid::NAMESPACE_URL,
+                            format!("connectql-demo/{iid}/load/{}", i * (n / 50).max(1)).as_bytes()
+                        )
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "SELECT username, email FROM aws.connect.users WHERE instance_id = '{iid}' AND id IN ({})",
+                ids.join(", ")
+            );
+            let r = client(&url, Some(&sql), c);
+            line("connectql", &r);
+            results.insert("case4_point_lookups".into(), json!({ "connectql": r }));
+            println!();
+        }
+        if args.cases.contains(&6) {
+            println!(
+                "Case 6: detail columns SearchUsers carries over {n} users (target: ≤ ceil(N/500) = {} calls)",
+                n.div_ceil(500)
+            );
+            let sql = format!(
+                "SELECT username, first_name, last_name, routing_profile_id, security_profile_ids, hierarchy_group_id, phone_type, auto_accept, \
+                 after_contact_work_time_limit, tags FROM aws.connect.users WHERE instance_id = '{iid}'"
+            );
+            let r = client(&url, Some(&sql), c);
+            line("connectql", &r);
+            results.insert("case6_search_users".into(), json!({ "users": n, "connectql": r }));
+            println!();
+        }
+        let _ = emu.kill();
+    }
+    if args.cases.contains(&5) {
+        let b = args.big_users;
+        println!("Case 5: {b} users: count(*) and SELECT *, peak RSS of the client (target < 150 MB)");
+        let (mut emu, url) = emulator(&["--seed".into(), "empty".into(), "--users".into(), b.to_string()]);
+        let count =
+            client(&url, Some(&format!("SELECT count(*) FROM aws.connect.users WHERE instance_id = '{iid}'")), c);
+        line("count(*)", &count);
+        let all = client(&url, Some(&format!("SELECT * FROM aws.connect.users WHERE instance_id = '{iid}'")), c);
+        line("SELECT *", &all);
+        let _ = emu.kill();
+        results.insert("case5_memory".into(), json!({ "users": b, "count": count, "select_star": all }));
+        println!();
+    }
+    Value::Object(results)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    match &args.role {
+        Some(Role::Serve(e)) => {
+            if let Err(err) = connectql::cli::emulator::run(e).await {
+                eprintln!("emulator: {err}");
+                std::process::exit(2);
+            }
+        }
+        Some(Role::Client { endpoint, sql, baseline, concurrency }) => {
+            let r = if *baseline {
+                run_baseline(endpoint).await
+            } else {
+                run_connectql(endpoint, sql.as_deref().unwrap_or("SELECT 1"), *concurrency).await
+            };
+            println!("{r}");
+        }
+        None => {
+            let results = tokio::task::spawn_blocking(move || {
+                let r = orchestrate(&args);
+                (r, args.json)
+            })
+            .await
+            .expect("benchmark");
+            let line = json!({ "connectql_bench": results.0 });
+            println!("RESULT {line}");
+            if let Some(path) = results.1 {
+                std::fs::write(&path, serde_json::to_string_pretty(&line).unwrap_or_default()).expect("write json");
+            }
+        }
+    }
+}
