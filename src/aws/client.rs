@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_sdk_connect::Client;
 use aws_sdk_connect::config::{Credentials, Region};
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
@@ -91,8 +92,14 @@ impl Connect {
         clients
             .entry(region.to_owned())
             .or_insert_with(|| {
+                // Throttling retries cost no retry-quota tokens: pacing, not the quota, keeps
+                // them rare, and a long throttled scan must not run out of retries.
+                let partition = RetryPartition::custom(format!("connectql-{region}"))
+                    .token_bucket(TokenBucket::builder().throttling_retry_cost(0).build())
+                    .build();
                 let config = aws_sdk_connect::config::Builder::from(&self.base)
                     .region(Region::new(region.to_owned()))
+                    .retry_partition(partition)
                     .interceptor(self.stats.interceptor())
                     .build();
                 Client::from_conf(config)
