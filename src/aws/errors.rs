@@ -52,6 +52,24 @@ impl ApiCallError {
     }
 }
 
+/// A get call's result: the item, `None` when the service says it does not exist, or the error.
+///
+/// # Errors
+/// Any error other than ResourceNotFoundException, named by `operation`.
+pub fn found<T, E, R>(operation: &'static str, result: Result<T, SdkError<E, R>>) -> Result<Option<T>, ApiCallError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            let e = ApiCallError::from_sdk(operation, &e);
+            if e.is_not_found() { Ok(None) } else { Err(e) }
+        }
+    }
+}
+
 impl fmt::Display for ApiCallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {

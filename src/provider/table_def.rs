@@ -113,3 +113,14 @@ impl TableDef {
         format!("aws.connect.{}", self.name)
     }
 }
+
+/// `fn def(&self) -> &TableDef` for a table whose declaration is built once by `$build`.
+#[macro_export]
+macro_rules! declared_once {
+    ($build:path) => {
+        fn def(&self) -> &$crate::provider::TableDef {
+            static DEF: std::sync::OnceLock<$crate::provider::TableDef> = std::sync::OnceLock::new();
+            DEF.get_or_init($build)
+        }
+    };
+}

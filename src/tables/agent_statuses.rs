@@ -1,7 +1,5 @@
 //! `aws.connect.agent_statuses`: the agent statuses of each instance (ListAgentStatuses).
 
-use std::sync::OnceLock;
-
 use async_trait::async_trait;
 
 use super::types::{named_row, s, timestamp, utf8};
@@ -40,10 +38,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for AgentStatusesTable {
-    fn def(&self) -> &TableDef {
-        static DEF: OnceLock<TableDef> = OnceLock::new();
-        DEF.get_or_init(definition)
-    }
+    crate::declared_once!(definition);
 
     async fn list(
         &self,

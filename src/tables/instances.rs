@@ -1,15 +1,13 @@
 //! `aws.connect.instances`: the Connect instances of each region (ListInstances; tags need
 //! DescribeInstance).
 
-use std::sync::OnceLock;
-
 use async_trait::async_trait;
 use aws_sdk_connect::types::InstanceSummary;
 use datafusion::arrow::datatypes::DataType;
 use serde_json::{Map, Value, json};
 
 use super::types::{millis, s, string_map, timestamp, utf8};
-use crate::aws::errors::ApiCallError;
+use crate::aws::errors::{ApiCallError, found};
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
@@ -70,10 +68,7 @@ fn summary_row(i: &InstanceSummary) -> Row {
 
 #[async_trait]
 impl ApiTable for InstancesTable {
-    fn def(&self) -> &TableDef {
-        static DEF: OnceLock<TableDef> = OnceLock::new();
-        DEF.get_or_init(definition)
-    }
+    crate::declared_once!(definition);
 
     async fn list(
         &self,
@@ -98,16 +93,12 @@ impl ApiTable for InstancesTable {
     }
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
-        match cx.connect.client(&parent.region).describe_instance().instance_id(id).send().await {
-            Ok(out) => Ok(out.instance().map(|i| {
-                let mut row = instance_row!(i);
-                row.insert("tags".into(), i.tags().map_or(Value::Null, |t| json!(t)));
-                row
-            })),
-            Err(e) => {
-                let e = ApiCallError::from_sdk("DescribeInstance", &e);
-                if e.is_not_found() { Ok(None) } else { Err(e) }
-            }
-        }
+        let out = cx.connect.client(&parent.region).describe_instance().instance_id(id).send().await;
+        let Some(out) = found("DescribeInstance", out)? else { return Ok(None) };
+        Ok(out.instance().map(|i| {
+            let mut row = instance_row!(i);
+            row.insert("tags".into(), i.tags().map_or(Value::Null, |t| json!(t)));
+            row
+        }))
     }
 }

@@ -1,14 +1,12 @@
 //! `aws.connect.routing_profiles`: routing profiles of each instance (ListRoutingProfiles;
 //! settings need DescribeRoutingProfile).
 
-use std::sync::OnceLock;
-
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::DataType;
 use serde_json::{Value, json};
 
 use super::types::{list_of, named_row, s, string_map, struct_of, timestamp, utf8};
-use crate::aws::errors::ApiCallError;
+use crate::aws::errors::{ApiCallError, found};
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
@@ -55,10 +53,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for RoutingProfilesTable {
-    fn def(&self) -> &TableDef {
-        static DEF: OnceLock<TableDef> = OnceLock::new();
-        DEF.get_or_init(definition)
-    }
+    crate::declared_once!(definition);
 
     async fn list(
         &self,
@@ -94,13 +89,7 @@ impl ApiTable for RoutingProfilesTable {
             .routing_profile_id(id)
             .send()
             .await;
-        let out = match out {
-            Ok(o) => o,
-            Err(e) => {
-                let e = ApiCallError::from_sdk("DescribeRoutingProfile", &e);
-                return if e.is_not_found() { Ok(None) } else { Err(e) };
-            }
-        };
+        let Some(out) = found("DescribeRoutingProfile", out)? else { return Ok(None) };
         Ok(out.routing_profile().map(|p| {
             let mut row = named_row(
                 p.routing_profile_id(),

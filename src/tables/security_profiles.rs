@@ -1,13 +1,11 @@
 //! `aws.connect.security_profiles`: security profiles of each instance (ListSecurityProfiles;
 //! description and tags need DescribeSecurityProfile).
 
-use std::sync::OnceLock;
-
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::types::{named_row, s, string_map, timestamp, utf8};
-use crate::aws::errors::ApiCallError;
+use crate::aws::errors::{ApiCallError, found};
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
@@ -44,10 +42,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for SecurityProfilesTable {
-    fn def(&self) -> &TableDef {
-        static DEF: OnceLock<TableDef> = OnceLock::new();
-        DEF.get_or_init(definition)
-    }
+    crate::declared_once!(definition);
 
     async fn list(
         &self,
@@ -87,13 +82,7 @@ impl ApiTable for SecurityProfilesTable {
             .security_profile_id(id)
             .send()
             .await;
-        let out = match out {
-            Ok(o) => o,
-            Err(e) => {
-                let e = ApiCallError::from_sdk("DescribeSecurityProfile", &e);
-                return if e.is_not_found() { Ok(None) } else { Err(e) };
-            }
-        };
+        let Some(out) = found("DescribeSecurityProfile", out)? else { return Ok(None) };
         Ok(out.security_profile().map(|p| {
             let mut row =
                 named_row(p.id(), p.arn(), p.security_profile_name(), p.last_modified_time(), p.last_modified_region());

@@ -1,14 +1,12 @@
 //! `aws.connect.user_hierarchy_groups`: agent hierarchy groups of each instance
 //! (ListUserHierarchyGroups; level and path need DescribeUserHierarchyGroup).
 
-use std::sync::OnceLock;
-
 use async_trait::async_trait;
 use aws_sdk_connect::types::HierarchyGroupSummary;
 use serde_json::{Value, json};
 
 use super::types::{named_row, s, string_map, timestamp, utf8};
-use crate::aws::errors::ApiCallError;
+use crate::aws::errors::{ApiCallError, found};
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
@@ -54,10 +52,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for UserHierarchyGroupsTable {
-    fn def(&self) -> &TableDef {
-        static DEF: OnceLock<TableDef> = OnceLock::new();
-        DEF.get_or_init(definition)
-    }
+    crate::declared_once!(definition);
 
     async fn list(
         &self,
@@ -93,13 +88,7 @@ impl ApiTable for UserHierarchyGroupsTable {
             .hierarchy_group_id(id)
             .send()
             .await;
-        let out = match out {
-            Ok(o) => o,
-            Err(e) => {
-                let e = ApiCallError::from_sdk("DescribeUserHierarchyGroup", &e);
-                return if e.is_not_found() { Ok(None) } else { Err(e) };
-            }
-        };
+        let Some(out) = found("DescribeUserHierarchyGroup", out)? else { return Ok(None) };
         Ok(out.hierarchy_group().map(|g| {
             let mut row = named_row(g.id(), g.arn(), g.name(), g.last_modified_time(), g.last_modified_region());
             row.insert("level_id".into(), s(g.level_id()));

@@ -1,8 +1,6 @@
 //! `aws.connect.user_hierarchy_structure`: the levels of each instance's agent hierarchy, one
 //! row per defined level (DescribeUserHierarchyStructure, one call per instance).
 
-use std::sync::OnceLock;
-
 use async_trait::async_trait;
 use aws_sdk_connect::types::HierarchyLevel;
 use datafusion::arrow::datatypes::DataType;
@@ -43,10 +41,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for UserHierarchyStructureTable {
-    fn def(&self) -> &TableDef {
-        static DEF: OnceLock<TableDef> = OnceLock::new();
-        DEF.get_or_init(definition)
-    }
+    crate::declared_once!(definition);
 
     async fn list(
         &self,

@@ -2,8 +2,6 @@
 //! modification stamp; everything else needs DescribeUser per user; proficiencies need
 //! ListUserProficiencies per user. Column names of StackQL's `aws.connect.users` are kept.
 
-use std::sync::OnceLock;
-
 use async_trait::async_trait;
 use aws_sdk_connect::types::{
     HierarchyGroupCondition, HierarchyGroupMatchType, StringComparisonType, StringCondition, User, UserSearchCriteria,
@@ -15,7 +13,7 @@ use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 use serde_json::{Map, Value, json};
 
 use super::types::{list_of, millis, s, string_map, struct_of, timestamp, utf8};
-use crate::aws::errors::ApiCallError;
+use crate::aws::errors::{ApiCallError, found};
 use crate::provider::keys::instance_arn_of;
 use crate::provider::table_def::SearchDef;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
@@ -400,10 +398,7 @@ fn criteria(v: &Value) -> UserSearchCriteria {
 
 #[async_trait]
 impl ApiTable for UsersTable {
-    fn def(&self) -> &TableDef {
-        static DEF: OnceLock<TableDef> = OnceLock::new();
-        DEF.get_or_init(definition)
-    }
+    crate::declared_once!(definition);
 
     async fn list(
         &self,
@@ -438,13 +433,7 @@ impl ApiTable for UsersTable {
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
         let out =
             cx.connect.client(&parent.region).describe_user().instance_id(parent.instance()).user_id(id).send().await;
-        match out {
-            Ok(o) => Ok(o.user().map(user_row)),
-            Err(e) => {
-                let e = ApiCallError::from_sdk("DescribeUser", &e);
-                if e.is_not_found() { Ok(None) } else { Err(e) }
-            }
-        }
+        Ok(found("DescribeUser", out)?.and_then(|o| o.user().map(user_row)))
     }
 
     async fn search(
