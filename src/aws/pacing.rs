@@ -1,7 +1,8 @@
 //! Client-side pacing: a token bucket per region and operation that finds Connect's request
-//! quota instead of hammering it. Unlimited until the service first throttles an operation; then
-//! its rate drops to 90% of what was just achieved, grows back by 5% a second, and is cut by 15%
-//! at each further throttle (at most twice a second). Calls
+//! quota instead of hammering it. Unlimited until the service first throttles an operation; at
+//! each throttle (at most four times a second) its rate becomes 95% of the successes of the last
+//! second, which is the service's refill rate once the initial burst is spent; between throttles
+//! it grows by 5% a second, to find a raised quota. Calls
 //! wait for a token before they are sent, so throttling is absorbed by pacing, not by failed
 //! retries. It wraps the SDK's HTTP client, so every call of every table is paced alike.
 
@@ -97,17 +98,17 @@ impl Pacer {
     pub fn throttled(&self, key: &str) {
         self.with(key, |b| {
             let now = Instant::now();
-            if b.last_cut.is_some_and(|t| now.duration_since(t) < Duration::from_millis(500)) {
+            if b.last_cut.is_some_and(|t| now.duration_since(t) < Duration::from_millis(250)) {
                 return;
             }
             b.last_cut = Some(now);
-            // What the service allowed over the last second (or since the first call, if sooner).
+            while b.recent.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1)) {
+                b.recent.pop_front();
+            }
+            // What the service allowed over the last second (or since the first call, if sooner:
+            // that early estimate includes the burst and is corrected at the next throttle).
             let window = b.first_success.map_or(1.0, |f| now.duration_since(f).as_secs_f64().clamp(0.05, 1.0));
-            let achieved = b.recent.len() as f64 / window;
-            let next = match b.rate {
-                None => (achieved * 0.9).max(1.0),
-                Some(r) => (r * 0.85).max(0.5),
-            };
+            let next = (0.95 * b.recent.len() as f64 / window).max(0.5);
             tracing::debug!(key, rate = next, "pacing after a throttle");
             b.rate = Some(next);
             b.tokens = 0.0;
