@@ -277,14 +277,7 @@ impl Scan {
                 let listing = self.whole_listing(&parent).await?;
                 let rows: Vec<Row> = listing.as_ref().clone();
                 if !self.plan.hydrate && self.plan.extras.is_empty() {
-                    let rows = rows
-                        .into_iter()
-                        .map(|mut r| {
-                            self.add_keys(&parent, &mut r);
-                            r
-                        })
-                        .collect();
-                    sink.send(rows).await?;
+                    self.send_keyed(&parent, rows, sink).await?;
                     return Ok(());
                 }
                 let rows = stream::iter(rows).take(sink.remaining.unwrap_or(usize::MAX));
@@ -326,14 +319,7 @@ impl Scan {
                 let mut token = first.next.filter(|t| !t.is_empty());
                 let mut rows = first.rows;
                 loop {
-                    let keyed = rows
-                        .into_iter()
-                        .map(|mut r| {
-                            self.add_keys(&parent, &mut r);
-                            r
-                        })
-                        .collect();
-                    sink.send(keyed).await?;
+                    self.send_keyed(&parent, rows, sink).await?;
                     let Some(t) = token.take() else { break };
                     if sink.done() {
                         break;
@@ -364,14 +350,7 @@ impl Scan {
                 futures::pin_mut!(pages);
                 if !self.plan.hydrate && self.plan.extras.is_empty() {
                     while let Some(rows) = pages.try_next().await? {
-                        let rows = rows
-                            .into_iter()
-                            .map(|mut r| {
-                                self.add_keys(&parent, &mut r);
-                                r
-                            })
-                            .collect();
-                        sink.send(rows).await?;
+                        self.send_keyed(&parent, rows, sink).await?;
                         if sink.done() {
                             break;
                         }
@@ -389,6 +368,14 @@ impl Scan {
                 self.drain(&parent, completed, sink).await
             }
         }
+    }
+
+    /// Sends rows that need no further call, with their scope's key columns.
+    async fn send_keyed(&self, parent: &Parent, mut rows: Vec<Row>, sink: &mut Sink) -> Result<()> {
+        for r in &mut rows {
+            self.add_keys(parent, r);
+        }
+        sink.send(rows).await
     }
 
     /// Every page of a small table's listing, fetched once per statement.

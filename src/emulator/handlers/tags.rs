@@ -7,12 +7,21 @@ use super::{Req, empty};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::state::{Obj, RegionState};
 
+fn not_found(arn: &str) -> ApiError {
+    ApiError::not_found(format!("Resource not found for ARN: {arn}"))
+}
+
+/// The parts of a taggable ARN of this account and region: instance id, then kind and id.
+fn arn_parts<'a>(state: &RegionState, arn: &'a str) -> ApiResult<Vec<&'a str>> {
+    let prefix = format!("arn:aws:connect:{}:{}:instance/", state.region, state.account);
+    let rest = arn.strip_prefix(&prefix).ok_or_else(|| not_found(arn))?;
+    Ok(rest.split('/').collect())
+}
+
 /// The tag map of the resource an ARN names, created empty when absent.
 fn tags_of<'a>(state: &'a mut RegionState, arn: &str, now_ms: u64) -> ApiResult<&'a mut Obj> {
-    let not_found = || ApiError::not_found(format!("Resource not found for ARN: {arn}"));
-    let prefix = format!("arn:aws:connect:{}:{}:instance/", state.region, state.account);
-    let rest = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
-    let parts: Vec<&str> = rest.split('/').collect();
+    let not_found = || not_found(arn);
+    let parts = arn_parts(state, arn)?;
     let instance = state.instances.get_mut(parts[0]).ok_or_else(not_found)?;
     let owner: &mut Obj = match parts.as_slice() {
         [_] => &mut instance.info,
@@ -52,13 +61,11 @@ pub fn untag_resource(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
     Ok(empty())
 }
 
-/// Reads never create an empty tag map, so this works on a copy of the state's view.
+/// Reads never create an empty tag map.
 pub fn list_tags_for_resource(state: &RegionState, req: &Req) -> ApiResult<Value> {
     let arn = req.str("resourceArn")?;
-    let not_found = || ApiError::not_found(format!("Resource not found for ARN: {arn}"));
-    let prefix = format!("arn:aws:connect:{}:{}:instance/", state.region, state.account);
-    let rest = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
-    let parts: Vec<&str> = rest.split('/').collect();
+    let not_found = || not_found(arn);
+    let parts = arn_parts(state, arn)?;
     let instance = state.instances.get(parts[0]).ok_or_else(not_found)?;
     let owner: &Obj = match parts.as_slice() {
         [_] => &instance.info,
