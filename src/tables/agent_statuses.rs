@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::types::{named_row, s, timestamp, utf8};
+use super::types::{instance_scope, modified, named_item, named_row, s, utf8};
 use crate::aws::errors::ApiCallError;
 use crate::provider::{ApiTable, ColumnDef, Cost, Page, Parent, ScanContext, Scope, TableDef};
 
@@ -10,8 +10,6 @@ use crate::provider::{ApiTable, ColumnDef, Cost, Page, Parent, ScanContext, Scop
 pub struct AgentStatusesTable;
 
 fn definition() -> TableDef {
-    use Cost::{Key, List};
-    let c = ColumnDef::new;
     TableDef {
         name: "agent_statuses",
         description: "Agent statuses of each instance (Available, Offline and custom ones)",
@@ -22,17 +20,13 @@ fn definition() -> TableDef {
         get_op: None,
         listing_cached: true,
         search: None,
-        columns: vec![
-            c("region", utf8(), Key, "AWS region of the instance"),
-            c("instance_id", utf8(), Key, "Connect instance id"),
-            c("instance_arn", utf8(), Key, "Connect instance ARN"),
-            c("id", utf8(), List, "Agent status id"),
-            c("arn", utf8(), List, "Agent status ARN"),
-            c("name", utf8(), List, "Name"),
-            c("type", utf8(), List, "ROUTABLE, CUSTOM or OFFLINE"),
-            c("last_modified_time", timestamp(), List, "When the status was last changed"),
-            c("last_modified_region", utf8(), List, "Region of the last change"),
-        ],
+        columns: [
+            instance_scope(),
+            named_item("Agent status id", "Agent status ARN"),
+            vec![ColumnDef::new("type", utf8(), Cost::List, "ROUTABLE, CUSTOM or OFFLINE")],
+            modified(),
+        ]
+        .concat(),
     }
 }
 

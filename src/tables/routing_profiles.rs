@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::DataType;
 use serde_json::{Value, json};
 
-use super::types::{list_of, named_row, s, string_map, struct_of, timestamp, utf8};
+use super::types::{instance_scope, list_of, modified, named_item, named_row, s, string_map, struct_of, utf8};
 use crate::aws::errors::{ApiCallError, found};
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
@@ -13,7 +13,7 @@ use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, Scan
 pub struct RoutingProfilesTable;
 
 fn definition() -> TableDef {
-    use Cost::{Get, Key, List};
+    use Cost::Get;
     let c = ColumnDef::new;
     TableDef {
         name: "routing_profiles",
@@ -25,29 +25,27 @@ fn definition() -> TableDef {
         get_op: Some("DescribeRoutingProfile"),
         listing_cached: true,
         search: None,
-        columns: vec![
-            c("region", utf8(), Key, "AWS region of the instance"),
-            c("instance_id", utf8(), Key, "Connect instance id"),
-            c("instance_arn", utf8(), Key, "Connect instance ARN"),
-            c("id", utf8(), List, "Routing profile id"),
-            c("arn", utf8(), List, "Routing profile ARN"),
-            c("name", utf8(), List, "Name"),
-            c("last_modified_time", timestamp(), List, "When the profile was last changed"),
-            c("last_modified_region", utf8(), List, "Region of the last change"),
-            c("description", utf8(), Get, "Description"),
-            c("default_outbound_queue_id", utf8(), Get, "Queue for outbound calls"),
-            c(
-                "media_concurrencies",
-                list_of(struct_of(&[("Channel", utf8()), ("Concurrency", DataType::Int32)])),
-                Get,
-                "Contacts an agent can handle at once, per channel",
-            ),
-            c("number_of_associated_queues", DataType::Int64, Get, "Queues in the profile"),
-            c("number_of_associated_users", DataType::Int64, Get, "Users assigned the profile"),
-            c("is_default", DataType::Boolean, Get, "The instance's default profile"),
-            c("agent_availability_timer", utf8(), Get, "How agent idle time is measured"),
-            c("tags", string_map(), Get, "Tags"),
-        ],
+        columns: [
+            instance_scope(),
+            named_item("Routing profile id", "Routing profile ARN"),
+            modified(),
+            vec![
+                c("description", utf8(), Get, "Description"),
+                c("default_outbound_queue_id", utf8(), Get, "Queue for outbound calls"),
+                c(
+                    "media_concurrencies",
+                    list_of(struct_of(&[("Channel", utf8()), ("Concurrency", DataType::Int32)])),
+                    Get,
+                    "Contacts an agent can handle at once, per channel",
+                ),
+                c("number_of_associated_queues", DataType::Int64, Get, "Queues in the profile"),
+                c("number_of_associated_users", DataType::Int64, Get, "Users assigned the profile"),
+                c("is_default", DataType::Boolean, Get, "The instance's default profile"),
+                c("agent_availability_timer", utf8(), Get, "How agent idle time is measured"),
+                c("tags", string_map(), Get, "Tags"),
+            ],
+        ]
+        .concat(),
     }
 }
 

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::types::{named_row, s, string_map, timestamp, utf8};
+use super::types::{instance_scope, modified, named_item, named_row, s, string_map, utf8};
 use crate::aws::errors::{ApiCallError, found};
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
@@ -12,7 +12,7 @@ use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, Scan
 pub struct SecurityProfilesTable;
 
 fn definition() -> TableDef {
-    use Cost::{Get, Key, List};
+    use Cost::Get;
     let c = ColumnDef::new;
     TableDef {
         name: "security_profiles",
@@ -24,19 +24,14 @@ fn definition() -> TableDef {
         get_op: Some("DescribeSecurityProfile"),
         listing_cached: true,
         search: None,
-        columns: vec![
-            c("region", utf8(), Key, "AWS region of the instance"),
-            c("instance_id", utf8(), Key, "Connect instance id"),
-            c("instance_arn", utf8(), Key, "Connect instance ARN"),
-            c("id", utf8(), List, "Security profile id"),
-            c("arn", utf8(), List, "Security profile ARN"),
-            c("name", utf8(), List, "Name"),
-            c("type", utf8(), List, "AWS_MANAGED or CUSTOMER_MANAGED"),
-            c("last_modified_time", timestamp(), List, "When the profile was last changed"),
-            c("last_modified_region", utf8(), List, "Region of the last change"),
-            c("description", utf8(), Get, "Description"),
-            c("tags", string_map(), Get, "Tags"),
-        ],
+        columns: [
+            instance_scope(),
+            named_item("Security profile id", "Security profile ARN"),
+            vec![ColumnDef::new("type", utf8(), Cost::List, "AWS_MANAGED or CUSTOMER_MANAGED")],
+            modified(),
+            vec![c("description", utf8(), Get, "Description"), c("tags", string_map(), Get, "Tags")],
+        ]
+        .concat(),
     }
 }
 

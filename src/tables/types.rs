@@ -63,3 +63,32 @@ pub fn named_row(
     row.insert("last_modified_region".into(), s(region));
     row
 }
+
+/// `region`, `instance_id`, `instance_arn`: the scope columns of an instance-scoped table.
+pub fn instance_scope() -> Vec<crate::provider::ColumnDef> {
+    use crate::provider::{ColumnDef, Cost::Key};
+    vec![
+        ColumnDef::new("region", utf8(), Key, "AWS region of the instance"),
+        ColumnDef::new("instance_id", utf8(), Key, "Connect instance id"),
+        ColumnDef::new("instance_arn", utf8(), Key, "Connect instance ARN"),
+    ]
+}
+
+/// `id`, `arn` and `name` of a listed item, with the docs of its id and ARN.
+pub fn named_item(id_doc: &'static str, arn_doc: &'static str) -> Vec<crate::provider::ColumnDef> {
+    use crate::provider::{ColumnDef, Cost::List};
+    vec![
+        ColumnDef::new("id", utf8(), List, id_doc),
+        ColumnDef::new("arn", utf8(), List, arn_doc),
+        ColumnDef::new("name", utf8(), List, "Name"),
+    ]
+}
+
+/// `last_modified_time`, `last_modified_region`: the modification stamp every listing carries.
+pub fn modified() -> Vec<crate::provider::ColumnDef> {
+    use crate::provider::{ColumnDef, Cost::List};
+    vec![
+        ColumnDef::new("last_modified_time", timestamp(), List, "When it was last changed"),
+        ColumnDef::new("last_modified_region", utf8(), List, "Region of the last change"),
+    ]
+}

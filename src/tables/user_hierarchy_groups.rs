@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_connect::types::HierarchyGroupSummary;
 use serde_json::{Value, json};
 
-use super::types::{named_row, s, string_map, timestamp, utf8};
+use super::types::{instance_scope, modified, named_item, named_row, s, string_map, utf8};
 use crate::aws::errors::{ApiCallError, found};
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
@@ -15,19 +15,15 @@ pub struct UserHierarchyGroupsTable;
 const LEVELS: [&str; 5] = ["one", "two", "three", "four", "five"];
 
 fn definition() -> TableDef {
-    use Cost::{Get, Key, List};
+    use Cost::Get;
     let c = ColumnDef::new;
-    let mut columns = vec![
-        c("region", utf8(), Key, "AWS region of the instance"),
-        c("instance_id", utf8(), Key, "Connect instance id"),
-        c("instance_arn", utf8(), Key, "Connect instance ARN"),
-        c("id", utf8(), List, "Hierarchy group id"),
-        c("arn", utf8(), List, "Hierarchy group ARN"),
-        c("name", utf8(), List, "Name"),
-        c("last_modified_time", timestamp(), List, "When the group was last changed"),
-        c("last_modified_region", utf8(), List, "Region of the last change"),
-        c("level_id", utf8(), Get, "Id of the hierarchy level the group is at"),
-    ];
+    let mut columns = [
+        instance_scope(),
+        named_item("Hierarchy group id", "Hierarchy group ARN"),
+        modified(),
+        vec![c("level_id", utf8(), Get, "Id of the hierarchy level the group is at")],
+    ]
+    .concat();
     const IDS: [&str; 5] = ["level_one_id", "level_two_id", "level_three_id", "level_four_id", "level_five_id"];
     const NAMES: [&str; 5] =
         ["level_one_name", "level_two_name", "level_three_name", "level_four_name", "level_five_name"];
