@@ -216,6 +216,22 @@ async fn delete_by_id_costs_one_call_and_guards_hold() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("DELETE … LIMIT is not supported"), "{}", err(&o));
 
+    // EXPLAIN DELETE plans the calls and makes none (DataFusion builds the plan, our hook only compiles).
+    emu.emulator.reset_calls();
+    let o = run(
+        &emu,
+        &[
+            "-e",
+            &format!(
+                "EXPLAIN DELETE FROM aws.connect.users WHERE instance_id = '{}' AND username = 'ava.smith'",
+                i.instance
+            ),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("DmlExec: DELETE aws.connect.users"), "{}", out(&o));
+    assert_eq!(emu.emulator.calls().values().sum::<u64>(), 0, "EXPLAIN DELETE makes no call");
+
     // More rows than the threshold: a script needs --yes.
     let many = format!("DELETE FROM aws.connect.users WHERE instance_id = '{}' AND username LIKE 'a%'", i.instance);
     emu.emulator.reset_calls();
