@@ -186,7 +186,8 @@ async fn a_user_deleted_mid_scan_is_skipped_with_a_warning() {
         let emulator = std::sync::Arc::clone(&emu.emulator);
         let (c, iid, last) = (c.clone(), iid.clone(), last.clone());
         tokio::spawn(async move {
-            while emulator.calls_of("ListUsers") == 0 {
+            // Describe calls start once the listing is complete: the last listed user goes now.
+            while emulator.calls_of("DescribeUser") == 0 {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
             c.delete_user().instance_id(iid).user_id(last).send().await.expect("delete mid-scan");
