@@ -223,3 +223,47 @@ sys.stdout.write(out.decode("utf-8", "replace"))
     assert!(screen.contains("| username"), "the query ran: {screen}");
     assert!(screen.contains("1 DescribeUser per row"), ".schema answered: {screen}");
 }
+
+/// In the shell, a change of more rows than the threshold asks first; answering no changes
+/// nothing.
+#[test]
+fn repl_asks_before_a_large_change() {
+    let driver = r#"
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--demo", "--history", sys.argv[2], "-o", "csv"])
+out = b""
+def read_for(seconds):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                return
+read_for(2.0)
+os.write(fd, b"DELETE FROM aws.connect.users WHERE region = 'eu-west-2' AND username LIKE '%.%';\r")
+read_for(2.0)
+os.write(fd, b"n\r")
+read_for(1.5)
+os.write(fd, b"SELECT count(*) AS left_over FROM aws.connect.users WHERE region = 'eu-west-2';\r")
+read_for(2.0)
+os.write(fd, b".quit\r")
+read_for(1.0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("history");
+    let out = std::process::Command::new("python3")
+        .args(["-c", driver, env!("CARGO_BIN_EXE_connectql"), history.to_str().expect("utf8")])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("python3 drives a pseudo-terminal");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("would change 30 rows of aws.connect.users. Go ahead? [y/N]"), "the shell asks: {screen}");
+    assert!(screen.contains("DELETE cancelled: nothing was changed"), "{screen}");
+    assert!(screen.contains("left_over\r\n30"), "every user is still there: {screen}");
+}
