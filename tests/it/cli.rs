@@ -267,3 +267,60 @@ sys.stdout.write(out.decode("utf-8", "replace"))
     assert!(screen.contains("DELETE cancelled: nothing was changed"), "{screen}");
     assert!(screen.contains("left_over\r\n30"), "every user is still there: {screen}");
 }
+
+/// Ctrl-C cancels the running statement and the shell stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_the_statement_not_the_shell() {
+    let emu = super::support::start(connectql::emulator::EmulatorConfig {
+        faults: connectql::emulator::faults::Faults { latency_ms: 200, ..Default::default() },
+        ..Default::default()
+    })
+    .await;
+    let driver = r#"
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.update({"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "eu-west-2",
+                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
+    os.execv(sys.argv[1], [sys.argv[1], "--endpoint-url", sys.argv[3], "--concurrency", "1", "--history", sys.argv[2], "-o", "csv"])
+out = b""
+def read_for(seconds):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                return
+read_for(1.5)
+os.write(fd, b"SELECT count(email) FROM aws.connect.users;\r")
+read_for(1.5)
+os.write(fd, b"\x03")
+read_for(1.0)
+os.write(fd, b"SELECT 'still here' AS shell;\r")
+read_for(1.5)
+os.write(fd, b".quit\r")
+read_for(1.0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("history");
+    let url = emu.base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", driver, env!("CARGO_BIN_EXE_connectql"), history.to_str().expect("utf8"), &url])
+            .output()
+            .expect("python3 drives a pseudo-terminal")
+    })
+    .await
+    .expect("driver");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("statement cancelled"), "{screen}");
+    assert!(screen.contains("shell\r\nstill here"), "the shell goes on: {screen}");
+    assert!(
+        !screen.contains("count(aws.connect.users.email)\r\n"),
+        "the cancelled statement printed nothing: {screen}"
+    );
+}
