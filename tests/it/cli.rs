@@ -182,43 +182,20 @@ fn repl_over_piped_stdin() {
     assert!(saved.contains("WHERE region = 'eu-west-2';"), "{saved}");
 }
 
-/// Drives the REPL in a pseudo-terminal (Python's `pty`), as a person at a keyboard: Tab
-/// completes a column name, and `.schema` answers.
+/// The shell in a terminal: Tab completes a column name, and `.schema` answers.
 #[test]
 fn repl_in_a_terminal_completes_names() {
-    let driver = r#"
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "--demo", "--history", sys.argv[2]])
-out = b""
-def read_for(seconds):
-    global out
-    end = time.time() + seconds
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                out += os.read(fd, 65536)
-            except OSError:
-                return
-read_for(2.0)
-os.write(fd, b"SELECT usernam\t FROM aws.connect.users WHERE region = 'eu-west-2' ORDER BY 1 LIMIT 1;\r")
-read_for(3.0)
-os.write(fd, b".schema users\r")
-read_for(2.0)
-os.write(fd, b".quit\r")
-read_for(1.0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-"#;
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("history");
-    let out = std::process::Command::new("python3")
-        .args(["-c", driver, env!("CARGO_BIN_EXE_connectql"), history.to_str().expect("utf8")])
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("python3 drives a pseudo-terminal");
-    let screen = String::from_utf8_lossy(&out.stdout);
+    let screen = in_terminal(
+        &["--demo", "--history", history.to_str().expect("utf8")],
+        &[],
+        &[
+            ("SELECT usernam\t FROM aws.connect.users WHERE region = 'eu-west-2' ORDER BY 1 LIMIT 1;\r", 3.0),
+            (".schema users\r", 2.0),
+            (".quit\r", 1.0),
+        ],
+    );
     assert!(screen.contains("SELECT username FROM aws.connect.users"), "Tab completed the column: {screen}");
     assert!(screen.contains("| username"), "the query ran: {screen}");
     assert!(screen.contains("1 DescribeUser per row"), ".schema answered: {screen}");
@@ -228,41 +205,18 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 /// nothing.
 #[test]
 fn repl_asks_before_a_large_change() {
-    let driver = r#"
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "--demo", "--history", sys.argv[2], "-o", "csv"])
-out = b""
-def read_for(seconds):
-    global out
-    end = time.time() + seconds
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                out += os.read(fd, 65536)
-            except OSError:
-                return
-read_for(2.0)
-os.write(fd, b"DELETE FROM aws.connect.users WHERE region = 'eu-west-2' AND username LIKE '%.%';\r")
-read_for(2.0)
-os.write(fd, b"n\r")
-read_for(1.5)
-os.write(fd, b"SELECT count(*) AS left_over FROM aws.connect.users WHERE region = 'eu-west-2';\r")
-read_for(2.0)
-os.write(fd, b".quit\r")
-read_for(1.0)
-sys.stdout.write(out.decode("utf-8", "replace"))
-"#;
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("history");
-    let out = std::process::Command::new("python3")
-        .args(["-c", driver, env!("CARGO_BIN_EXE_connectql"), history.to_str().expect("utf8")])
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("python3 drives a pseudo-terminal");
-    let screen = String::from_utf8_lossy(&out.stdout);
+    let screen = in_terminal(
+        &["--demo", "--history", history.to_str().expect("utf8"), "-o", "csv"],
+        &[],
+        &[
+            ("DELETE FROM aws.connect.users WHERE region = 'eu-west-2' AND username LIKE '%.%';\r", 2.0),
+            ("n\r", 1.5),
+            ("SELECT count(*) AS left_over FROM aws.connect.users WHERE region = 'eu-west-2';\r", 2.0),
+            (".quit\r", 1.0),
+        ],
+    );
     assert!(screen.contains("would change 30 rows of aws.connect.users. Go ahead? [y/N]"), "the shell asks: {screen}");
     assert!(screen.contains("DELETE cancelled: nothing was changed"), "{screen}");
     assert!(screen.contains("left_over\r\n30"), "every user is still there: {screen}");
@@ -276,13 +230,50 @@ async fn ctrl_c_cancels_the_statement_not_the_shell() {
         ..Default::default()
     })
     .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("history");
+    let url = emu.base_url();
+    let screen = tokio::task::spawn_blocking(move || {
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "eu-west-2"),
+            ("AWS_CONFIG_FILE", "/nonexistent"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ];
+        let args =
+            ["--endpoint-url", &url, "--concurrency", "1", "--history", history.to_str().expect("utf8"), "-o", "csv"];
+        in_terminal(
+            &args,
+            &env,
+            &[
+                ("SELECT count(email) FROM aws.connect.users;\r", 1.5),
+                ("\u{3}", 1.0),
+                ("SELECT 'still here' AS shell;\r", 1.5),
+                (".quit\r", 1.0),
+            ],
+        )
+    })
+    .await
+    .expect("driver");
+    assert!(screen.contains("statement cancelled"), "{screen}");
+    assert!(screen.contains("shell\r\nstill here"), "the shell goes on: {screen}");
+    assert!(
+        !screen.contains("count(aws.connect.users.email)\r\n"),
+        "the cancelled statement printed nothing: {screen}"
+    );
+}
+
+/// Drives `connectql` in a pseudo-terminal (Python's `pty`), as a person at a keyboard: waits
+/// for the banner, then types each input and waits the given seconds; returns the screen.
+fn in_terminal(args: &[&str], env: &[(&str, &str)], steps: &[(&str, f64)]) -> String {
     let driver = r#"
-import os, pty, sys, time, select
+import json, os, pty, sys, time, select
+spec = json.loads(sys.argv[1])
 pid, fd = pty.fork()
 if pid == 0:
-    os.environ.update({"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "eu-west-2",
-                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
-    os.execv(sys.argv[1], [sys.argv[1], "--endpoint-url", sys.argv[3], "--concurrency", "1", "--history", sys.argv[2], "-o", "csv"])
+    os.environ.update(spec["env"])
+    os.execv(spec["argv"][0], spec["argv"])
 out = b""
 def read_for(seconds):
     global out
@@ -294,33 +285,21 @@ def read_for(seconds):
                 out += os.read(fd, 65536)
             except OSError:
                 return
-read_for(1.5)
-os.write(fd, b"SELECT count(email) FROM aws.connect.users;\r")
-read_for(1.5)
-os.write(fd, b"\x03")
-read_for(1.0)
-os.write(fd, b"SELECT 'still here' AS shell;\r")
-read_for(1.5)
-os.write(fd, b".quit\r")
-read_for(1.0)
+read_for(2.0)
+for text, seconds in spec["steps"]:
+    os.write(fd, text.encode())
+    read_for(seconds)
 sys.stdout.write(out.decode("utf-8", "replace"))
 "#;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let history = dir.path().join("history");
-    let url = emu.base_url();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .args(["-c", driver, env!("CARGO_BIN_EXE_connectql"), history.to_str().expect("utf8"), &url])
-            .output()
-            .expect("python3 drives a pseudo-terminal")
-    })
-    .await
-    .expect("driver");
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(screen.contains("statement cancelled"), "{screen}");
-    assert!(screen.contains("shell\r\nstill here"), "the shell goes on: {screen}");
-    assert!(
-        !screen.contains("count(aws.connect.users.email)\r\n"),
-        "the cancelled statement printed nothing: {screen}"
-    );
+    let mut argv = vec![env!("CARGO_BIN_EXE_connectql").to_owned()];
+    argv.extend(args.iter().map(|a| (*a).to_owned()));
+    let mut vars: serde_json::Map<String, serde_json::Value> =
+        env.iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect();
+    vars.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+    let spec = serde_json::json!({ "argv": argv, "env": vars, "steps": steps });
+    let out = std::process::Command::new("python3")
+        .args(["-c", driver, &spec.to_string()])
+        .output()
+        .expect("python3 drives a pseudo-terminal");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
