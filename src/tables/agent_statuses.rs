@@ -41,16 +41,7 @@ impl ApiTable for AgentStatusesTable {
         token: Option<String>,
         page_size: i32,
     ) -> Result<Page, ApiCallError> {
-        let out = cx
-            .connect
-            .client(&parent.region)
-            .list_agent_statuses()
-            .instance_id(parent.instance())
-            .max_results(page_size)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| ApiCallError::from_sdk("ListAgentStatuses", &e))?;
+        let out = crate::list_page!(cx, parent, list_agent_statuses, "ListAgentStatuses", token, page_size)?;
         let rows = out
             .agent_status_summary_list()
             .iter()

@@ -60,16 +60,7 @@ impl ApiTable for RoutingProfilesTable {
         token: Option<String>,
         page_size: i32,
     ) -> Result<Page, ApiCallError> {
-        let out = cx
-            .connect
-            .client(&parent.region)
-            .list_routing_profiles()
-            .instance_id(parent.instance())
-            .max_results(page_size)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| ApiCallError::from_sdk("ListRoutingProfiles", &e))?;
+        let out = crate::list_page!(cx, parent, list_routing_profiles, "ListRoutingProfiles", token, page_size)?;
         let rows = out
             .routing_profile_summary_list()
             .iter()

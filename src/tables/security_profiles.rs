@@ -46,16 +46,7 @@ impl ApiTable for SecurityProfilesTable {
         token: Option<String>,
         page_size: i32,
     ) -> Result<Page, ApiCallError> {
-        let out = cx
-            .connect
-            .client(&parent.region)
-            .list_security_profiles()
-            .instance_id(parent.instance())
-            .max_results(page_size)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| ApiCallError::from_sdk("ListSecurityProfiles", &e))?;
+        let out = crate::list_page!(cx, parent, list_security_profiles, "ListSecurityProfiles", token, page_size)?;
         let rows = out
             .security_profile_summary_list()
             .iter()

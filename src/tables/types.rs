@@ -92,3 +92,20 @@ pub fn modified() -> Vec<crate::provider::ColumnDef> {
         ColumnDef::new("last_modified_region", utf8(), List, "Region of the last change"),
     ]
 }
+
+/// One page of an instance-scoped list call (`list_users`, `list_routing_profiles`, …): the
+/// instance, the page size and the token, with errors named by the operation.
+#[macro_export]
+macro_rules! list_page {
+    ($cx:expr, $parent:expr, $call:ident, $operation:literal, $token:expr, $page_size:expr) => {
+        $cx.connect
+            .client(&$parent.region)
+            .$call()
+            .instance_id($parent.instance())
+            .max_results($page_size)
+            .set_next_token($token)
+            .send()
+            .await
+            .map_err(|e| $crate::aws::errors::ApiCallError::from_sdk($operation, &e))
+    };
+}

@@ -57,16 +57,8 @@ impl ApiTable for UserHierarchyGroupsTable {
         token: Option<String>,
         page_size: i32,
     ) -> Result<Page, ApiCallError> {
-        let out = cx
-            .connect
-            .client(&parent.region)
-            .list_user_hierarchy_groups()
-            .instance_id(parent.instance())
-            .max_results(page_size)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| ApiCallError::from_sdk("ListUserHierarchyGroups", &e))?;
+        let out =
+            crate::list_page!(cx, parent, list_user_hierarchy_groups, "ListUserHierarchyGroups", token, page_size)?;
         let rows = out
             .user_hierarchy_group_summary_list()
             .iter()

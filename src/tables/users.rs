@@ -407,16 +407,7 @@ impl ApiTable for UsersTable {
         token: Option<String>,
         page_size: i32,
     ) -> Result<Page, ApiCallError> {
-        let out = cx
-            .connect
-            .client(&parent.region)
-            .list_users()
-            .instance_id(parent.instance())
-            .max_results(page_size)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| ApiCallError::from_sdk("ListUsers", &e))?;
+        let out = crate::list_page!(cx, parent, list_users, "ListUsers", token, page_size)?;
         let rows = out
             .user_summary_list()
             .iter()
