@@ -1,15 +1,29 @@
 //! connectql: query and manage Amazon Connect users with SQL.
+//!
+//! The library's door is [`Engine`]: build it from [`EngineSettings`], then run statements with
+//! [`Engine::execute`], which yields their rows, and afterwards their API calls, warnings and
+//! per-row write reports ([`Summary`]). [`emulator`] is a local Amazon Connect for tests and
+//! demos; [`cli`] is the `connectql` program.
 
-pub mod aws;
+mod aws;
 pub mod cli;
-pub mod diagnostics;
 pub mod emulator;
-pub mod exec;
-pub mod functions;
-pub mod print;
-pub mod provider;
-pub mod redact;
-pub mod repl;
-pub mod session;
-pub mod sql_rewrite;
-pub mod tables;
+mod engine;
+mod error;
+mod mask;
+mod provider;
+mod sql;
+mod tables;
+
+pub use aws::client::ConnectSettings;
+pub use aws::stats::{OpStats, RetryNotice, StatsSnapshot};
+pub use engine::{ColumnInfo, Engine, EngineSettings, Request, Statement, StatementKind, Summary, TableInfo};
+pub use error::{ApiFailure, Cause, Error, Refusal, Result, SqlError};
+pub use mask::{MaskedStderr, mask};
+pub use provider::context::{Confirm, WritePolicy};
+pub use provider::events::{Call, Event, Observer, RowReport, RowStatus};
+
+/// Splits script text into statements at `;` (outside quotes, comments and placeholders).
+pub fn split_statements(text: &str) -> Vec<String> {
+    sql::script::split_statements(text)
+}

@@ -1,9 +1,10 @@
-//! Connect clients per region, built once from the standard aws-config chain (profile, SSO,
-//! environment, `AWS_ENDPOINT_URL_CONNECT`) plus connectql's flags, with adaptive retry so
-//! throttling is absorbed, and call accounting on every client.
+//! Connect clients: one configuration per engine, loaded once from the standard aws-config chain
+//! (profile, SSO, environment, `AWS_ENDPOINT_URL_CONNECT`) plus connectql's flags, with one pacer
+//! for all of its calls; and per statement, one client per region carrying that statement's call
+//! counters.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -13,7 +14,10 @@ use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+use super::pacing::{PaceTag, Pacer};
+use super::retry::NoRetryOnQuota;
 use super::stats::CallStats;
+use crate::error::Error;
 
 /// Where and how to reach Amazon Connect.
 #[derive(Debug, Clone, Default)]
@@ -26,31 +30,47 @@ pub struct ConnectSettings {
     pub endpoint_url: Option<String>,
     /// Explicit credentials (the demo's local test credentials), bypassing the chain.
     pub static_credentials: Option<(String, String)>,
-    /// SDK attempts per call (retries = attempts − 1).
+    /// SDK attempts per call (retries = attempts − 1); 0 means the default, 8.
     pub max_attempts: u32,
 }
 
-/// Clients for every region a statement touches, sharing one configuration and one call counter.
+/// No answer within this long fails the attempt (and the SDK retries it): Connect answers in
+/// well under a second, so a silent endpoint is found in seconds, not minutes.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The engine's view of Connect: configuration and pacing shared by every statement.
 #[derive(Debug)]
-pub struct Connect {
+pub(crate) struct Connect {
     base: aws_config::SdkConfig,
     default_region: Option<String>,
-    clients: Mutex<HashMap<String, Client>>,
-    pub stats: CallStats,
+    max_attempts: u32,
+}
+
+/// An endpoint URL must name a scheme and a host, or the SDK fails every call.
+fn check_endpoint(url: &str) -> Result<(), Error> {
+    let parsed: Result<http::Uri, _> = url.parse();
+    match parsed {
+        Ok(u) if matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some() => Ok(()),
+        _ => Err(Error::Usage(format!(
+            "--endpoint-url '{url}': give a URL with a scheme and a host, e.g. http://127.0.0.1:4599 or https://connect.us-east-1.amazonaws.com"
+        ))),
+    }
 }
 
 impl Connect {
     /// Loads the AWS configuration once.
-    pub async fn load(settings: &ConnectSettings) -> Self {
-        let attempts = if settings.max_attempts == 0 { 8 } else { settings.max_attempts };
+    ///
+    /// # Errors
+    /// An endpoint URL that cannot be used.
+    pub(crate) async fn load(settings: &ConnectSettings) -> Result<Self, Error> {
+        let max_attempts = if settings.max_attempts == 0 { 8 } else { settings.max_attempts };
         let retry = RetryConfig::standard()
-            .with_max_attempts(attempts)
+            .with_max_attempts(max_attempts)
             .with_initial_backoff(Duration::from_millis(100))
             .with_max_backoff(Duration::from_secs(5));
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(60))
-            .build();
+        // A read timeout, not an attempt timeout: time spent waiting for the pacer is not silence.
+        let timeouts = TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).read_timeout(READ_TIMEOUT).build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts);
         if let Some(p) = &settings.profile {
             loader = loader.profile_name(p);
@@ -59,6 +79,7 @@ impl Connect {
             loader = loader.region(Region::new(r.clone()));
         }
         if let Some(u) = &settings.endpoint_url {
+            check_endpoint(u)?;
             loader = loader.endpoint_url(u);
         }
         if let Some((key, secret)) = &settings.static_credentials {
@@ -70,40 +91,85 @@ impl Connect {
                 aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
             ))
             .build_https();
-        let loader = loader.http_client(super::pacing::Pacer::default().wrap(https));
+        let loader = loader.http_client(Pacer::default().wrap(https));
         let base = loader.load().await;
+        if let Some(u) = base.endpoint_url() {
+            check_endpoint(u)?;
+        }
         let default_region = base.region().map(|r| r.as_ref().to_owned());
-        Connect { base, default_region, clients: Mutex::new(HashMap::new()), stats: CallStats::default() }
+        Ok(Connect { base, default_region, max_attempts })
     }
 
     /// The region used when a query names none.
-    ///
-    /// # Errors
-    /// When neither `--region`, the profile nor the environment set one.
-    pub fn default_region(&self) -> Result<String, String> {
-        self.default_region.clone().ok_or_else(|| {
-            "no AWS region: pass --region, set AWS_REGION, or filter on region (WHERE region = '…')".to_owned()
-        })
+    pub(crate) fn default_region(&self) -> Option<&str> {
+        self.default_region.as_deref()
     }
 
-    /// The client of a region (created on first use).
-    pub fn client(&self, region: &str) -> Client {
-        let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// SDK attempts per call.
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Clients for one statement, counting its calls in `stats`.
+    pub(crate) fn clients(self: &Arc<Self>, stats: CallStats) -> Clients {
+        Clients { connect: Arc::clone(self), stats, by_region: Arc::default() }
+    }
+}
+
+/// One statement's clients, one per region (created on first use).
+#[derive(Clone, Debug)]
+pub(crate) struct Clients {
+    connect: Arc<Connect>,
+    stats: CallStats,
+    by_region: Arc<Mutex<HashMap<String, Client>>>,
+}
+
+impl Clients {
+    /// The client of a region.
+    pub(crate) fn client(&self, region: &str) -> Client {
+        let mut clients = self.by_region.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         clients
             .entry(region.to_owned())
             .or_insert_with(|| {
-                // Throttling retries cost no retry-quota tokens: pacing, not the quota, keeps
-                // them rare, and a long throttled scan must not run out of retries.
+                // Retries cost no retry-quota tokens: pacing keeps throttling rare, each call's
+                // attempts are bounded by --max-attempts, and a long scan through a flaky
+                // network must not run out of retries half way.
                 let partition = RetryPartition::custom(format!("connectql-{region}"))
-                    .token_bucket(TokenBucket::builder().throttling_retry_cost(0).build())
+                    .token_bucket(TokenBucket::unlimited())
                     .build();
-                let config = aws_sdk_connect::config::Builder::from(&self.base)
+                let config = aws_sdk_connect::config::Builder::from(&self.connect.base)
                     .region(Region::new(region.to_owned()))
                     .retry_partition(partition)
+                    .retry_classifier(NoRetryOnQuota)
                     .interceptor(self.stats.interceptor())
+                    .interceptor(PaceTag { region: region.to_owned() })
                     .build();
                 Client::from_conf(config)
             })
             .clone()
+    }
+
+    /// The statement's call counters.
+    pub(crate) fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+
+    /// The region used when a query names none.
+    pub(crate) fn default_region(&self) -> Option<&str> {
+        self.connect.default_region()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_needs_a_scheme_and_a_host() {
+        assert!(check_endpoint("http://127.0.0.1:4599").is_ok());
+        assert!(check_endpoint("https://connect.us-east-1.amazonaws.com").is_ok());
+        let e = check_endpoint("127.0.0.1:4599").expect_err("no scheme");
+        assert!(e.to_string().contains("'127.0.0.1:4599'"), "{e}");
+        assert!(check_endpoint("ftp://x").is_err());
     }
 }

@@ -1,82 +1,132 @@
-//! SDK errors as connectql reports them: the operation, the service's error code and its own
-//! message (e.g. `DescribeUser: ResourceNotFoundException: User not found for UserId: …`), or
-//! the connection problem with a hint.
+//! SDK errors as typed failures: the operation, the service's error code, HTTP status and own
+//! message, or what kind of failure kept the call from an answer (timeout, connection,
+//! credentials). The SDK's own error text is never passed on: its chain can hold the whole
+//! request, body and password included, so messages are written from typed fields only.
 
-use std::fmt;
+use std::error::Error as StdError;
 
-use aws_sdk_connect::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 
-/// A failed API call.
-#[derive(Debug, Clone)]
-pub struct ApiCallError {
-    /// The operation, e.g. `ListUsers`.
-    pub operation: &'static str,
-    /// The service's error code, when the service answered.
-    pub code: Option<String>,
-    pub message: String,
-}
+use crate::error::{ApiFailure, Cause};
 
-impl ApiCallError {
-    pub fn from_sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
-    {
-        match err {
-            SdkError::ServiceError(service) => {
-                let e = service.err();
-                ApiCallError {
-                    operation,
-                    code: e.code().map(str::to_owned),
-                    message: e.message().unwrap_or("the service gave no message").to_owned(),
+/// What a failure without a service answer was, from the error chain's types.
+fn describe_chain(source: Option<&(dyn StdError + 'static)>) -> Option<(Cause, String)> {
+    let mut next = source;
+    while let Some(e) = next {
+        if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>() {
+            let detail = match c {
+                aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_) => {
+                    "no AWS credentials found".to_owned()
                 }
-            }
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ApiCallError {
-                operation,
-                code: None,
-                message: format!(
-                    "{} (cannot reach the Connect endpoint: check --region, --endpoint-url and the network)",
-                    DisplayErrorContext(err)
+                other => format!("the AWS credentials could not be loaded ({})", kind_of_credentials_error(other)),
+            };
+            return Some((
+                Cause::Credentials,
+                format!(
+                    "{detail}: run `aws configure` (or `aws sso login`), pass --profile NAME, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or try --demo"
                 ),
-            },
-            other => ApiCallError { operation, code: None, message: DisplayErrorContext(other).to_string() },
+            ));
         }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some((Cause::Connection, format!("cannot reach the Connect endpoint ({})", io.kind())));
+        }
+        if e.downcast_ref::<aws_smithy_runtime_api::client::endpoint::error::ResolveEndpointError>().is_some() {
+            return Some((
+                Cause::Client,
+                "the endpoint URL cannot be used (it needs a scheme and a host, e.g. https://connect.us-east-1.amazonaws.com)"
+                    .to_owned(),
+            ));
+        }
+        next = e.source();
     }
+    None
+}
 
-    pub fn is_not_found(&self) -> bool {
-        self.code.as_deref() == Some("ResourceNotFoundException")
-    }
-
-    pub fn is_access_denied(&self) -> bool {
-        self.code.as_deref() == Some("AccessDeniedException")
+fn kind_of_credentials_error(e: &aws_credential_types::provider::error::CredentialsError) -> &'static str {
+    use aws_credential_types::provider::error::CredentialsError as C;
+    match e {
+        C::CredentialsNotLoaded(_) => "not loaded",
+        C::ProviderTimedOut(_) => "the provider timed out",
+        C::InvalidConfiguration(_) => "invalid configuration",
+        C::ProviderError(_) => "the provider failed",
+        C::Unhandled(_) => "unexpected error",
+        _ => "unknown error",
     }
 }
 
-/// A get call's result: the item, `None` when the service says it does not exist, or the error.
+fn connector(operation: &str, c: &ConnectorError) -> ApiFailure {
+    if let Some((cause, message)) = describe_chain(c.source()) {
+        return ApiFailure::new(operation, cause, message);
+    }
+    let (cause, message) = if c.is_timeout() {
+        (Cause::Timeout, "no answer from the Connect endpoint in time")
+    } else if c.is_io() {
+        (Cause::Connection, "cannot reach the Connect endpoint (check --region, --endpoint-url and the network)")
+    } else {
+        (Cause::Client, "the request could not be sent")
+    };
+    ApiFailure::new(operation, cause, message)
+}
+
+/// A failed SDK call as a typed failure of `operation`.
+pub(crate) fn from_sdk<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> ApiFailure
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let status = service.raw().status().as_u16();
+            let message = match e.message() {
+                Some(m) if !m.is_empty() => m.to_owned(),
+                _ => format!("HTTP {status} (the service gave no message)"),
+            };
+            ApiFailure {
+                code: e.code().map(str::to_owned),
+                status: Some(status),
+                ..ApiFailure::new(operation, Cause::Service, message)
+            }
+        }
+        SdkError::DispatchFailure(d) => match d.as_connector_error() {
+            Some(c) => connector(operation, c),
+            None => ApiFailure::new(operation, Cause::Client, "the request could not be sent"),
+        },
+        SdkError::TimeoutError(_) => {
+            ApiFailure::new(operation, Cause::Timeout, "no answer from the Connect endpoint in time")
+        }
+        SdkError::ResponseError(r) => {
+            let status = r.raw().status().as_u16();
+            ApiFailure {
+                status: Some(status),
+                ..ApiFailure::new(operation, Cause::Client, format!("the answer (HTTP {status}) could not be read"))
+            }
+        }
+        SdkError::ConstructionFailure(_) => match describe_chain(err.source()) {
+            Some((cause, message)) => ApiFailure::new(operation, cause, message),
+            None => ApiFailure::new(operation, Cause::Client, "the request could not be built"),
+        },
+        _ => ApiFailure::new(operation, Cause::Client, "the call failed"),
+    }
+}
+
+/// A get call's result: the item, `None` when the service says it does not exist, or the failure.
 ///
 /// # Errors
-/// Any error other than ResourceNotFoundException, named by `operation`.
-pub fn found<T, E, R>(operation: &'static str, result: Result<T, SdkError<E, R>>) -> Result<Option<T>, ApiCallError>
+/// Any failure other than ResourceNotFoundException, named by `operation`.
+pub(crate) fn found<T, E>(
+    operation: &str,
+    result: Result<T, SdkError<E, HttpResponse>>,
+) -> Result<Option<T>, ApiFailure>
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
+    E: ProvideErrorMetadata + StdError + 'static,
 {
     match result {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
-            let e = ApiCallError::from_sdk(operation, &e);
+            let e = from_sdk(operation, &e);
             if e.is_not_found() { Ok(None) } else { Err(e) }
         }
     }
 }
-
-impl fmt::Display for ApiCallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{}: {code}: {}", self.operation, self.message),
-            None => write!(f, "{}: {}", self.operation, self.message),
-        }
-    }
-}
-
-impl std::error::Error for ApiCallError {}

@@ -1,7 +1,8 @@
-//! The Amazon Connect client side: clients per region from aws-config, call accounting, and
-//! SDK errors turned into messages that name the operation and carry the service's own words.
+//! The Amazon Connect client side: clients per region from aws-config, pacing, retry decisions,
+//! call accounting, and SDK errors turned into typed failures.
 
-pub mod client;
-pub mod errors;
-pub mod pacing;
-pub mod stats;
+pub(crate) mod client;
+pub(crate) mod errors;
+pub(crate) mod pacing;
+pub(crate) mod retry;
+pub(crate) mod stats;

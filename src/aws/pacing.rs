@@ -2,19 +2,41 @@
 //! quota instead of hammering it. Unlimited until the service first throttles an operation; at
 //! each throttle (at most four times a second) its rate becomes 95% of the successes of the last
 //! second, which is the service's refill rate once the initial burst is spent; between throttles
-//! it grows by 5% a second, to find a raised quota. Calls
-//! wait for a token before they are sent, so throttling is absorbed by pacing, not by failed
-//! retries. It wraps the SDK's HTTP client, so every call of every table is paced alike.
+//! it grows by 5% a second, to find a raised quota. Calls wait for a token before they are sent,
+//! so throttling is absorbed by pacing, not by failed retries. It wraps the SDK's HTTP client, so
+//! every call of every table is paced alike; each request is keyed by the region of its client
+//! and the SDK's own operation name (set by [`PaceTag`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// Whether an error code is the service saying "too many requests" (not a resource quota such
+/// as LimitExceededException, which is also HTTP 429 but no reason to slow down).
+pub(crate) fn is_throttling_code(code: &str) -> bool {
+    matches!(code, "ThrottlingException" | "TooManyRequestsException" | "Throttling" | "RequestLimitExceeded")
+}
+
+/// Whether an answer is a throttle.
+fn throttled(response: &HttpResponse) -> bool {
+    if response.status().as_u16() != 429 {
+        return false;
+    }
+    match response.headers().get("x-amzn-errortype") {
+        Some(code) => is_throttling_code(code.split(':').next().unwrap_or(code)),
+        None => true,
+    }
+}
 
 #[derive(Debug)]
 struct Bucket {
@@ -29,112 +51,104 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new() -> Self {
-        Bucket {
-            rate: None,
-            tokens: 0.0,
-            last: Instant::now(),
-            recent: VecDeque::new(),
-            last_cut: None,
-            first_success: None,
+    fn new(now: Instant) -> Self {
+        Bucket { rate: None, tokens: 0.0, last: now, recent: VecDeque::new(), last_cut: None, first_success: None }
+    }
+
+    fn forget_older_than_a_second(&mut self, now: Instant) {
+        while self.recent.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1)) {
+            self.recent.pop_front();
         }
     }
 
-    fn refill(&mut self, now: Instant) {
-        if let Some(rate) = self.rate {
-            self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * rate).min(rate.max(1.0));
+    /// Takes a token, or says how long to wait for one.
+    fn take(&mut self, now: Instant) -> Option<Duration> {
+        let rate = self.rate?;
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * rate).min(rate.max(1.0));
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            None
+        } else {
+            Some(Duration::from_secs_f64((1.0 - self.tokens) / rate))
         }
+    }
+
+    /// A successful call: the rate grows back by 5% a second.
+    fn success(&mut self, now: Instant) {
+        self.first_success.get_or_insert(now);
+        self.recent.push_back(now);
+        self.forget_older_than_a_second(now);
+        if let Some(rate) = self.rate.as_mut() {
+            // One success in `rate` a second: +0.05 each makes +5% a second.
+            *rate += 0.05;
+        }
+    }
+
+    /// A throttled call: the rate drops to 95% of what the service allowed over the last second.
+    fn throttled(&mut self, now: Instant) {
+        if self.last_cut.is_some_and(|t| now.duration_since(t) < Duration::from_millis(250)) {
+            return;
+        }
+        self.last_cut = Some(now);
+        self.forget_older_than_a_second(now);
+        // Over the last second, or since the first call if sooner (that early estimate includes
+        // the burst and is corrected at the next throttle).
+        let window = self.first_success.map_or(1.0, |f| now.duration_since(f).as_secs_f64().clamp(0.05, 1.0));
+        self.rate = Some((0.95 * self.recent.len() as f64 / window).max(0.5));
+        self.tokens = 0.0;
         self.last = now;
     }
 }
 
 /// The pacing state of every operation in every region.
 #[derive(Debug, Default, Clone)]
-pub struct Pacer(Arc<Mutex<HashMap<String, Bucket>>>);
+pub(crate) struct Pacer(Arc<Mutex<HashMap<String, Bucket>>>);
 
 impl Pacer {
     fn with<T>(&self, key: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(map.entry(key.to_owned()).or_insert_with(Bucket::new))
+        f(map.entry(key.to_owned()).or_insert_with(|| Bucket::new(Instant::now())))
     }
 
     /// Waits until the operation may be sent.
-    pub async fn acquire(&self, key: &str) {
-        loop {
-            let wait = self.with(key, |b| {
-                let rate = b.rate?;
-                b.refill(Instant::now());
-                if b.tokens >= 1.0 {
-                    b.tokens -= 1.0;
-                    None
-                } else {
-                    Some(Duration::from_secs_f64((1.0 - b.tokens) / rate))
-                }
-            });
-            match wait {
-                None => return,
-                Some(d) => tokio::time::sleep(d).await,
-            }
+    async fn acquire(&self, key: &str) {
+        while let Some(wait) = self.with(key, |b| b.take(Instant::now())) {
+            tokio::time::sleep(wait).await;
         }
     }
 
-    /// Records a successful call: the rate grows back by 5% a second.
-    pub fn success(&self, key: &str) {
-        self.with(key, |b| {
-            let now = Instant::now();
-            b.first_success.get_or_insert(now);
-            b.recent.push_back(now);
-            while b.recent.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1)) {
-                b.recent.pop_front();
-            }
-            if let Some(rate) = b.rate.as_mut() {
-                // One success in `rate` a second: +0.05 each makes +5% a second.
-                *rate += 0.05;
-            }
-        });
-    }
-
-    /// Records a throttled call: the rate drops below what the service allowed.
-    pub fn throttled(&self, key: &str) {
-        self.with(key, |b| {
-            let now = Instant::now();
-            if b.last_cut.is_some_and(|t| now.duration_since(t) < Duration::from_millis(250)) {
-                return;
-            }
-            b.last_cut = Some(now);
-            while b.recent.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1)) {
-                b.recent.pop_front();
-            }
-            // What the service allowed over the last second (or since the first call, if sooner:
-            // that early estimate includes the burst and is corrected at the next throttle).
-            let window = b.first_success.map_or(1.0, |f| now.duration_since(f).as_secs_f64().clamp(0.05, 1.0));
-            let next = (0.95 * b.recent.len() as f64 / window).max(0.5);
-            tracing::debug!(key, rate = next, "pacing after a throttle");
-            b.rate = Some(next);
-            b.tokens = 0.0;
-            b.last = now;
-        });
-    }
-
     /// Wraps an SDK HTTP client so its calls are paced.
-    pub fn wrap(&self, inner: SharedHttpClient) -> SharedHttpClient {
+    pub(crate) fn wrap(&self, inner: SharedHttpClient) -> SharedHttpClient {
         SharedHttpClient::new(PacedClient { inner, pacer: self.clone() })
     }
 }
 
-/// The bucket of a request: its region (from the signing scope's host or header) and operation.
-fn key(request: &HttpRequest) -> String {
-    let region = request
-        .headers()
-        .get("authorization")
-        .and_then(|a| a.split("Credential=").nth(1))
-        .and_then(|c| c.split('/').nth(2))
-        .unwrap_or("?");
-    let path = request.uri().split('?').next().unwrap_or("");
-    let path = path.find("://").map_or(path, |i| &path[i + 3..]);
-    let path = path.find('/').map_or("/", |i| &path[i..]);
-    let op = crate::emulator::routes::find(request.method(), path).map_or("other", |(r, _)| r.operation);
-    format!("{region}/{op}")
+/// The bucket a request is paced in: `REGION/Operation`.
+#[derive(Debug, Clone)]
+struct PaceKey(String);
+
+/// Marks each request of a client with its region and the SDK's operation name.
+#[derive(Debug)]
+pub(crate) struct PaceTag {
+    pub(crate) region: String,
+}
+
+impl Intercept for PaceTag {
+    fn name(&self) -> &'static str {
+        "connectql::PaceTag"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = cfg.load::<Metadata>().map_or("other", Metadata::name);
+        context.request_mut().add_extension(PaceKey(format!("{}/{op}", self.region)));
+        Ok(())
+    }
 }
 
 #[derive(Debug)]
@@ -162,13 +176,13 @@ impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let (inner, pacer) = (self.inner.clone(), self.pacer.clone());
         HttpConnectorFuture::new(async move {
-            let key = key(&request);
+            let key = request.extension::<PaceKey>().map_or_else(|| "other".to_owned(), |k| k.0.clone());
             pacer.acquire(&key).await;
             let response = inner.call(request).await?;
-            if response.status().as_u16() == 429 {
-                pacer.throttled(&key);
+            if throttled(&response) {
+                pacer.with(&key, |b| b.throttled(Instant::now()));
             } else if response.status().is_success() {
-                pacer.success(&key);
+                pacer.with(&key, |b| b.success(Instant::now()));
             }
             Ok(response)
         })
@@ -179,22 +193,56 @@ impl HttpConnector for PacedConnector {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_throttle_sets_a_rate_that_then_paces() {
-        let p = Pacer::default();
-        for _ in 0..20 {
-            p.success("r/DescribeUser");
+    #[test]
+    fn a_throttle_sets_95_percent_of_the_last_seconds_successes() {
+        let t0 = Instant::now();
+        let mut b = Bucket::new(t0);
+        // 40 successes over two seconds: 20 in the last one.
+        for i in 0..40 {
+            b.success(t0 + Duration::from_millis(50 * i + 25));
         }
-        p.acquire("r/DescribeUser").await;
-        p.throttled("r/DescribeUser");
-        let rate = p.with("r/DescribeUser", |b| b.rate).expect("a rate after a throttle");
-        assert!(rate >= 17.0, "at least 90% of the 20 calls just achieved: {rate}");
-        let started = Instant::now();
-        for _ in 0..4 {
-            p.acquire("r/DescribeUser").await;
+        assert_eq!(b.take(t0), None, "unlimited before the first throttle");
+        let at = t0 + Duration::from_secs(2);
+        b.throttled(at);
+        let rate = b.rate.expect("a rate after a throttle");
+        assert!((rate - 19.0).abs() < 1e-9, "95% of 20 a second: {rate}");
+        // Paced: the first token comes after 1/19 s, none before.
+        assert!(b.take(at).is_some_and(|w| (w.as_secs_f64() - 1.0 / 19.0).abs() < 1e-6));
+        b.throttled(at + Duration::from_millis(100));
+        assert_eq!(b.rate, Some(rate), "at most one cut per 250 ms");
+    }
+
+    #[test]
+    fn the_rate_grows_five_percent_a_second_between_throttles() {
+        let t0 = Instant::now();
+        let mut b = Bucket::new(t0);
+        for i in 0..10 {
+            b.success(t0 + Duration::from_millis(100 * i + 50));
         }
-        let expected = Duration::from_secs_f64(3.5 / rate);
-        assert!(started.elapsed() >= expected, "4 paced calls wait: {:?} < {expected:?}", started.elapsed());
-        p.acquire("r/ListUsers").await;
+        b.throttled(t0 + Duration::from_millis(1050));
+        let rate = b.rate.expect("rate");
+        assert!((rate - 9.5).abs() < 1e-9, "{rate}");
+        // One second at that rate: 9.5 successes, +5%.
+        for i in 0..19 {
+            b.success(t0 + Duration::from_millis(1050 + 105 * i));
+        }
+        let grown = b.rate.expect("rate");
+        assert!((grown / rate - 1.1).abs() < 0.001, "two seconds' worth of successes grow it 10%: {grown}");
+        assert_eq!(b.take(t0 + Duration::from_secs(60)), None, "a full bucket sends at once");
+    }
+
+    #[test]
+    fn a_resource_quota_is_not_a_throttle() {
+        let answer = |code: &str| {
+            let mut r = HttpResponse::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(429).expect("status"),
+                aws_smithy_types::body::SdkBody::empty(),
+            );
+            r.headers_mut().insert("x-amzn-errortype", code.to_owned());
+            r
+        };
+        assert!(throttled(&answer("ThrottlingException")));
+        assert!(throttled(&answer("ThrottlingException:http://internal.amazon.com/coral/")));
+        assert!(!throttled(&answer("LimitExceededException")));
     }
 }

@@ -1,6 +1,6 @@
-//! Call accounting: an SDK interceptor counts calls, attempts and throttled answers per
-//! operation, so `--verbose`, `.stats`, EXPLAIN ANALYZE and tests can say exactly what a
-//! statement cost.
+//! Call accounting: an SDK interceptor counts calls, attempts, retries and throttled answers per
+//! operation for one statement, and tells the statement when a call is being retried and why,
+//! so `-v`, `.stats`, `api_calls()` and tests can say exactly what a statement cost.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,6 +13,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
@@ -23,13 +24,15 @@ pub struct OpStats {
     pub calls: u64,
     /// HTTP attempts (calls plus retries).
     pub attempts: u64,
-    /// Attempts answered 429 (throttled).
+    /// Attempts after the first of a call.
+    pub retries: u64,
+    /// Attempts answered as throttled.
     pub throttled: u64,
     /// Calls that ended in an error.
     pub failed: u64,
 }
 
-/// The calls made since the last reset, and time spent.
+/// The calls a statement made, and its time.
 #[derive(Debug, Clone, Default)]
 pub struct StatsSnapshot {
     pub ops: BTreeMap<String, OpStats>,
@@ -44,7 +47,7 @@ impl StatsSnapshot {
         self.ops.values().map(|s| s.calls).sum()
     }
     pub fn retries(&self) -> u64 {
-        self.ops.values().map(|s| s.attempts.saturating_sub(s.calls)).sum()
+        self.ops.values().map(|s| s.retries).sum()
     }
 }
 
@@ -63,53 +66,76 @@ impl fmt::Display for StatsSnapshot {
     }
 }
 
+/// A call being tried again, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryNotice {
+    pub operation: String,
+    /// What the previous attempt got: an error code, an HTTP status, a timeout.
+    pub reason: String,
+    /// The attempt about to start (2 for the first retry).
+    pub attempt: u32,
+    pub max_attempts: u32,
+}
+
+/// Told of each retry as it starts.
+pub(crate) type RetryListener = Arc<dyn Fn(RetryNotice) + Send + Sync>;
+
 #[derive(Debug)]
 struct Inner {
     ops: BTreeMap<String, OpStats>,
+    /// What the last attempt of each operation got, for the next retry's notice.
+    last_outcome: BTreeMap<String, String>,
     since: Instant,
 }
 
-/// Shared call counters; clone freely.
-#[derive(Debug, Clone)]
-pub struct CallStats(Arc<Mutex<Inner>>);
+/// One statement's call counters; clone freely.
+#[derive(Clone)]
+pub(crate) struct CallStats {
+    inner: Arc<Mutex<Inner>>,
+    listener: Option<RetryListener>,
+    max_attempts: u32,
+}
 
-impl Default for CallStats {
-    fn default() -> Self {
-        CallStats(Arc::new(Mutex::new(Inner { ops: BTreeMap::new(), since: Instant::now() })))
+impl fmt::Debug for CallStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallStats").field("inner", &self.inner).finish_non_exhaustive()
     }
 }
 
 impl CallStats {
+    pub(crate) fn new(max_attempts: u32, listener: Option<RetryListener>) -> Self {
+        CallStats {
+            inner: Arc::new(Mutex::new(Inner {
+                ops: BTreeMap::new(),
+                last_outcome: BTreeMap::new(),
+                since: Instant::now(),
+            })),
+            listener,
+            max_attempts,
+        }
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
-        f(&mut self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        f(&mut self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
-    fn bump(&self, cfg: &ConfigBag, f: impl FnOnce(&mut OpStats)) {
-        let name = cfg.load::<Metadata>().map_or("unknown", Metadata::name).to_owned();
-        self.with(|i| f(i.ops.entry(name).or_default()));
+    fn operation(cfg: &ConfigBag) -> String {
+        cfg.load::<Metadata>().map_or("unknown", Metadata::name).to_owned()
     }
 
-    /// Clears the counters (at the start of each statement).
-    pub fn reset(&self) {
-        self.with(|i| {
-            i.ops.clear();
-            i.since = Instant::now();
-        });
-    }
-
-    pub fn snapshot(&self) -> StatsSnapshot {
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
         self.with(|i| StatsSnapshot { ops: i.ops.clone(), elapsed: i.since.elapsed() })
     }
 
-    /// The interceptor to install on every client.
-    pub fn interceptor(&self) -> StatsInterceptor {
+    /// The interceptor to install on every client of the statement.
+    pub(crate) fn interceptor(&self) -> StatsInterceptor {
         StatsInterceptor(self.clone())
     }
 }
 
 /// Feeds [`CallStats`] from the SDK's orchestrator.
 #[derive(Debug)]
-pub struct StatsInterceptor(CallStats);
+pub(crate) struct StatsInterceptor(CallStats);
 
 impl Intercept for StatsInterceptor {
     fn name(&self) -> &'static str {
@@ -122,7 +148,28 @@ impl Intercept for StatsInterceptor {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.bump(cfg, |s| s.attempts += 1);
+        let op = CallStats::operation(cfg);
+        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+        let reason = self.0.with(|i| {
+            let s = i.ops.entry(op.clone()).or_default();
+            s.attempts += 1;
+            if attempt > 1 {
+                s.retries += 1;
+                i.last_outcome.get(&op).cloned()
+            } else {
+                None
+            }
+        });
+        if attempt > 1
+            && let Some(listener) = &self.0.listener
+        {
+            listener(RetryNotice {
+                operation: op,
+                reason: reason.unwrap_or_else(|| "a failed attempt".to_owned()),
+                attempt,
+                max_attempts: self.0.max_attempts,
+            });
+        }
         Ok(())
     }
 
@@ -132,9 +179,29 @@ impl Intercept for StatsInterceptor {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if context.response().is_some_and(|r| r.status().as_u16() == 429) {
-            self.0.bump(cfg, |s| s.throttled += 1);
-        }
+        let op = CallStats::operation(cfg);
+        let outcome = match context.response() {
+            Some(r) if r.status().is_success() => None,
+            Some(r) => {
+                let code = r.headers().get("x-amzn-errortype").map(|c| c.split(':').next().unwrap_or(c).to_owned());
+                Some(code.unwrap_or_else(|| format!("HTTP {}", r.status().as_u16())))
+            }
+            None => match context.output_or_error() {
+                Some(Err(e)) if e.is_timeout_error() => Some("no answer in time".to_owned()),
+                Some(Err(_)) => Some("a connection failure".to_owned()),
+                _ => None,
+            },
+        };
+        let throttled = outcome.as_deref().is_some_and(super::pacing::is_throttling_code);
+        self.0.with(|i| {
+            if throttled {
+                i.ops.entry(op.clone()).or_default().throttled += 1;
+            }
+            match outcome {
+                Some(o) => i.last_outcome.insert(op, o),
+                None => i.last_outcome.remove(&op),
+            }
+        });
         Ok(())
     }
 
@@ -146,7 +213,9 @@ impl Intercept for StatsInterceptor {
     ) -> Result<(), BoxError> {
         // Counted when the call ends: the operation's metadata is not in the bag before it starts.
         let failed = matches!(context.output_or_error(), Some(Err(_)));
-        self.0.bump(cfg, |s| {
+        let op = CallStats::operation(cfg);
+        self.0.with(|i| {
+            let s = i.ops.entry(op).or_default();
             s.calls += 1;
             s.failed += u64::from(failed);
         });

@@ -10,11 +10,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use connectql::aws::client::ConnectSettings;
-use connectql::cli::args::EmulatorArgs;
+use connectql::ConnectSettings;
+use connectql::cli::EmulatorArgs;
 use connectql::emulator::faults::{BURST_PER_RPS, DOCUMENTED_RPS};
-use connectql::session::{Engine, EngineSettings};
-use futures::StreamExt;
+use connectql::{Engine, EngineSettings, Request};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -85,29 +84,26 @@ async fn run_connectql(endpoint: &str, sql: &str, concurrency: usize) -> Value {
     let engine = Engine::new(EngineSettings { connect: settings(endpoint), concurrency, ..EngineSettings::default() })
         .await
         .expect("engine");
-    engine.begin_statement();
     let started = Instant::now();
     let mut rows = 0usize;
     let mut error = None;
-    match engine.ctx.sql(sql).await {
-        Ok(df) => match df.execute_stream().await {
-            Ok(mut stream) => {
-                while let Some(b) = stream.next().await {
-                    match b {
-                        Ok(b) => rows += b.num_rows(),
-                        Err(e) => {
-                            error = Some(connectql::exec::error_text(&e));
-                            break;
-                        }
+    let mut stats = connectql::StatsSnapshot::default();
+    match engine.execute(sql, &Request::default()).await {
+        Ok(mut statement) => {
+            while let Some(b) = statement.next_batch().await {
+                match b {
+                    Ok(b) => rows += b.num_rows(),
+                    Err(e) => {
+                        error = Some(e.to_string());
+                        break;
                     }
                 }
             }
-            Err(e) => error = Some(connectql::exec::error_text(&e)),
-        },
-        Err(e) => error = Some(connectql::exec::error_text(&e)),
+            stats = statement.summary().stats;
+        }
+        Err(e) => error = Some(e.to_string()),
     }
     let secs = started.elapsed().as_secs_f64();
-    let stats = engine.end_statement();
     let calls: serde_json::Map<String, Value> = stats.ops.iter().map(|(k, v)| (k.clone(), json!(v.calls))).collect();
     let throttled: u64 = stats.ops.values().map(|s| s.throttled).sum();
     json!({ "seconds": secs, "rows": rows, "calls": calls, "retries": stats.retries(), "throttled": throttled,
@@ -385,7 +381,7 @@ async fn main() {
     let args = Args::parse();
     match &args.role {
         Some(Role::Serve(e)) => {
-            if let Err(err) = connectql::cli::emulator::run(e).await {
+            if let Err(err) = connectql::cli::run_emulator(e).await {
                 eprintln!("emulator: {err}");
                 std::process::exit(2);
             }

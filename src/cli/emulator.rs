@@ -11,7 +11,7 @@ use crate::emulator::{self, EmulatorConfig, Seed};
 ///
 /// # Errors
 /// When a flag's value is out of range or names an unknown operation.
-pub fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, String> {
+pub(crate) fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, String> {
     let documented_quotas = args.quotas.as_deref().map(Faults::parse_quotas).transpose()?;
     if !(0.0..=1.0).contains(&args.error_rate) {
         return Err(format!("--error-rate {} is not between 0 and 1", args.error_rate));

@@ -1,5 +1,57 @@
-//! The command line: clap definitions, the `emulator` subcommand, and the SQL entry points.
+//! The command line: clap definitions ([`args`]), the statement runner and its exit codes
+//! ([`run`]), the shell ([`repl`]), output formats ([`print`]), what shows on stderr while a
+//! statement runs ([`report`]), and the `emulator` subcommand. It reaches the engine only
+//! through its door.
 
-pub mod args;
-pub mod emulator;
-pub mod run;
+mod args;
+mod emulator;
+mod print;
+mod repl;
+mod report;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::EmulatorArgs;
+pub use emulator::run as run_emulator;
+
+/// Logs on stderr, masked, at the level `CONNECTQL_LOG` asks (errors only by default).
+fn init_logging() {
+    let wanted = std::env::var("CONNECTQL_LOG").unwrap_or_else(|_| "error".to_owned());
+    let mut filter = tracing_subscriber::EnvFilter::try_new(&wanted)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"))
+        // The SQL tokenizer logs every literal, before a password in it can be known.
+        .add_directive("sqlparser=warn".parse().expect("valid directive"));
+    if wanted.contains("trace") {
+        // At trace level the SDK and HTTP stack log whole requests, bodies included.
+        for target in ["aws_smithy_runtime", "aws_smithy_http_client", "hyper", "hyper_util", "h2"] {
+            if let Ok(d) = format!("{target}=debug").parse() {
+                filter = filter.add_directive(d);
+            }
+        }
+    }
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(|| crate::mask::MaskedStderr).init();
+}
+
+/// The `connectql` program.
+pub async fn main() -> ExitCode {
+    init_logging();
+    let mut args = args::Args::parse();
+    for (name, value) in &args.vars {
+        if crate::sql::secrets::password_bearing(name) {
+            crate::mask::register(value);
+        }
+    }
+    match args.command.take() {
+        Some(args::Command::Emulator(e)) => match emulator::run(&e).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("Error: {err}");
+                ExitCode::from(run::EXIT_USAGE)
+            }
+        },
+        None => run::run(args).await,
+    }
+}

@@ -1,66 +1,61 @@
-//! What each table implements: its list call, its get call and any per-row extra calls, each
-//! returning rows as JSON objects keyed by column name (the generic code builds Arrow from them).
+//! What each table implements: its list call, its get call, any per-row extra calls and, for a
+//! writable table, what one row's create, delete and update call. Reads return rows as JSON
+//! objects keyed by column name (the generic code builds Arrow from them); writes return a report
+//! of the calls made.
 
 use std::fmt::Debug;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
+use super::context::{ScanContext, WriteContext};
+use super::events::{RowReport, RowStatus};
 use super::table_def::TableDef;
-use crate::aws::client::Connect;
-use crate::aws::errors::ApiCallError;
+use crate::error::{ApiFailure, Cause, Error, Refusal};
 
 /// A row: column name → value in the column's JSON form.
-pub type Row = Map<String, Value>;
+pub(crate) type Row = Map<String, Value>;
 
 /// One page of a list call.
 #[derive(Debug, Default)]
-pub struct Page {
-    pub rows: Vec<Row>,
-    pub next: Option<String>,
+pub(crate) struct Page {
+    pub(crate) rows: Vec<Row>,
+    pub(crate) next: Option<String>,
 }
 
 /// The container an item lives in: a region, and for instance-scoped tables an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Parent {
-    pub region: String,
-    pub instance_id: Option<String>,
+pub(crate) struct Parent {
+    pub(crate) region: String,
+    pub(crate) instance_id: Option<String>,
     /// Known when the instance came from ListInstances; otherwise derived from item ARNs.
-    pub instance_arn: Option<String>,
+    pub(crate) instance_arn: Option<String>,
 }
 
 impl Parent {
     /// The instance id of an instance-scoped container ("" for a region).
-    pub fn instance(&self) -> &str {
+    pub(crate) fn instance(&self) -> &str {
         self.instance_id.as_deref().unwrap_or_default()
     }
 }
 
-/// What a scan needs to make calls: the clients and the session's settings.
-#[derive(Debug, Clone)]
-pub struct ScanContext {
-    pub connect: Arc<Connect>,
-    /// Get calls in flight at once.
-    pub concurrency: usize,
-    /// Report a failing region or instance and go on, instead of failing the statement.
-    pub partial: bool,
-    /// Instances to use when a query names none (`--instance-id`); empty means all.
-    pub default_instances: Vec<String>,
-    /// Warnings and partial failures of the running statement.
-    pub diagnostics: crate::diagnostics::Diagnostics,
-    /// Listings already made by this statement.
-    pub cache: Arc<super::cache::StatementCache>,
-    /// How INSERT, UPDATE and DELETE behave (dry run, guards).
-    pub writes: super::dml::SharedWriteOptions,
-    /// Ids and ARNs created by the running INSERT (for RETURNING).
-    pub returned: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+fn read_only(def: &TableDef, subject: String) -> RowReport {
+    RowReport {
+        subject,
+        calls: Vec::new(),
+        status: RowStatus::Failed(Error::refused(
+            Refusal::ReadOnly,
+            format!("{} cannot be written", def.qualified_name()),
+        )),
+        returned: None,
+        dry_run: false,
+    }
 }
 
-/// A table's calls. Implementations map SDK types to rows and nothing else: paging, hydration,
-/// concurrency and Arrow conversion are generic.
+/// A table's calls. Implementations map SDK types to rows and rows to calls, nothing else:
+/// paging, hydration, concurrency, Arrow conversion, guards and reports are generic.
 #[async_trait]
-pub trait ApiTable: Debug + Send + Sync {
+pub(crate) trait ApiTable: Debug + Send + Sync {
     fn def(&self) -> &TableDef;
 
     /// One page of the list call.
@@ -70,10 +65,10 @@ pub trait ApiTable: Debug + Send + Sync {
         parent: &Parent,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError>;
+    ) -> Result<Page, ApiFailure>;
 
     /// The get call for one item; `Ok(None)` when it does not exist.
-    async fn get(&self, _cx: &ScanContext, _parent: &Parent, _id: &str) -> Result<Option<Row>, ApiCallError> {
+    async fn get(&self, _cx: &ScanContext, _parent: &Parent, _id: &str) -> Result<Option<Row>, ApiFailure> {
         Ok(None)
     }
 
@@ -85,12 +80,8 @@ pub trait ApiTable: Debug + Send + Sync {
         _criteria: Option<&Value>,
         _token: Option<String>,
         _page_size: i32,
-    ) -> Result<Page, ApiCallError> {
-        Err(ApiCallError {
-            operation: "search",
-            code: None,
-            message: format!("{} has no search call", self.def().name),
-        })
+    ) -> Result<Page, ApiFailure> {
+        Err(ApiFailure::new("search", Cause::Client, format!("{} has no search call", self.def().name)))
     }
 
     /// Fills a `Cost::PerRow` column of a row that has its id.
@@ -100,7 +91,22 @@ pub trait ApiTable: Debug + Send + Sync {
         _parent: &Parent,
         _column: &str,
         _row: &mut Row,
-    ) -> Result<(), ApiCallError> {
+    ) -> Result<(), ApiFailure> {
         Ok(())
+    }
+
+    /// Creates one item from an INSERT row.
+    async fn create(&self, _cx: &WriteContext, _row: &Row) -> RowReport {
+        read_only(self.def(), String::new())
+    }
+
+    /// Deletes one target row.
+    async fn delete(&self, _cx: &WriteContext, _parent: &Parent, _target: &Row) -> RowReport {
+        read_only(self.def(), String::new())
+    }
+
+    /// Applies the SET columns (new values in `changes`) to one target row (current values).
+    async fn update(&self, _cx: &WriteContext, _parent: &Parent, _target: &Row, _changes: &Row) -> RowReport {
+        read_only(self.def(), String::new())
     }
 }

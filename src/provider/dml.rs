@@ -1,96 +1,40 @@
 //! INSERT, UPDATE and DELETE as API calls. The DataFusion hooks only compile the request (target
-//! scan, filter and assignment expressions); `DmlExec::execute` finds the target rows with the
-//! same scan planner as SELECT, re-applies every filter, asks before large changes, makes the
-//! calls row by row with bounded concurrency, reports each row, and returns the count of rows
-//! changed. A failing row is reported and the others still go through.
+//! scan, filter and assignment expressions); `DmlExec::execute` reads every partition of its
+//! input (or finds the target rows with the same scan planner as SELECT and re-applies every
+//! filter), asks before large changes, makes the calls row by row with bounded concurrency,
+//! reports each row as it finishes, and returns the count of rows changed. A failing row is
+//! reported and the others still go through.
 
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::future::Future;
+use std::sync::Arc;
 
 use datafusion::arrow::array::{BooleanArray, RecordBatch, UInt64Array};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::{DataFusionError, Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, ReplaceChildrenOptions,
+    DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, Partitioning, PlanProperties, ReplaceChildrenOptions,
+    execute_stream,
 };
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
-use super::api::{ApiTable, Parent, Row, ScanContext};
+use super::api::{ApiTable, Parent, Row};
+use super::context::WriteContext;
+use super::events::{Call, Event, RowReport, RowStatus};
 use super::plan::ScanPlan;
 use super::scan_exec::ApiScanExec;
-
-/// Asks the user to confirm a large change; returns whether to go on.
-pub type Confirm = Arc<dyn Fn(&str) -> bool + Send + Sync>;
-
-/// How writes behave; the REPL can change them between statements.
-#[derive(Clone, Default)]
-pub struct WriteOptions {
-    /// Print the calls a statement would make, change nothing.
-    pub dry_run: bool,
-    /// Allow UPDATE and DELETE without a WHERE clause.
-    pub allow_unqualified: bool,
-    /// Go ahead with changes above the threshold without asking.
-    pub yes: bool,
-    /// Changes of more rows than this need confirmation (or `yes`).
-    pub threshold: usize,
-    /// How to ask (the REPL's prompt); none means refuse.
-    pub confirm: Option<Confirm>,
-}
-
-impl fmt::Debug for WriteOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WriteOptions")
-            .field("dry_run", &self.dry_run)
-            .field("allow_unqualified", &self.allow_unqualified)
-            .field("yes", &self.yes)
-            .field("threshold", &self.threshold)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Shared, changeable write options.
-pub type SharedWriteOptions = Arc<RwLock<WriteOptions>>;
-
-pub fn read_options(o: &SharedWriteOptions) -> WriteOptions {
-    o.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-}
-
-/// What happened to one row.
-#[derive(Debug, Clone)]
-pub struct RowOutcome {
-    /// The user (or item) the row is about, for the report.
-    pub subject: String,
-    /// Operations called (or that would be called), in order.
-    pub operations: Vec<String>,
-    /// `None` when every call succeeded.
-    pub error: Option<String>,
-    /// Values to return (INSERT … RETURNING): id, arn.
-    pub returned: Option<(String, String)>,
-}
-
-/// The write side of a table.
-#[async_trait::async_trait]
-pub trait WritableTable: ApiTable {
-    /// Creates one item from an INSERT row.
-    async fn create(&self, cx: &ScanContext, row: &Row, dry_run: bool) -> RowOutcome;
-    /// Deletes one target row.
-    async fn delete(&self, cx: &ScanContext, parent: &Parent, target: &Row, dry_run: bool) -> RowOutcome;
-    /// Applies SET columns (new values in `changes`) to one target row (current values).
-    async fn update(&self, cx: &ScanContext, parent: &Parent, target: &Row, changes: &Row, dry_run: bool)
-    -> RowOutcome;
-    /// Refuses assignments to columns that cannot be set, naming them.
-    fn check_assignments(&self, columns: &[String]) -> Result<(), String>;
-}
+use super::table_def::{TableDef, Update};
+use crate::error::{Error, Refusal};
 
 /// The statement kinds.
-pub enum DmlKind {
+pub(crate) enum DmlKind {
     Insert(Arc<dyn ExecutionPlan>),
     Delete,
     /// Column names and the expressions of their new values (over the target scan's schema).
@@ -98,7 +42,7 @@ pub enum DmlKind {
 }
 
 impl DmlKind {
-    fn name(&self) -> &'static str {
+    fn verb(&self) -> &'static str {
         match self {
             DmlKind::Insert(_) => "INSERT",
             DmlKind::Delete => "DELETE",
@@ -108,27 +52,24 @@ impl DmlKind {
 }
 
 /// The target rows of an UPDATE or DELETE: the scan, and the filters to re-apply.
-pub struct Targets {
-    pub plan: ScanPlan,
-    pub schema: SchemaRef,
-    pub filter: Option<Arc<dyn PhysicalExpr>>,
+pub(crate) struct Targets {
+    pub(crate) plan: ScanPlan,
+    pub(crate) schema: SchemaRef,
+    pub(crate) filter: Option<Arc<dyn PhysicalExpr>>,
 }
 
 /// Runs a DML statement as API calls and yields one row: `count`, the rows changed.
-pub struct DmlExec {
-    table: Arc<dyn WritableTable>,
+pub(crate) struct DmlExec {
+    table: Arc<dyn ApiTable>,
     kind: DmlKind,
     targets: Option<Targets>,
-    cx: ScanContext,
-    options: SharedWriteOptions,
-    /// Created ids and ARNs, for INSERT … RETURNING.
-    returned: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    cx: WriteContext,
     properties: Arc<PlanProperties>,
 }
 
 impl fmt::Debug for DmlExec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DmlExec({} {})", self.kind.name(), self.table.def().qualified_name())
+        write!(f, "DmlExec({} {})", self.kind.verb(), self.table.def().qualified_name())
     }
 }
 
@@ -137,51 +78,51 @@ fn count_schema() -> SchemaRef {
 }
 
 impl DmlExec {
-    pub fn new(
-        table: Arc<dyn WritableTable>,
-        kind: DmlKind,
-        targets: Option<Targets>,
-        cx: ScanContext,
-        options: SharedWriteOptions,
-        returned: Arc<std::sync::Mutex<Vec<(String, String)>>>,
-    ) -> Self {
+    pub(crate) fn new(table: Arc<dyn ApiTable>, kind: DmlKind, targets: Option<Targets>, cx: WriteContext) -> Self {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(count_schema()),
             Partitioning::UnknownPartitioning(1),
             EmissionType::Final,
             Boundedness::Bounded,
         ));
-        DmlExec { table, kind, targets, cx, options, returned, properties }
+        DmlExec { table, kind, targets, cx, properties }
+    }
+
+    /// The per-row calls, in words.
+    fn per_row_calls(&self) -> String {
+        let def = self.table.def();
+        let writes = def.writes.map_or(("create", "delete"), |w| (w.create, w.delete));
+        match &self.kind {
+            DmlKind::Insert(_) => format!("{} per row", writes.0),
+            DmlKind::Delete => format!("{} per target row", writes.1),
+            DmlKind::Update(assignments) => {
+                let mut ops: Vec<&str> = assignments
+                    .iter()
+                    .filter_map(|(c, _)| match def.column(c).map(|c| c.update) {
+                        Some(Update::Via(op)) => Some(op),
+                        _ => None,
+                    })
+                    .collect();
+                ops.dedup();
+                let current = def.get_op.map(|g| format!("{g} per target row, then ")).unwrap_or_default();
+                format!("{current}{} per target row where a value changes", ops.join(", "))
+            }
+        }
     }
 }
 
 impl DisplayAs for DmlExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let def = self.table.def();
-        match (&self.kind, &self.targets) {
-            (DmlKind::Insert(_), _) => {
-                write!(f, "DmlExec: INSERT into {} calls=[CreateUser per row]", def.qualified_name())
-            }
-            (kind, Some(t)) => {
-                let per_row = match kind {
-                    DmlKind::Delete => "DeleteUser per target row".to_owned(),
-                    DmlKind::Update(a) => {
-                        let cols: Vec<&str> = a.iter().map(|(c, _)| c.as_str()).collect();
-                        format!("UpdateUser* per target row for [{}]", cols.join(", "))
-                    }
-                    DmlKind::Insert(_) => String::new(),
-                };
-                write!(
-                    f,
-                    "DmlExec: {} {} targets=[{} calls=[{}]] calls=[{per_row}]",
-                    kind.name(),
-                    def.qualified_name(),
-                    t.plan,
-                    t.plan.calls(def)
-                )
-            }
-            (kind, None) => write!(f, "DmlExec: {} {}", kind.name(), def.qualified_name()),
+        write!(f, "DmlExec: {} {}", self.kind.verb(), def.qualified_name())?;
+        if let Some(t) = &self.targets {
+            write!(f, " targets=[{} calls=[{}]]", t.plan, t.plan.calls(def))?;
         }
+        write!(f, " calls=[{}]", self.per_row_calls())?;
+        if self.cx.dry_run() {
+            write!(f, " dry_run")?;
+        }
+        Ok(())
     }
 }
 
@@ -201,6 +142,14 @@ impl ExecutionPlan for DmlExec {
         }
     }
 
+    fn required_input_distribution(&self) -> Vec<Distribution> {
+        // Every row of every input partition is a row to write.
+        match &self.kind {
+            DmlKind::Insert(_) => vec![Distribution::SinglePartition],
+            _ => vec![],
+        }
+    }
+
     fn apply_expressions(
         &self,
         _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
@@ -214,14 +163,9 @@ impl ExecutionPlan for DmlExec {
         _options: ReplaceChildrenOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         match (&self.kind, children.into_iter().next()) {
-            (DmlKind::Insert(_), Some(input)) => Ok(Arc::new(DmlExec::new(
-                Arc::clone(&self.table),
-                DmlKind::Insert(input),
-                None,
-                self.cx.clone(),
-                Arc::clone(&self.options),
-                Arc::clone(&self.returned),
-            ))),
+            (DmlKind::Insert(_), Some(input)) => {
+                Ok(Arc::new(DmlExec::new(Arc::clone(&self.table), DmlKind::Insert(input), None, self.cx.clone())))
+            }
             _ => Ok(self),
         }
     }
@@ -234,28 +178,27 @@ impl ExecutionPlan for DmlExec {
         )
     }
 
-    fn execute(&self, _partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
-        let job = Job {
-            table: Arc::clone(&self.table),
-            cx: self.cx.clone(),
-            options: read_options(&self.options),
-            returned: Arc::clone(&self.returned),
-        };
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        if partition != 0 {
+            return internal_err!("DmlExec has one partition, asked for partition {partition}");
+        }
+        let job = Job { table: Arc::clone(&self.table), cx: self.cx.clone(), verb: self.kind.verb() };
         let fut: futures::future::BoxFuture<'static, Result<RecordBatch>> = match &self.kind {
             DmlKind::Insert(input) => {
-                let input = input.execute(0, context)?;
+                // All partitions, merged: a plan with several would otherwise lose rows.
+                let input = execute_stream(Arc::clone(input), context)?;
                 Box::pin(async move { job.insert(input).await })
             }
             DmlKind::Delete | DmlKind::Update(_) => {
                 let targets =
                     self.targets.as_ref().ok_or_else(|| DataFusionError::Internal("DML without targets".into()))?;
                 let scan = ApiScanExec::new(
-                    Arc::clone(&self.table) as Arc<dyn ApiTable>,
+                    Arc::clone(&self.table),
                     targets.plan.clone(),
-                    self.cx.clone(),
+                    self.cx.scan.clone(),
                     Arc::clone(&targets.schema),
                 );
-                let rows = scan.execute(0, context)?;
+                let rows = scan.rows();
                 let filter = targets.filter.clone();
                 let assignments = match &self.kind {
                     DmlKind::Update(a) => Some(a.clone()),
@@ -268,15 +211,8 @@ impl ExecutionPlan for DmlExec {
     }
 }
 
-struct Job {
-    table: Arc<dyn WritableTable>,
-    cx: ScanContext,
-    options: WriteOptions,
-    returned: Arc<std::sync::Mutex<Vec<(String, String)>>>,
-}
-
 /// Rows of a batch as JSON objects keyed by column name (nested values as JSON).
-pub fn batch_rows(batch: &RecordBatch) -> Result<Vec<Row>> {
+pub(crate) fn batch_rows(batch: &RecordBatch) -> Result<Vec<Row>> {
     let mut writer = datafusion::arrow::json::ArrayWriter::new(Vec::new());
     writer.write(batch)?;
     writer.finish()?;
@@ -298,43 +234,100 @@ fn count_batch(n: u64) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(count_schema(), vec![Arc::new(UInt64Array::from(vec![n]))])?)
 }
 
+fn text(row: &Row, column: &str) -> Option<String> {
+    row.get(column).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
 fn parent_of(row: &Row) -> Parent {
-    let text = |k: &str| row.get(k).and_then(Value::as_str).map(str::to_owned);
     Parent {
-        region: text("region").unwrap_or_default(),
-        instance_id: text("instance_id"),
-        instance_arn: text("instance_arn"),
+        region: text(row, "region").unwrap_or_default(),
+        instance_id: text(row, "instance_id"),
+        instance_arn: text(row, "instance_arn"),
     }
 }
 
+/// Who a row is about: its label, and its id when known (`jane.doe (id)`).
+fn subject(def: &TableDef, row: &Row) -> String {
+    let label = text(row, def.label_column).unwrap_or_else(|| format!("(no {})", def.label_column));
+    match text(row, "id") {
+        Some(id) => format!("{label} ({id})"),
+        None => label,
+    }
+}
+
+struct Job {
+    table: Arc<dyn ApiTable>,
+    cx: WriteContext,
+    verb: &'static str,
+}
+
 impl Job {
-    /// Prints one row's outcome on stderr and records failures.
-    fn report(&self, outcome: &RowOutcome) {
-        let ops = outcome.operations.join(" + ");
-        let ops = if ops.is_empty() { "(unchanged)".to_owned() } else { ops };
-        match (&outcome.error, self.options.dry_run) {
-            (None, true) => {}
-            (None, false) => eprintln!("ok      {:<28} {}", ops, outcome.subject),
-            (Some(e), _) => {
-                self.cx.diagnostics.failure(format!("{} {}: {e}", ops, outcome.subject));
+    /// Asks before changing more rows than the threshold.
+    fn approve(&self, n: usize) -> Result<(), Error> {
+        let s = &self.cx.settings;
+        if s.dry_run() || n <= s.threshold || s.assume_yes {
+            return Ok(());
+        }
+        let table = self.table.def().qualified_name();
+        let question = format!("This {} would change {n} rows of {table}. Go ahead?", self.verb);
+        match &s.confirm {
+            Some(ask) if ask(&question) => Ok(()),
+            Some(_) => Err(Error::refused(Refusal::Declined, format!("{} cancelled: nothing was changed", self.verb))),
+            None => Err(Error::refused(
+                Refusal::TooManyRows,
+                format!(
+                    "{} would change {n} rows of {table} (more than {}): nothing was changed; pass --yes to allow it",
+                    self.verb, s.threshold
+                ),
+            )),
+        }
+    }
+
+    /// Registers the secrets rows carry before any of them can be written anywhere.
+    fn register_secrets(&self, rows: &[Row]) {
+        for c in self.table.def().columns.iter().filter(|c| c.sensitive) {
+            for r in rows {
+                if let Some(Value::String(s)) = r.get(c.name) {
+                    crate::mask::register(s);
+                }
             }
         }
     }
 
-    /// Asks before changing more rows than the threshold.
-    fn approve(&self, verb: &str, n: usize) -> Result<()> {
-        if self.options.dry_run || n <= self.options.threshold || self.options.yes {
-            return Ok(());
+    /// Runs one future per row, `concurrency` at a time, reporting each as it starts and ends;
+    /// returns the number of rows changed.
+    async fn run<F>(&self, subjects: Vec<String>, rows: Vec<F>) -> u64
+    where
+        F: Future<Output = RowReport> + Send,
+    {
+        let events = self.cx.scan.events.clone();
+        events.emit(Event::WriteStarted {
+            verb: self.verb,
+            table: self.table.def().qualified_name(),
+            subjects,
+            dry_run: self.cx.dry_run(),
+        });
+        let skip_existing = self.cx.settings.skip_existing;
+        let mut changed = 0;
+        let mut done = stream::iter(rows.into_iter().enumerate().map(|(index, fut)| {
+            let events = events.clone();
+            async move {
+                events.emit(Event::RowStarted { index });
+                (index, fut.await)
+            }
+        }))
+        .buffer_unordered(self.cx.scan.concurrency.max(1));
+        while let Some((index, mut report)) = done.next().await {
+            if skip_existing
+                && let RowStatus::Failed(Error::Api(a)) = &report.status
+                && a.is_duplicate()
+            {
+                report.status = RowStatus::Skipped(format!("already exists ({})", a.code.as_deref().unwrap_or("")));
+            }
+            changed += u64::from(report.changed());
+            events.emit(Event::RowDone { index, report });
         }
-        let question = format!("This {verb} would change {n} rows of {}. Go ahead?", self.table.def().qualified_name());
-        match &self.options.confirm {
-            Some(ask) if ask(&question) => Ok(()),
-            Some(_) => Err(DataFusionError::Execution(format!("{verb} cancelled: nothing was changed"))),
-            None => Err(DataFusionError::Execution(format!(
-                "{verb} would change {n} rows (more than {}): nothing was changed; pass --yes to allow it",
-                self.options.threshold
-            ))),
-        }
+        changed
     }
 
     async fn insert(self, input: SendableRecordBatchStream) -> Result<RecordBatch> {
@@ -343,37 +336,28 @@ impl Job {
         for b in &batches {
             rows.extend(batch_rows(b)?);
         }
-        self.approve("INSERT", rows.len())?;
-        let concurrency = self.cx.concurrency;
-        let outcomes: Vec<RowOutcome> = stream::iter(rows)
+        self.register_secrets(&rows);
+        self.approve(rows.len())?;
+        let def = self.table.def();
+        let subjects = rows.iter().map(|r| subject(def, r)).collect();
+        let calls = rows
+            .into_iter()
             .map(|row| {
-                let (table, cx, dry) = (Arc::clone(&self.table), self.cx.clone(), self.options.dry_run);
-                async move { table.create(&cx, &row, dry).await }
+                let (table, cx) = (Arc::clone(&self.table), self.cx.clone());
+                async move { table.create(&cx, &row).await }
             })
-            .buffered(concurrency)
-            .collect()
-            .await;
-        let mut ok = 0;
-        for o in &outcomes {
-            self.report(o);
-            if o.error.is_none() {
-                ok += 1;
-                if let Some(r) = &o.returned {
-                    self.returned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(r.clone());
-                }
-            }
-        }
-        count_batch(if self.options.dry_run { 0 } else { ok })
+            .collect();
+        count_batch(self.run(subjects, calls).await)
     }
 
-    async fn change(
-        self,
+    /// The target rows: every scanned row that passes all the statement's filters, with the new
+    /// values of the SET columns.
+    async fn targets(
         rows: SendableRecordBatchStream,
         filter: Option<Arc<dyn PhysicalExpr>>,
-        assignments: Option<Vec<(String, Arc<dyn PhysicalExpr>)>>,
-    ) -> Result<RecordBatch> {
-        // Targets: every scanned row that passes all the statement's filters, with new values.
-        let mut targets: Vec<(Row, Row)> = Vec::new();
+        assignments: Option<&[(String, Arc<dyn PhysicalExpr>)]>,
+    ) -> Result<Vec<(Row, Row)>> {
+        let mut targets = Vec::new();
         let batches: Vec<RecordBatch> = rows.try_collect().await?;
         for batch in batches {
             let batch = match &filter {
@@ -389,7 +373,7 @@ impl Job {
             };
             let current = batch_rows(&batch)?;
             let mut changes: Vec<Row> = vec![Row::new(); batch.num_rows()];
-            for (column, expr) in assignments.iter().flatten() {
+            for (column, expr) in assignments.into_iter().flatten() {
                 let values = expr.evaluate(&batch)?.into_array(batch.num_rows())?;
                 let schema = Arc::new(Schema::new(vec![Field::new(column, values.data_type().clone(), true)]));
                 let one = RecordBatch::try_new(schema, vec![values])?;
@@ -399,56 +383,77 @@ impl Job {
             }
             targets.extend(current.into_iter().zip(changes));
         }
-        let verb = if assignments.is_some() { "UPDATE" } else { "DELETE" };
-        self.approve(verb, targets.len())?;
-        let concurrency = self.cx.concurrency;
+        Ok(targets)
+    }
+
+    async fn change(
+        self,
+        rows: SendableRecordBatchStream,
+        filter: Option<Arc<dyn PhysicalExpr>>,
+        assignments: Option<Vec<(String, Arc<dyn PhysicalExpr>)>>,
+    ) -> Result<RecordBatch> {
+        let targets = Self::targets(rows, filter, assignments.as_deref()).await?;
+        self.register_secrets(&targets.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>());
+        self.approve(targets.len())?;
+        let def = self.table.def();
+        let subjects = targets.iter().map(|(current, _)| subject(def, current)).collect();
         let updating = assignments.is_some();
-        let outcomes: Vec<RowOutcome> = stream::iter(targets)
+        let calls = targets
+            .into_iter()
             .map(|(current, changes)| {
-                let (table, cx, dry) = (Arc::clone(&self.table), self.cx.clone(), self.options.dry_run);
+                let (table, cx) = (Arc::clone(&self.table), self.cx.clone());
                 async move {
                     let parent = parent_of(&current);
-                    if !updating {
-                        return table.delete(&cx, &parent, &current, dry).await;
+                    if updating {
+                        update_one(table.as_ref(), &cx, &parent, current, &changes).await
+                    } else {
+                        table.delete(&cx, &parent, &current).await
                     }
-                    // Updates merge into the current settings: read them (the get call).
-                    let id = current.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-                    let subject = current.get("username").and_then(Value::as_str).unwrap_or(&id).to_owned();
-                    let full = match table.def().get_op {
-                        Some(op) => match table.get(&cx, &parent, &id).await {
-                            Ok(Some(full)) => full,
-                            Ok(None) => {
-                                return RowOutcome {
-                                    subject,
-                                    operations: vec![op.to_owned()],
-                                    error: Some("no longer exists".to_owned()),
-                                    returned: None,
-                                };
-                            }
-                            Err(e) => {
-                                return RowOutcome {
-                                    subject,
-                                    operations: vec![op.to_owned()],
-                                    error: Some(e.to_string()),
-                                    returned: None,
-                                };
-                            }
-                        },
-                        None => Row::new(),
-                    };
-                    let mut target = full;
-                    target.extend(current);
-                    table.update(&cx, &parent, &target, &changes, dry).await
                 }
             })
-            .buffered(concurrency)
-            .collect()
-            .await;
-        let mut ok = 0;
-        for o in &outcomes {
-            self.report(o);
-            ok += u64::from(o.error.is_none() && !o.operations.is_empty());
-        }
-        count_batch(if self.options.dry_run { 0 } else { ok })
+            .collect();
+        count_batch(self.run(subjects, calls).await)
     }
+}
+
+/// Updates one target: its current settings are read first (the get call), because the API
+/// replaces some of them whole and a value already in place needs no call.
+async fn update_one(
+    table: &dyn ApiTable,
+    cx: &WriteContext,
+    parent: &Parent,
+    current: Row,
+    changes: &Row,
+) -> RowReport {
+    let def = table.def();
+    let mut target = current;
+    if let Some(op) = def.get_op {
+        let id = text(&target, "id").unwrap_or_default();
+        let failed = |status| RowReport {
+            subject: subject(def, &target),
+            calls: vec![Call { operation: op.to_owned(), params: None }],
+            status,
+            returned: None,
+            dry_run: cx.dry_run(),
+        };
+        match table.get(&cx.scan, parent, &id).await {
+            Ok(Some(full)) => {
+                let listed = std::mem::take(&mut target);
+                target = full;
+                target.extend(listed);
+            }
+            Ok(None) => {
+                return failed(RowStatus::Failed(Error::refused(
+                    Refusal::Column,
+                    "no longer exists (deleted since it was listed)",
+                )));
+            }
+            Err(e) => {
+                return failed(RowStatus::Failed(
+                    e.located(&def.qualified_name(), &parent.region, parent.instance_id.as_deref()).into(),
+                ));
+            }
+        }
+    }
+    table.update(cx, parent, &target, changes).await
 }

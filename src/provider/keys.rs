@@ -6,7 +6,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 
 /// The column a filter pins, and the values it allows.
-pub fn pinned_values(expr: &Expr) -> Option<(String, Vec<String>)> {
+pub(crate) fn pinned_values(expr: &Expr) -> Option<(String, Vec<String>)> {
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => {
             match (column_name(left), literal(right), column_name(right), literal(left)) {
@@ -53,16 +53,16 @@ fn literal(expr: &Expr) -> Option<String> {
 
 /// The parts of a Connect ARN: `arn:PARTITION:connect:REGION:ACCOUNT:instance/IID[/KIND/ID]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectArn {
-    pub region: String,
-    pub account: String,
-    pub instance_id: String,
+pub(crate) struct ConnectArn {
+    pub(crate) region: String,
+    pub(crate) account: String,
+    pub(crate) instance_id: String,
     /// The resource id after the kind (absent for an instance ARN).
-    pub resource_id: Option<String>,
+    pub(crate) resource_id: Option<String>,
 }
 
 impl ConnectArn {
-    pub fn parse(arn: &str) -> Option<ConnectArn> {
+    pub(crate) fn parse(arn: &str) -> Option<ConnectArn> {
         let mut parts = arn.splitn(6, ':');
         let (_arn, _partition, service, region, account, resource) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -89,7 +89,7 @@ impl ConnectArn {
 }
 
 /// The instance ARN inside an item ARN (`…:instance/IID/agent/UID` → `…:instance/IID`).
-pub fn instance_arn_of(item_arn: &str) -> Option<String> {
+pub(crate) fn instance_arn_of(item_arn: &str) -> Option<String> {
     let start = item_arn.find(":instance/")? + ":instance/".len();
     let end = item_arn[start..].find('/').map_or(item_arn.len(), |e| start + e);
     Some(item_arn[..end].to_owned())

@@ -1,18 +1,24 @@
 //! The one generic API-backed table provider: tables are declared as data ([`table_def`]) with a
 //! small [`api::ApiTable`] implementation each, and this module turns filters, projections and
 //! limits into the fewest API calls ([`plan`]), streams the pages and hydrates them with bounded
-//! concurrency ([`scan_exec`]), and builds Arrow batches ([`rows`]).
+//! concurrency ([`scan_exec`]), builds Arrow batches ([`rows`]), runs writes as per-row calls
+//! ([`dml`]) under the write guards ([`guard`], [`table`]), and reports what happens
+//! ([`events`]). It names no table and no operation: those are the tables' declarations.
 
-pub mod api;
-pub mod cache;
-pub mod dml;
-pub mod keys;
-pub mod plan;
-pub mod rows;
-pub mod scan_exec;
-pub mod table;
-pub mod table_def;
+pub(crate) mod api;
+pub(crate) mod context;
+pub(crate) mod dml;
+pub(crate) mod events;
+pub(crate) mod guard;
+pub(crate) mod keys;
+pub(crate) mod listing;
+pub(crate) mod plan;
+pub(crate) mod rows;
+pub(crate) mod scan_exec;
+pub(crate) mod table;
+pub(crate) mod table_def;
 
-pub use api::{ApiTable, Page, Parent, Row, ScanContext};
-pub use table::ApiTableProvider;
-pub use table_def::{ColumnDef, Cost, IdForm, Scope, TableDef};
+pub(crate) use api::{ApiTable, Page, Parent, Row};
+pub(crate) use context::{ScanContext, WriteContext};
+pub(crate) use table::ApiTableProvider;
+pub(crate) use table_def::{ColumnDef, Cost, IdForm, Scope, TableDef};

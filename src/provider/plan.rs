@@ -9,18 +9,19 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 
 use super::keys::{ConnectArn, pinned_values};
 use super::table_def::{Cost, IdForm, Scope, TableDef};
+use crate::error::Error;
 
 /// An item named by a key filter, with the region and instance its ARN gave (if any).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ItemRef {
-    pub region: Option<String>,
-    pub instance_id: Option<String>,
-    pub id: String,
+pub(crate) struct ItemRef {
+    pub(crate) region: Option<String>,
+    pub(crate) instance_id: Option<String>,
+    pub(crate) id: String,
 }
 
 /// List the container, search it, or get named items.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     List,
     Get(Vec<ItemRef>),
     /// The search call returns every needed column; `criteria` holds the pushed filters.
@@ -31,7 +32,7 @@ pub enum Access {
 
 /// Which instances an instance-scoped scan covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Instances {
+pub(crate) enum Instances {
     /// Not instance-scoped.
     NotApplicable,
     /// These instance ids.
@@ -42,35 +43,35 @@ pub enum Instances {
 
 /// The calls a scan will make.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanPlan {
-    pub table: String,
-    pub regions: Vec<String>,
-    pub instances: Instances,
-    pub access: Access,
+pub(crate) struct ScanPlan {
+    pub(crate) table: String,
+    pub(crate) regions: Vec<String>,
+    pub(crate) instances: Instances,
+    pub(crate) access: Access,
     /// Listed rows are completed with the get call.
-    pub hydrate: bool,
+    pub(crate) hydrate: bool,
     /// Per-row extra calls: (column, operation).
-    pub extras: Vec<(&'static str, &'static str)>,
-    pub page_size: i32,
-    pub limit: Option<usize>,
-    pub concurrency: usize,
+    pub(crate) extras: Vec<(&'static str, &'static str)>,
+    pub(crate) page_size: i32,
+    pub(crate) limit: Option<usize>,
+    pub(crate) concurrency: usize,
     /// Projected column names (all when None).
-    pub columns: Option<Vec<String>>,
+    pub(crate) columns: Option<Vec<String>>,
     /// A key filter left no value at all (`id = 'a' AND id = 'b'`): no call is needed.
-    pub empty: bool,
+    pub(crate) empty: bool,
 }
 
 /// The session defaults the planner falls back on.
 #[derive(Debug, Clone, Default)]
-pub struct PlanDefaults {
-    pub region: Option<String>,
-    pub instances: Vec<String>,
-    pub concurrency: usize,
+pub(crate) struct PlanDefaults {
+    pub(crate) region: Option<String>,
+    pub(crate) instances: Vec<String>,
+    pub(crate) concurrency: usize,
 }
 
 /// Whether a filter is answered by the scan itself (a key filter), narrowed by the search call
 /// (DataFusion still checks it), or left to DataFusion.
-pub fn pushdown(def: &TableDef, filter: &Expr) -> TableProviderFilterPushDown {
+pub(crate) fn pushdown(def: &TableDef, filter: &Expr) -> TableProviderFilterPushDown {
     match pinned_values(filter) {
         Some((column, _)) if is_key_column(def, &column) => TableProviderFilterPushDown::Exact,
         _ if def.search.as_ref().is_some_and(|s| (s.criterion)(filter).is_some()) => {
@@ -92,9 +93,7 @@ fn search_criteria(def: &TableDef, filters: &[Expr]) -> Option<serde_json::Value
 }
 
 fn is_key_column(def: &TableDef, column: &str) -> bool {
-    column == "region"
-        || (def.scope == Scope::Instance && (column == "instance_id" || column == "instance_arn"))
-        || def.id_columns.iter().any(|(c, _)| *c == column)
+    def.scope_columns().contains(&column) || def.id_columns.iter().any(|(c, _)| *c == column)
 }
 
 /// Intersects what several filters allow for one column.
@@ -106,82 +105,135 @@ fn restrict(slot: &mut Option<BTreeSet<String>>, values: impl IntoIterator<Item 
     });
 }
 
+/// What the key filters pin: regions, instances and named items (`None` = not pinned).
+#[derive(Debug, Default)]
+struct Pinned {
+    regions: Option<BTreeSet<String>>,
+    instances: Option<BTreeSet<String>>,
+    items: Option<BTreeSet<ItemRef>>,
+}
+
+/// The items a key column's values name.
+fn item_refs(def: &TableDef, form: IdForm, values: Vec<String>) -> Vec<ItemRef> {
+    values
+        .into_iter()
+        .filter_map(|v| match form {
+            IdForm::Id => Some(ItemRef { region: None, instance_id: None, id: v }),
+            IdForm::Arn => ConnectArn::parse(&v).map(|a| {
+                let (instance_id, id) = match (def.scope, a.resource_id) {
+                    (Scope::Instance, Some(rid)) => (Some(a.instance_id), rid),
+                    (_, _) => (None, a.instance_id),
+                };
+                ItemRef { region: Some(a.region), instance_id, id }
+            }),
+        })
+        .collect()
+}
+
+impl Pinned {
+    fn of(def: &TableDef, filters: &[Expr]) -> Pinned {
+        let mut p = Pinned::default();
+        for f in filters {
+            let Some((column, values)) = pinned_values(f) else { continue };
+            match column.as_str() {
+                "region" => restrict(&mut p.regions, values),
+                "instance_id" if def.scope == Scope::Instance => restrict(&mut p.instances, values),
+                "instance_arn" if def.scope == Scope::Instance => {
+                    let arns: Vec<ConnectArn> = values.iter().filter_map(|v| ConnectArn::parse(v)).collect();
+                    restrict(&mut p.regions, arns.iter().map(|a| a.region.clone()));
+                    restrict(&mut p.instances, arns.into_iter().map(|a| a.instance_id));
+                }
+                c => {
+                    let Some((_, form)) = def.id_columns.iter().find(|(k, _)| *k == c) else { continue };
+                    p.name_items(item_refs(def, *form, values));
+                }
+            }
+        }
+        // ARNs of named items also tell the regions and instances to visit.
+        if let Some(items) = &p.items
+            && !items.is_empty()
+        {
+            if p.regions.is_none() && items.iter().all(|i| i.region.is_some()) {
+                p.regions = Some(items.iter().filter_map(|i| i.region.clone()).collect());
+            }
+            if p.instances.is_none() && items.iter().all(|i| i.instance_id.is_some()) {
+                p.instances = Some(items.iter().filter_map(|i| i.instance_id.clone()).collect());
+            }
+        }
+        p
+    }
+
+    /// Intersects the named items with more; an id named two ways (id and ARN) is one item,
+    /// kept in its most specific form.
+    fn name_items(&mut self, refs: Vec<ItemRef>) {
+        let merged: BTreeSet<ItemRef> = match self.items.take() {
+            None => refs.into_iter().collect(),
+            Some(existing) => existing
+                .into_iter()
+                .filter_map(|e| {
+                    refs.iter().find(|r| r.id == e.id).map(|r| ItemRef {
+                        region: e.region.clone().or_else(|| r.region.clone()),
+                        instance_id: e.instance_id.clone().or_else(|| r.instance_id.clone()),
+                        id: e.id.clone(),
+                    })
+                })
+                .collect(),
+        };
+        self.items = Some(merged);
+    }
+
+    /// Some key filter allows no value at all.
+    fn empty(&self) -> bool {
+        self.regions.as_ref().is_some_and(BTreeSet::is_empty)
+            || self.instances.as_ref().is_some_and(BTreeSet::is_empty)
+            || self.items.as_ref().is_some_and(BTreeSet::is_empty)
+    }
+}
+
+/// What the projected columns need: the get call, per-row extras, and whether the search call
+/// returns all of them.
+fn column_needs(def: &TableDef, columns: &[&str]) -> (bool, Vec<(&'static str, &'static str)>, bool) {
+    let used: Vec<_> = columns.iter().filter_map(|c| def.column(c)).collect();
+    let hydrate = def.get_op.is_some() && used.iter().any(|c| c.cost == Cost::Get);
+    let extras = used
+        .iter()
+        .filter_map(|c| match c.cost {
+            Cost::PerRow(op) => Some((c.name, op)),
+            _ => None,
+        })
+        .collect();
+    let search_covers = def.search.is_some()
+        && used.iter().all(|c| match c.cost {
+            Cost::Get | Cost::List => c.in_search,
+            Cost::PerRow(_) => false,
+            Cost::Key | Cost::WriteOnly => true,
+        });
+    (hydrate, extras, search_covers)
+}
+
 /// Plans a scan.
 ///
 /// # Errors
 /// When no region is known (no `--region`, no environment, no region filter).
-pub fn plan(
+pub(crate) fn plan(
     def: &TableDef,
     filters: &[Expr],
     projection: Option<&[String]>,
     limit: Option<usize>,
     defaults: &PlanDefaults,
-) -> Result<ScanPlan, String> {
-    let mut regions: Option<BTreeSet<String>> = None;
-    let mut instances: Option<BTreeSet<String>> = None;
-    let mut items: Option<BTreeSet<ItemRef>> = None;
-    for f in filters {
-        let Some((column, values)) = pinned_values(f) else { continue };
-        match column.as_str() {
-            "region" => restrict(&mut regions, values),
-            "instance_id" if def.scope == Scope::Instance => restrict(&mut instances, values),
-            "instance_arn" if def.scope == Scope::Instance => {
-                let arns: Vec<ConnectArn> = values.iter().filter_map(|v| ConnectArn::parse(v)).collect();
-                restrict(&mut regions, arns.iter().map(|a| a.region.clone()));
-                restrict(&mut instances, arns.into_iter().map(|a| a.instance_id));
-            }
-            c => {
-                let Some((_, form)) = def.id_columns.iter().find(|(k, _)| *k == c) else { continue };
-                let refs: Vec<ItemRef> = values
-                    .into_iter()
-                    .filter_map(|v| match form {
-                        IdForm::Id => Some(ItemRef { region: None, instance_id: None, id: v }),
-                        IdForm::Arn => ConnectArn::parse(&v).map(|a| {
-                            let (instance_id, id) = match (def.scope, a.resource_id) {
-                                (Scope::Instance, Some(rid)) => (Some(a.instance_id), rid),
-                                (_, _) => (None, a.instance_id),
-                            };
-                            ItemRef { region: Some(a.region), instance_id, id }
-                        }),
-                    })
-                    .collect();
-                // An id named two ways (id and arn) is one item: keep the most specific form.
-                let merged: BTreeSet<ItemRef> = match items.take() {
-                    None => refs.into_iter().collect(),
-                    Some(existing) => existing
-                        .into_iter()
-                        .filter_map(|e| {
-                            refs.iter().find(|r| r.id == e.id).map(|r| ItemRef {
-                                region: e.region.clone().or_else(|| r.region.clone()),
-                                instance_id: e.instance_id.clone().or_else(|| r.instance_id.clone()),
-                                id: e.id.clone(),
-                            })
-                        })
-                        .collect(),
-                };
-                items = Some(merged);
-            }
-        }
-    }
-    // ARNs of named items also tell the regions and instances to visit.
-    if let Some(items) = &items {
-        if regions.is_none() && !items.is_empty() && items.iter().all(|i| i.region.is_some()) {
-            regions = Some(items.iter().filter_map(|i| i.region.clone()).collect());
-        }
-        if instances.is_none() && !items.is_empty() && items.iter().all(|i| i.instance_id.is_some()) {
-            instances = Some(items.iter().filter_map(|i| i.instance_id.clone()).collect());
-        }
-    }
-    let empty = regions.as_ref().is_some_and(BTreeSet::is_empty)
-        || instances.as_ref().is_some_and(BTreeSet::is_empty)
-        || items.as_ref().is_some_and(BTreeSet::is_empty);
-    let regions: Vec<String> = match regions {
+) -> Result<ScanPlan, Error> {
+    let pinned = Pinned::of(def, filters);
+    let empty = pinned.empty();
+    let regions: Vec<String> = match pinned.regions {
         Some(r) => r.into_iter().collect(),
         None => vec![defaults.region.clone().ok_or_else(|| {
-            "no AWS region: pass --region, set AWS_REGION, or filter on region (WHERE region = '…')".to_owned()
+            Error::Usage(format!(
+                "{}: no AWS region: pass --region, set AWS_REGION, or filter on region (WHERE region = '…')",
+                def.qualified_name()
+            ))
         })?],
     };
-    let instances = match (def.scope, instances) {
+    let instances = match (def.scope, pinned.instances) {
         (Scope::Region, _) => Instances::NotApplicable,
         (Scope::Instance, Some(i)) => Instances::Named(i.into_iter().collect()),
         (Scope::Instance, None) if !defaults.instances.is_empty() => Instances::Named(defaults.instances.clone()),
@@ -191,26 +243,9 @@ pub fn plan(
         Some(p) => p.iter().map(String::as_str).collect(),
         None => def.columns.iter().map(|c| c.name).collect(),
     };
-    let costs: Vec<Cost> = columns.iter().filter_map(|c| def.column(c)).map(|c| c.cost).collect();
-    let hydrate = def.get_op.is_some() && costs.contains(&Cost::Get);
-    let extras = columns
-        .iter()
-        .filter_map(|c| def.column(c))
-        .filter_map(|c| match c.cost {
-            Cost::PerRow(op) => Some((c.name, op)),
-            _ => None,
-        })
-        .collect();
-    // The search call replaces list + get when it carries every column the query needs.
-    let search_covers = def.search.as_ref().is_some_and(|sd| {
-        columns.iter().filter_map(|c| def.column(c)).all(|c| match c.cost {
-            Cost::Get => sd.columns.contains(&c.name),
-            Cost::List => sd.columns.contains(&c.name) || matches!(c.name, "id" | "arn" | "username"),
-            Cost::PerRow(_) => false,
-            Cost::Key | Cost::WriteOnly => true,
-        })
-    });
-    let access = match items {
+    let (hydrate, extras, search_covers) = column_needs(def, &columns);
+    // The search call replaces list + get when it returns every column the query needs.
+    let access = match pinned.items {
         Some(i) => Access::Get(i.into_iter().collect()),
         None if hydrate && search_covers => Access::Search { criteria: search_criteria(def, filters) },
         None => Access::List,
@@ -237,7 +272,7 @@ pub fn plan(
 
 impl ScanPlan {
     /// The calls, in words (EXPLAIN and `--dry-run` print this).
-    pub fn calls(&self, def: &TableDef) -> String {
+    pub(crate) fn calls(&self, def: &TableDef) -> String {
         if self.empty {
             return "none (the filters exclude every row)".to_owned();
         }
@@ -299,8 +334,7 @@ impl fmt::Display for ScanPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::ApiTable;
-    use crate::tables::users::UsersTable;
+    use crate::tables::users_def;
     use datafusion::prelude::{col, lit};
 
     fn defaults() -> PlanDefaults {
@@ -313,7 +347,7 @@ mod tests {
 
     #[test]
     fn listing_columns_need_no_get_call() {
-        let def = UsersTable.def().clone();
+        let def = users_def().clone();
         let p = plan(&def, &[], Some(&cols(&["id", "username", "region"])), None, &defaults()).expect("plan");
         assert_eq!(p.access, Access::List);
         assert!(!p.hydrate);
@@ -323,7 +357,7 @@ mod tests {
 
     #[test]
     fn detail_columns_hydrate_and_extras_cost_their_call() {
-        let def = UsersTable.def().clone();
+        let def = users_def().clone();
         let p = plan(&def, &[], Some(&cols(&["username", "email"])), None, &defaults()).expect("plan");
         assert!(p.hydrate);
         assert!(p.extras.is_empty());
@@ -334,7 +368,7 @@ mod tests {
 
     #[test]
     fn ids_and_arns_become_get_calls_in_their_instance() {
-        let def = UsersTable.def().clone();
+        let def = users_def().clone();
         let arn = "arn:aws:connect:eu-west-2:1:instance/i-9/agent/u-9";
         let p = plan(&def, &[col("user_arn").eq(lit(arn))], None, None, &defaults()).expect("plan");
         assert_eq!(p.regions, vec!["eu-west-2".to_owned()]);
@@ -361,7 +395,7 @@ mod tests {
 
     #[test]
     fn regions_come_from_filters_or_the_default() {
-        let def = UsersTable.def().clone();
+        let def = users_def().clone();
         let p = plan(
             &def,
             &[col("region").in_list(vec![lit("us-east-1"), lit("eu-west-2")], false)],
@@ -380,7 +414,7 @@ mod tests {
 
     #[test]
     fn limit_shrinks_the_page() {
-        let def = UsersTable.def().clone();
+        let def = users_def().clone();
         let p = plan(&def, &[], Some(&cols(&["id"])), Some(5), &defaults()).expect("plan");
         assert_eq!(p.page_size, 5);
         assert_eq!(pushdown(&def, &col("email").eq(lit("x"))), TableProviderFilterPushDown::Unsupported);
@@ -390,7 +424,7 @@ mod tests {
 
     #[test]
     fn search_replaces_list_and_get_when_it_carries_every_column() {
-        let def = UsersTable.def().clone();
+        let def = users_def().clone();
         let filters = [col("username").like(lit("ava%")), col("email").is_not_null()];
         let p = plan(&def, &filters[..1], Some(&cols(&["username", "first_name", "phone_type"])), None, &defaults())
             .expect("plan");

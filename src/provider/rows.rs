@@ -15,7 +15,7 @@ use super::api::Row;
 ///
 /// # Errors
 /// When a value does not fit its column's type (a table mapping bug, reported with the table).
-pub fn to_batch(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
+pub(crate) fn to_batch(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
     if schema.fields().is_empty() {
         // `SELECT count(*)`: no columns, only a row count.
         let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));

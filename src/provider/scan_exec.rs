@@ -1,13 +1,15 @@
 //! `ApiScanExec`: runs a [`ScanPlan`]. Pages are fetched while earlier rows are still being
 //! hydrated (a bounded number of get calls in flight), every page or ready chunk becomes a
-//! record batch at once, and a closed consumer or a satisfied LIMIT stops the paging.
+//! record batch at once, and a closed consumer or a satisfied LIMIT stops the paging. One output
+//! partition: the calls of a scan are paced and bounded as one.
 
 use std::fmt;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::{DataFusionError, Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
@@ -15,20 +17,24 @@ use datafusion::physical_plan::stream::RecordBatchReceiverStream;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, ReplaceChildrenOptions,
 };
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
 
-use super::api::{ApiTable, Parent, Row, ScanContext};
+use super::api::{ApiTable, Page, Parent, Row};
+use super::context::ScanContext;
+use super::events::Event;
 use super::keys::instance_arn_of;
-use super::plan::{Access, Instances, ScanPlan};
+use super::listing::whole_listing;
+use super::plan::{Access, Instances, ItemRef, ScanPlan};
 use super::rows::to_batch;
 use super::table_def::Scope;
-use crate::aws::errors::ApiCallError;
+use crate::aws::errors::from_sdk;
+use crate::error::{ApiFailure, Error};
 
 /// The physical scan of an API-backed table.
 #[derive(Debug)]
-pub struct ApiScanExec {
+pub(crate) struct ApiScanExec {
     table: Arc<dyn ApiTable>,
     plan: ScanPlan,
     cx: ScanContext,
@@ -37,7 +43,7 @@ pub struct ApiScanExec {
 }
 
 impl ApiScanExec {
-    pub fn new(table: Arc<dyn ApiTable>, plan: ScanPlan, cx: ScanContext, schema: SchemaRef) -> Self {
+    pub(crate) fn new(table: Arc<dyn ApiTable>, plan: ScanPlan, cx: ScanContext, schema: SchemaRef) -> Self {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&schema)),
             Partitioning::UnknownPartitioning(1),
@@ -47,8 +53,18 @@ impl ApiScanExec {
         ApiScanExec { table, plan, cx, schema, properties }
     }
 
-    pub fn plan(&self) -> &ScanPlan {
-        &self.plan
+    /// The rows of the scan as one stream (what a DML plan reads its targets from).
+    pub(crate) fn rows(&self) -> SendableRecordBatchStream {
+        let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
+        let scan = Arc::new(Scan {
+            table: Arc::clone(&self.table),
+            plan: self.plan.clone(),
+            cx: self.cx.clone(),
+            schema: Arc::clone(&self.schema),
+        });
+        let tx = builder.tx();
+        builder.spawn(async move { scan.run(tx).await });
+        builder.build()
     }
 }
 
@@ -95,31 +111,13 @@ impl ExecutionPlan for ApiScanExec {
         Ok(self)
     }
 
-    fn execute(&self, _partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
-        let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
-        let scan = Arc::new(Scan {
-            table: Arc::clone(&self.table),
-            plan: self.plan.clone(),
-            cx: self.cx.clone(),
-            schema: Arc::clone(&self.schema),
-        });
-        let tx = builder.tx();
-        builder.spawn(async move { scan.run(tx).await });
-        Ok(builder.build())
+    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        if partition != 0 {
+            return internal_err!("ApiScanExec has one partition, asked for partition {partition}");
+        }
+        Ok(self.rows())
     }
 }
-
-/// A scan failure, named by table and container.
-#[derive(Debug)]
-struct ScanError(String);
-
-impl fmt::Display for ScanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ScanError {}
 
 struct Scan {
     table: Arc<dyn ApiTable>,
@@ -130,7 +128,7 @@ struct Scan {
 
 /// Where batches go; remembers the LIMIT and whether the consumer went away.
 struct Sink {
-    tx: Sender<Result<datafusion::arrow::record_batch::RecordBatch>>,
+    tx: Sender<Result<RecordBatch>>,
     schema: SchemaRef,
     remaining: Option<usize>,
     closed: bool,
@@ -157,15 +155,28 @@ impl Sink {
     }
 }
 
-fn parent_name(p: &Parent) -> String {
-    match &p.instance_id {
-        Some(i) => format!("region {} instance {i}", p.region),
-        None => format!("region {}", p.region),
+/// An API failure (reportable per container) or an engine failure (always fatal).
+enum ScanFailure {
+    Api(ApiFailure),
+    Engine(DataFusionError),
+}
+
+impl From<ApiFailure> for ScanFailure {
+    fn from(e: ApiFailure) -> Self {
+        ScanFailure::Api(e)
     }
 }
 
+impl From<DataFusionError> for ScanFailure {
+    fn from(e: DataFusionError) -> Self {
+        ScanFailure::Engine(e)
+    }
+}
+
+type Scanned = Result<(), ScanFailure>;
+
 impl Scan {
-    async fn run(self: Arc<Self>, tx: Sender<Result<datafusion::arrow::record_batch::RecordBatch>>) -> Result<()> {
+    async fn run(self: Arc<Self>, tx: Sender<Result<RecordBatch>>) -> Result<()> {
         if self.plan.empty {
             return Ok(());
         }
@@ -174,14 +185,14 @@ impl Scan {
             let parents = match self.parents(region).await {
                 Ok(p) => p,
                 Err(e) => {
-                    self.fail(&format!("region {region}"), &e)?;
+                    self.fail(region, None, e)?;
                     continue;
                 }
             };
             for parent in parents {
                 if let Err(e) = Arc::clone(&self).scan_parent(Arc::new(parent.clone()), &mut sink).await {
                     match e {
-                        ScanFailure::Api(e) => self.fail(&parent_name(&parent), &e)?,
+                        ScanFailure::Api(e) => self.fail(region, parent.instance_id.as_deref(), e)?,
                         ScanFailure::Engine(e) => return Err(e),
                     }
                 }
@@ -195,17 +206,17 @@ impl Scan {
 
     /// Without `--partial` a failing region or instance fails the statement, naming it; with it,
     /// the failure is reported and the scan goes on.
-    fn fail(&self, what: &str, e: &ApiCallError) -> Result<()> {
-        let message = format!("{}: {what}: {e}", self.plan.table);
+    fn fail(&self, region: &str, instance: Option<&str>, e: ApiFailure) -> Result<()> {
+        let e = Error::from(e.located(&self.plan.table, region, instance));
         if self.cx.partial {
-            self.cx.diagnostics.failure(message);
+            self.cx.events.emit(Event::PartFailed(e));
             Ok(())
         } else {
-            Err(DataFusionError::External(Box::new(ScanError(message))))
+            Err(e.into())
         }
     }
 
-    async fn parents(&self, region: &str) -> Result<Vec<Parent>, ApiCallError> {
+    async fn parents(&self, region: &str) -> Result<Vec<Parent>, ApiFailure> {
         let parent = |instance_id: Option<String>, instance_arn: Option<String>| Parent {
             region: region.to_owned(),
             instance_id,
@@ -216,11 +227,11 @@ impl Scan {
             (Scope::Instance, Instances::Named(ids)) => ids.iter().map(|i| parent(Some(i.clone()), None)).collect(),
             (Scope::Instance, Instances::All) => {
                 let fetch = async {
-                    let client = self.cx.connect.client(region);
+                    let client = self.cx.client(region);
                     let mut pages = client.list_instances().max_results(10).into_paginator().items().send();
                     let mut out = Vec::new();
                     while let Some(item) = pages.next().await {
-                        let i = item.map_err(|e| ApiCallError::from_sdk("ListInstances", &e))?;
+                        let i = item.map_err(|e| from_sdk("ListInstances", &e))?;
                         // Instances still being created (or failed) have no users to list.
                         if i.instance_status().is_some_and(|s| s.as_str() != "ACTIVE") {
                             continue;
@@ -231,7 +242,7 @@ impl Scan {
                     }
                     Ok(out)
                 };
-                self.cx.cache.instances(region, fetch).await?.as_ref().clone()
+                self.cx.listings.instances(region, fetch).await?.as_ref().clone()
             }
         })
     }
@@ -251,123 +262,136 @@ impl Scan {
         }
     }
 
-    async fn scan_parent(self: Arc<Self>, parent: Arc<Parent>, sink: &mut Sink) -> Result<(), ScanFailure> {
-        match &self.plan.access {
-            Access::Get(items) => {
-                let ids: Vec<String> = items
-                    .iter()
-                    .filter(|i| i.region.as_ref().is_none_or(|r| *r == parent.region))
-                    .filter(|i| i.instance_id.is_none() || i.instance_id == parent.instance_id)
-                    .map(|i| i.id.clone())
-                    .collect();
-                let rows = stream::iter(ids)
-                    .map(|id| {
-                        let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
-                        async move {
-                            match scan.table.get(&scan.cx, &parent, &id).await? {
-                                Some(row) => scan.with_extras(&parent, row).await.map(Some),
-                                None => Ok(None),
-                            }
-                        }
-                    })
-                    .buffered(self.plan.concurrency);
-                self.drain(&parent, rows, sink).await
-            }
-            Access::List if self.table.def().listing_cached => {
-                let listing = self.whole_listing(&parent).await?;
-                let rows: Vec<Row> = listing.as_ref().clone();
-                if !self.plan.hydrate && self.plan.extras.is_empty() {
-                    self.send_keyed(&parent, rows, sink).await?;
-                    return Ok(());
-                }
-                let rows = stream::iter(rows).take(sink.remaining.unwrap_or(usize::MAX));
-                let completed = rows
-                    .map(|row| {
-                        let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
-                        async move { scan.complete(&parent, row).await }
-                    })
-                    .buffered(self.plan.concurrency);
-                self.drain(&parent, completed, sink).await
-            }
-            Access::Search { criteria } => {
-                let first = self.table.search(&self.cx, &parent, criteria.as_ref(), None, self.plan.page_size).await;
-                let first = match first {
-                    Err(e) if e.is_access_denied() => {
-                        // A caller without SearchUsers permission still gets its rows.
-                        self.cx.diagnostics.warn(format!(
-                            "{}: {e}; falling back to {} + {} per row",
-                            self.plan.table,
-                            self.table.def().list_op,
-                            self.table.def().get_op.unwrap_or("get")
-                        ));
-                        let mut plan = self.plan.clone();
-                        plan.access = Access::List;
-                        plan.hydrate = true;
-                        plan.page_size = plan.limit.map_or(self.table.def().list_page_max, |l| {
-                            l.clamp(1, self.table.def().list_page_max as usize) as i32
-                        });
-                        let fallback = Arc::new(Scan {
-                            table: Arc::clone(&self.table),
-                            plan,
-                            cx: self.cx.clone(),
-                            schema: Arc::clone(&self.schema),
-                        });
-                        return Box::pin(fallback.scan_parent(parent, sink)).await;
-                    }
-                    other => other?,
-                };
-                let mut token = first.next.filter(|t| !t.is_empty());
-                let mut rows = first.rows;
-                loop {
-                    self.send_keyed(&parent, rows, sink).await?;
-                    let Some(t) = token.take() else { break };
-                    if sink.done() {
-                        break;
-                    }
-                    let page =
-                        self.table.search(&self.cx, &parent, criteria.as_ref(), Some(t), self.plan.page_size).await?;
-                    token = page.next.filter(|t| !t.is_empty());
-                    rows = page.rows;
-                }
-                Ok(())
-            }
-            Access::List => {
-                let pages = {
-                    let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
-                    stream::try_unfold((None::<String>, false), move |(token, finished)| {
-                        let (scan, parent) = (Arc::clone(&scan), Arc::clone(&parent));
-                        async move {
-                            if finished {
-                                return Ok(None);
-                            }
-                            let page = scan.table.list(&scan.cx, &parent, token, scan.plan.page_size).await?;
-                            let next = page.next.filter(|t| !t.is_empty());
-                            let finished = next.is_none();
-                            Ok::<_, ApiCallError>(Some((page.rows, (next, finished))))
-                        }
-                    })
-                };
-                futures::pin_mut!(pages);
-                if !self.plan.hydrate && self.plan.extras.is_empty() {
-                    while let Some(rows) = pages.try_next().await? {
-                        self.send_keyed(&parent, rows, sink).await?;
-                        if sink.done() {
-                            break;
-                        }
-                    }
-                    return Ok(());
-                }
-                let rows = pages.map_ok(|rows| stream::iter(rows.into_iter().map(Ok))).try_flatten();
-                let rows = rows.take(sink.remaining.unwrap_or(usize::MAX));
-                let completed = rows
-                    .map(|row| {
-                        let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
-                        async move { scan.complete(&parent, row?).await }
-                    })
-                    .buffered(self.plan.concurrency);
-                self.drain(&parent, completed, sink).await
-            }
+    async fn scan_parent(self: Arc<Self>, parent: Arc<Parent>, sink: &mut Sink) -> Scanned {
+        match self.plan.access.clone() {
+            Access::Get(items) => self.get_named(parent, &items, sink).await,
+            Access::List if self.table.def().listing_cached => self.list_cached(parent, sink).await,
+            Access::Search { criteria } => self.search(parent, criteria.as_ref(), sink).await,
+            Access::List => self.list(parent, sink).await,
         }
+    }
+
+    /// Named items: the get call each, no listing.
+    async fn get_named(self: Arc<Self>, parent: Arc<Parent>, items: &[ItemRef], sink: &mut Sink) -> Scanned {
+        let ids: Vec<String> = items
+            .iter()
+            .filter(|i| i.region.as_ref().is_none_or(|r| *r == parent.region))
+            .filter(|i| i.instance_id.is_none() || i.instance_id == parent.instance_id)
+            .map(|i| i.id.clone())
+            .collect();
+        let rows = stream::iter(ids)
+            .map(|id| {
+                let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
+                async move {
+                    match scan.table.get(&scan.cx, &parent, &id).await? {
+                        Some(row) => scan.with_extras(&parent, row).await.map(Some),
+                        None => Ok(None),
+                    }
+                }
+            })
+            .buffered(self.plan.concurrency);
+        self.drain(&parent, rows, sink).await
+    }
+
+    /// A small table: its whole listing, shared by the statement's scans.
+    async fn list_cached(self: Arc<Self>, parent: Arc<Parent>, sink: &mut Sink) -> Scanned {
+        let listing = whole_listing(&self.cx, self.table.as_ref(), &parent).await?;
+        let rows: Vec<Row> = listing.as_ref().clone();
+        if !self.plan.hydrate && self.plan.extras.is_empty() {
+            self.send_keyed(&parent, rows, sink).await?;
+            return Ok(());
+        }
+        let rows = stream::iter(rows).take(sink.remaining.unwrap_or(usize::MAX)).map(Ok);
+        self.complete_all(parent, rows, sink).await
+    }
+
+    /// The search call, page by page; falls back to list + get when it is denied.
+    async fn search(self: Arc<Self>, parent: Arc<Parent>, criteria: Option<&Value>, sink: &mut Sink) -> Scanned {
+        let def = self.table.def();
+        let first = self.table.search(&self.cx, &parent, criteria, None, self.plan.page_size).await;
+        let first = match first {
+            Err(e) if e.is_access_denied() => {
+                // A caller without the search permission still gets its rows.
+                self.cx.events.warn(format!(
+                    "{}: {}; falling back to {} + {} per row",
+                    self.plan.table,
+                    e.call_text(),
+                    def.list_op,
+                    def.get_op.unwrap_or("get")
+                ));
+                let mut plan = self.plan.clone();
+                plan.access = Access::List;
+                plan.hydrate = true;
+                plan.page_size =
+                    plan.limit.map_or(def.list_page_max, |l| l.clamp(1, def.list_page_max as usize) as i32);
+                let fallback = Arc::new(Scan {
+                    table: Arc::clone(&self.table),
+                    plan,
+                    cx: self.cx.clone(),
+                    schema: Arc::clone(&self.schema),
+                });
+                return fallback.list(parent, sink).await;
+            }
+            other => other?,
+        };
+        let mut page = first;
+        loop {
+            let next = page.next.filter(|t| !t.is_empty());
+            self.send_keyed(&parent, page.rows, sink).await?;
+            let Some(token) = next else { return Ok(()) };
+            if sink.done() {
+                return Ok(());
+            }
+            page = self.table.search(&self.cx, &parent, criteria, Some(token), self.plan.page_size).await?;
+        }
+    }
+
+    /// The list call, page by page, each row completed with the get call and extras if needed.
+    async fn list(self: Arc<Self>, parent: Arc<Parent>, sink: &mut Sink) -> Scanned {
+        let pages = {
+            let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
+            stream::try_unfold((None::<String>, false), move |(token, finished)| {
+                let (scan, parent) = (Arc::clone(&scan), Arc::clone(&parent));
+                async move {
+                    if finished {
+                        return Ok(None);
+                    }
+                    let page: Page = scan.table.list(&scan.cx, &parent, token, scan.plan.page_size).await?;
+                    let next = page.next.filter(|t| !t.is_empty());
+                    let finished = next.is_none();
+                    Ok::<_, ApiFailure>(Some((page.rows, (next, finished))))
+                }
+            })
+        };
+        futures::pin_mut!(pages);
+        if !self.plan.hydrate && self.plan.extras.is_empty() {
+            while let Some(rows) = pages.try_next().await? {
+                self.send_keyed(&parent, rows, sink).await?;
+                if sink.done() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let rows = pages.map_ok(|rows| stream::iter(rows.into_iter().map(Ok))).try_flatten();
+        let rows = rows.take(sink.remaining.unwrap_or(usize::MAX));
+        self.complete_all(parent, rows, sink).await
+    }
+
+    /// Completes listed rows with bounded concurrency and sends them as they are ready.
+    async fn complete_all(
+        self: &Arc<Self>,
+        parent: Arc<Parent>,
+        rows: impl Stream<Item = Result<Row, ApiFailure>>,
+        sink: &mut Sink,
+    ) -> Scanned {
+        let completed = rows
+            .map(|row| {
+                let (scan, parent) = (Arc::clone(self), Arc::clone(&parent));
+                async move { scan.complete(&parent, row?).await }
+            })
+            .buffered(self.plan.concurrency);
+        self.drain(&parent, completed, sink).await
     }
 
     /// Sends rows that need no further call, with their scope's key columns.
@@ -378,31 +402,13 @@ impl Scan {
         sink.send(rows).await
     }
 
-    /// Every page of a small table's listing, fetched once per statement.
-    async fn whole_listing(&self, parent: &Parent) -> Result<Arc<Vec<Row>>, ApiCallError> {
-        let def = self.table.def();
-        let fetch = async {
-            let mut rows = Vec::new();
-            let mut token = None;
-            loop {
-                let page = self.table.list(&self.cx, parent, token, def.list_page_max).await?;
-                rows.extend(page.rows);
-                match page.next.filter(|t| !t.is_empty()) {
-                    Some(t) => token = Some(t),
-                    None => return Ok(rows),
-                }
-            }
-        };
-        self.cx.cache.listing(def.name, parent, fetch).await
-    }
-
     /// Sends rows as they become ready, in chunks, stopping at the first error.
     async fn drain(
         &self,
         parent: &Parent,
-        rows: impl futures::Stream<Item = Result<Option<Row>, ApiCallError>>,
+        rows: impl Stream<Item = Result<Option<Row>, ApiFailure>>,
         sink: &mut Sink,
-    ) -> Result<(), ScanFailure> {
+    ) -> Scanned {
         let chunks = rows.ready_chunks(256);
         futures::pin_mut!(chunks);
         while let Some(chunk) = chunks.next().await {
@@ -423,7 +429,7 @@ impl Scan {
 
     /// Completes a listed row with the get call (if the plan needs it) and the extras. A row
     /// whose item vanished between the list and the get call is skipped with a warning.
-    async fn complete(&self, parent: &Parent, row: Row) -> Result<Option<Row>, ApiCallError> {
+    async fn complete(&self, parent: &Parent, row: Row) -> Result<Option<Row>, ApiFailure> {
         if !self.plan.hydrate {
             return self.with_extras(parent, row).await.map(Some);
         }
@@ -438,8 +444,9 @@ impl Scan {
                 Ok(Some(row))
             }
             None => {
-                let name = row.get("username").or_else(|| row.get("name")).and_then(Value::as_str).unwrap_or("");
-                self.cx.diagnostics.warn(format!(
+                let label = self.table.def().label_column;
+                let name = row.get(label).and_then(Value::as_str).unwrap_or("");
+                self.cx.events.warn(format!(
                     "{}: {id} {name} was listed but no longer exists (deleted during the scan); skipped",
                     self.plan.table
                 ));
@@ -448,28 +455,10 @@ impl Scan {
         }
     }
 
-    async fn with_extras(&self, parent: &Parent, mut row: Row) -> Result<Row, ApiCallError> {
+    async fn with_extras(&self, parent: &Parent, mut row: Row) -> Result<Row, ApiFailure> {
         for (column, _) in &self.plan.extras {
             self.table.extra(&self.cx, parent, column, &mut row).await?;
         }
         Ok(row)
-    }
-}
-
-/// An API failure (reportable per container) or an engine failure (always fatal).
-enum ScanFailure {
-    Api(ApiCallError),
-    Engine(DataFusionError),
-}
-
-impl From<ApiCallError> for ScanFailure {
-    fn from(e: ApiCallError) -> Self {
-        ScanFailure::Api(e)
-    }
-}
-
-impl From<DataFusionError> for ScanFailure {
-    fn from(e: DataFusionError) -> Self {
-        ScanFailure::Engine(e)
     }
 }

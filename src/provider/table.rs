@@ -1,6 +1,8 @@
 //! `ApiTableProvider`: the one DataFusion `TableProvider` for every API-backed table. Key filters
 //! are answered by the scan (Exact); every other filter is left to DataFusion, so no query ever
-//! returns a wrong row.
+//! returns a wrong row. The DML hooks enforce the write policy and refuse UPDATE and DELETE that
+//! restrict no row, whoever calls them; they only compile the request, the calls run in
+//! [`DmlExec`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,24 +10,30 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{DFSchema, DataFusionError, Result, not_impl_err, plan_err};
+use datafusion::common::{DFSchema, Result, not_impl_err};
 use datafusion::datasource::TableType;
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
-use super::api::{ApiTable, ScanContext};
-use super::dml::{DmlExec, DmlKind, Targets, WritableTable, read_options};
+use super::api::ApiTable;
+use super::context::{ScanContext, StatementScope, WriteContext, WritePolicy};
+use super::dml::{DmlExec, DmlKind, Targets};
 use super::plan::{self, PlanDefaults};
 use super::scan_exec::ApiScanExec;
+use super::table_def::Update;
+use crate::error::{Error, Refusal};
+
+/// Builds the scope of a plan made on a context the engine did not prepare: read-only, with its
+/// calls counted apart.
+pub(crate) type FallbackScope = Arc<dyn Fn() -> StatementScope + Send + Sync>;
 
 /// A table served through its API calls.
-pub struct ApiTableProvider {
+pub(crate) struct ApiTableProvider {
     table: Arc<dyn ApiTable>,
-    writer: Option<Arc<dyn WritableTable>>,
     schema: SchemaRef,
-    cx: ScanContext,
+    fallback: FallbackScope,
 }
 
 impl fmt::Debug for ApiTableProvider {
@@ -35,47 +43,83 @@ impl fmt::Debug for ApiTableProvider {
 }
 
 impl ApiTableProvider {
-    pub fn new(table: Arc<dyn ApiTable>, writer: Option<Arc<dyn WritableTable>>, cx: ScanContext) -> Self {
+    pub(crate) fn new(table: Arc<dyn ApiTable>, fallback: FallbackScope) -> Self {
         let schema = table.def().schema();
-        ApiTableProvider { table, writer, schema, cx }
+        ApiTableProvider { table, schema, fallback }
     }
 
-    fn writer(&self, verb: &str) -> Result<Arc<dyn WritableTable>> {
-        self.writer
-            .clone()
-            .ok_or_else(|| DataFusionError::Plan(format!("{verb}: {} is read-only", self.table.def().qualified_name())))
+    /// The statement's scope, from the session config (or a read-only one).
+    fn scope(&self, state: &dyn Session) -> StatementScope {
+        match state.config().get_extension::<StatementScope>() {
+            Some(s) => s.as_ref().clone(),
+            None => {
+                let mut s = (self.fallback)();
+                s.writes.policy = WritePolicy::ReadOnly;
+                s
+            }
+        }
+    }
+
+    /// The write context of a statement allowed to write this table.
+    fn writable(&self, state: &dyn Session, verb: &str) -> Result<WriteContext> {
+        let def = self.table.def();
+        let cx = self.scope(state).write_context();
+        if def.writes.is_none() {
+            return Err(
+                Error::refused(Refusal::ReadOnly, format!("{verb}: {} is read-only", def.qualified_name())).into()
+            );
+        }
+        if cx.settings.policy == WritePolicy::ReadOnly {
+            let hint = if cx.settings.read_only_hint.is_empty() { "" } else { &*cx.settings.read_only_hint };
+            return Err(Error::refused(
+                Refusal::ReadOnly,
+                format!("{verb} on {}: this session is read-only{hint}", def.qualified_name()),
+            )
+            .into());
+        }
+        Ok(cx)
+    }
+
+    fn defaults(cx: &ScanContext) -> PlanDefaults {
+        PlanDefaults {
+            region: cx.clients.default_region().map(str::to_owned),
+            instances: cx.default_instances.clone(),
+            concurrency: cx.concurrency,
+        }
     }
 
     /// The rows an UPDATE or DELETE acts on: the same planner as SELECT over the columns the
     /// statement needs, and every filter compiled to be re-applied to the scanned rows.
-    fn targets(&self, state: &dyn Session, verb: &str, filters: &[Expr], columns: &[String]) -> Result<Targets> {
+    fn targets(
+        &self,
+        state: &dyn Session,
+        cx: &WriteContext,
+        verb: &str,
+        filters: &[Expr],
+        columns: &[String],
+    ) -> Result<Targets> {
         let def = self.table.def();
-        if filters.is_empty() && !read_options(&self.cx.writes).allow_unqualified {
-            return plan_err!(
-                "{verb} without a WHERE clause (or with one that does not restrict rows) is refused: it would change every user of the instance(s). Add a WHERE clause, or pass --allow-unqualified"
-            );
+        if filters.is_empty() && !cx.settings.allow_unqualified {
+            return Err(Error::refused(
+                Refusal::Unqualified,
+                format!(
+                    "{verb} without a WHERE clause (or with one that does not restrict rows) is refused: it would change every row of {}. Add a WHERE clause, or pass --allow-unqualified",
+                    def.qualified_name()
+                ),
+            )
+            .into());
         }
-        let mut wanted: Vec<String> = ["id", "arn", "username", "region", "instance_id", "instance_arn"]
-            .iter()
-            .map(|c| (*c).to_owned())
-            .collect();
-        for f in filters {
-            for c in f.column_refs() {
-                wanted.push(c.name.clone());
-            }
-        }
-        wanted.extend(columns.iter().cloned());
-        let indices: Vec<usize> = def
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| wanted.iter().any(|w| w == c.name))
-            .map(|(i, _)| i)
-            .collect();
+        let mut wanted: Vec<&str> = def.scope_columns().to_vec();
+        wanted.extend(def.id_columns.iter().map(|(c, _)| *c));
+        wanted.push(def.label_column);
+        let referenced: Vec<String> = filters.iter().flat_map(|f| f.column_refs()).map(|c| c.name.clone()).collect();
+        wanted.extend(referenced.iter().map(String::as_str));
+        wanted.extend(columns.iter().map(String::as_str));
+        let indices: Vec<usize> =
+            def.columns.iter().enumerate().filter(|(_, c)| wanted.contains(&c.name)).map(|(i, _)| i).collect();
         let schema = Arc::new(self.schema.project(&indices)?);
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let plan = plan::plan(def, filters, Some(&names), None, &self.defaults())
-            .map_err(|e| DataFusionError::Plan(format!("{}: {e}", def.qualified_name())))?;
+        let plan = plan::plan(def, filters, Some(&names), None, &Self::defaults(&cx.scan))?;
         let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
         let filter = match conjunction(filters.iter().cloned()) {
             Some(f) => Some(state.create_physical_expr(f, &df_schema)?),
@@ -84,16 +128,25 @@ impl ApiTableProvider {
         Ok(Targets { plan, schema, filter })
     }
 
-    pub fn table(&self) -> &Arc<dyn ApiTable> {
-        &self.table
-    }
-
-    fn defaults(&self) -> PlanDefaults {
-        PlanDefaults {
-            region: self.cx.connect.default_region().ok(),
-            instances: self.cx.default_instances.clone(),
-            concurrency: self.cx.concurrency,
+    /// Refuses assignments to columns that cannot be set, naming them.
+    fn check_assignments(&self, assignments: &[(String, Expr)]) -> Result<(), Error> {
+        let def = self.table.def();
+        for (column, _) in assignments {
+            let why = match def.column(column).map(|c| c.update) {
+                Some(Update::Via(_)) => continue,
+                Some(Update::Fixed(why)) => why,
+                None => "there is no such column",
+            };
+            return Err(Error::refused(
+                Refusal::Column,
+                format!(
+                    "column '{column}' of {} is read-only: {why}. Settable columns: {}",
+                    def.qualified_name(),
+                    def.settable().join(", ")
+                ),
+            ));
         }
+        Ok(())
     }
 }
 
@@ -113,56 +166,42 @@ impl TableProvider for ApiTableProvider {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let cx = self.scope(state).scan;
         let schema = match projection {
             Some(p) => Arc::new(self.schema.project(p)?),
             None => Arc::clone(&self.schema),
         };
         let columns: Option<Vec<String>> =
             projection.map(|_| schema.fields().iter().map(|f| f.name().clone()).collect());
-        let plan = plan::plan(self.table.def(), filters, columns.as_deref(), limit, &self.defaults())
-            .map_err(|e| DataFusionError::Plan(format!("{}: {e}", self.table.def().qualified_name())))?;
-        Ok(Arc::new(ApiScanExec::new(Arc::clone(&self.table), plan, self.cx.clone(), schema)))
+        let plan = plan::plan(self.table.def(), filters, columns.as_deref(), limit, &Self::defaults(&cx))?;
+        Ok(Arc::new(ApiScanExec::new(Arc::clone(&self.table), plan, cx, schema)))
     }
 
     async fn insert_into(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         input: Arc<dyn ExecutionPlan>,
         insert_op: InsertOp,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let writer = self.writer("INSERT")?;
+        let cx = self.writable(state, "INSERT")?;
         if insert_op != InsertOp::Append {
             return not_impl_err!(
                 "{} supports only INSERT INTO (append), got {insert_op}",
                 self.table.def().qualified_name()
             );
         }
-        Ok(Arc::new(DmlExec::new(
-            writer,
-            DmlKind::Insert(input),
-            None,
-            self.cx.clone(),
-            Arc::clone(&self.cx.writes),
-            Arc::clone(&self.cx.returned),
-        )))
+        Ok(Arc::new(DmlExec::new(Arc::clone(&self.table), DmlKind::Insert(input), None, cx)))
     }
 
     async fn delete_from(&self, state: &dyn Session, filters: Vec<Expr>) -> Result<Arc<dyn ExecutionPlan>> {
-        let writer = self.writer("DELETE")?;
-        let targets = self.targets(state, "DELETE", &filters, &[])?;
-        Ok(Arc::new(DmlExec::new(
-            writer,
-            DmlKind::Delete,
-            Some(targets),
-            self.cx.clone(),
-            Arc::clone(&self.cx.writes),
-            Arc::clone(&self.cx.returned),
-        )))
+        let cx = self.writable(state, "DELETE")?;
+        let targets = self.targets(state, &cx, "DELETE", &filters, &[])?;
+        Ok(Arc::new(DmlExec::new(Arc::clone(&self.table), DmlKind::Delete, Some(targets), cx)))
     }
 
     async fn update(
@@ -171,28 +210,18 @@ impl TableProvider for ApiTableProvider {
         assignments: Vec<(String, Expr)>,
         filters: Vec<Expr>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let writer = self.writer("UPDATE")?;
-        let columns: Vec<String> = assignments.iter().map(|(c, _)| c.clone()).collect();
-        writer.check_assignments(&columns).map_err(DataFusionError::Plan)?;
+        let cx = self.writable(state, "UPDATE")?;
+        self.check_assignments(&assignments)?;
         // The target scan reads what the filters and the new values need; each target's current
         // settings are read with the get call only once it is known to be a target.
-        let mut needed = Vec::new();
-        for (_, e) in &assignments {
-            needed.extend(e.column_refs().into_iter().map(|c| c.name.clone()));
-        }
-        let targets = self.targets(state, "UPDATE", &filters, &needed)?;
+        let needed: Vec<String> =
+            assignments.iter().flat_map(|(_, e)| e.column_refs()).map(|c| c.name.clone()).collect();
+        let targets = self.targets(state, &cx, "UPDATE", &filters, &needed)?;
         let df_schema = DFSchema::try_from(Arc::clone(&targets.schema))?;
         let compiled = assignments
             .into_iter()
             .map(|(c, e)| Ok((c, state.create_physical_expr(e, &df_schema)?)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Arc::new(DmlExec::new(
-            writer,
-            DmlKind::Update(compiled),
-            Some(targets),
-            self.cx.clone(),
-            Arc::clone(&self.cx.writes),
-            Arc::clone(&self.cx.returned),
-        )))
+        Ok(Arc::new(DmlExec::new(Arc::clone(&self.table), DmlKind::Update(compiled), Some(targets), cx)))
     }
 }

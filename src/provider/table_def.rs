@@ -1,12 +1,14 @@
-//! How a table is declared: its columns (Arrow type, what selecting each costs, one-line doc),
-//! where it lives (per region or per instance), its key columns and its calls.
+//! How a table is declared, each fact once: its columns (Arrow type, what selecting each costs,
+//! whether the search call returns it, how an UPDATE sets it or why it cannot, whether its values
+//! are secrets), where it lives (per region or per instance), its key columns and its calls.
+
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use std::sync::Arc;
 
 /// What selecting (or filtering on) a column costs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cost {
+pub(crate) enum Cost {
     /// Known from the query's scope (region, instance): no call.
     Key,
     /// Comes with the list call: free.
@@ -19,22 +21,72 @@ pub enum Cost {
     WriteOnly,
 }
 
+/// How UPDATE treats a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Update {
+    /// Set through this operation.
+    Via(&'static str),
+    /// Cannot be set, for this reason.
+    Fixed(&'static str),
+}
+
 /// One column.
 #[derive(Debug, Clone)]
-pub struct ColumnDef {
-    pub name: &'static str,
-    pub data_type: DataType,
-    pub cost: Cost,
-    pub doc: &'static str,
+pub(crate) struct ColumnDef {
+    pub(crate) name: &'static str,
+    pub(crate) data_type: DataType,
+    pub(crate) cost: Cost,
+    pub(crate) doc: &'static str,
+    /// The search call returns it (so a search can replace list + get).
+    pub(crate) in_search: bool,
+    pub(crate) update: Update,
+    /// Its values are secrets: registered for masking wherever they flow.
+    pub(crate) sensitive: bool,
 }
 
 impl ColumnDef {
-    pub fn new(name: &'static str, data_type: DataType, cost: Cost, doc: &'static str) -> Self {
-        ColumnDef { name, data_type, cost, doc }
+    pub(crate) fn new(name: &'static str, data_type: DataType, cost: Cost, doc: &'static str) -> Self {
+        ColumnDef {
+            name,
+            data_type,
+            cost,
+            doc,
+            in_search: false,
+            update: Update::Fixed("this column is not settable through the API"),
+            sensitive: false,
+        }
+    }
+
+    /// The search call returns this column.
+    #[must_use]
+    pub(crate) fn searchable(mut self) -> Self {
+        self.in_search = true;
+        self
+    }
+
+    /// UPDATE sets this column through `operation`.
+    #[must_use]
+    pub(crate) fn set_by(mut self, operation: &'static str) -> Self {
+        self.update = Update::Via(operation);
+        self
+    }
+
+    /// UPDATE cannot set this column, because `why`.
+    #[must_use]
+    pub(crate) fn fixed(mut self, why: &'static str) -> Self {
+        self.update = Update::Fixed(why);
+        self
+    }
+
+    /// The column's values are secrets.
+    #[must_use]
+    pub(crate) fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
     }
 
     /// What selecting the column costs, in words (for DESCRIBE, `.schema` and the README).
-    pub fn cost_text(&self, def: &TableDef) -> String {
+    pub(crate) fn cost_text(&self, def: &TableDef) -> String {
         match self.cost {
             Cost::Key => "free (query scope)".to_owned(),
             Cost::List => format!("free with {}", def.list_op),
@@ -47,7 +99,7 @@ impl ColumnDef {
 
 /// Where a table's items live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Listed per region (instances).
     Region,
     /// Listed per Connect instance in a region.
@@ -56,7 +108,7 @@ pub enum Scope {
 
 /// How a key column's value names an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdForm {
+pub(crate) enum IdForm {
     /// The item id itself.
     Id,
     /// The item's ARN, which also names region and instance.
@@ -64,58 +116,101 @@ pub enum IdForm {
 }
 
 /// A search call that returns most columns in pages (SearchUsers), with filters pushed into its
-/// criteria.
+/// criteria. Which columns it returns is declared on the columns (`searchable`).
 #[derive(Debug, Clone)]
-pub struct SearchDef {
-    pub op: &'static str,
-    pub page_max: i32,
-    /// Get-cost columns the search result carries.
-    pub columns: Vec<&'static str>,
+pub(crate) struct SearchDef {
+    pub(crate) op: &'static str,
+    pub(crate) page_max: i32,
     /// One filter as a search criterion (the API's JSON), when the API can apply it. DataFusion
     /// still applies the filter exactly afterwards.
-    pub criterion: fn(&datafusion::logical_expr::Expr) -> Option<serde_json::Value>,
+    pub(crate) criterion: fn(&datafusion::logical_expr::Expr) -> Option<serde_json::Value>,
+}
+
+/// The write operations of a writable table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WriteDef {
+    /// INSERT, per row.
+    pub(crate) create: &'static str,
+    /// DELETE, per target row.
+    pub(crate) delete: &'static str,
 }
 
 /// A table, declared once.
 #[derive(Debug, Clone)]
-pub struct TableDef {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub scope: Scope,
-    pub columns: Vec<ColumnDef>,
+pub(crate) struct TableDef {
+    pub(crate) name: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) scope: Scope,
+    pub(crate) columns: Vec<ColumnDef>,
     /// Columns whose equality (or IN list) names items, so the get call replaces the listing.
-    pub id_columns: Vec<(&'static str, IdForm)>,
+    pub(crate) id_columns: Vec<(&'static str, IdForm)>,
+    /// The column that names an item for people (reports, warnings).
+    pub(crate) label_column: &'static str,
+    /// The column the service keeps unique (a duplicate is refused), if any.
+    pub(crate) unique_column: Option<&'static str>,
     /// The list operation and its largest page size in the model.
-    pub list_op: &'static str,
-    pub list_page_max: i32,
+    pub(crate) list_op: &'static str,
+    pub(crate) list_page_max: i32,
     /// The get operation, if the table has one.
-    pub get_op: Option<&'static str>,
+    pub(crate) get_op: Option<&'static str>,
     /// Whole listings are kept for the rest of the statement (small tables: a join or a
-    /// subquery reads them again for free). Users are streamed instead, never kept.
-    pub listing_cached: bool,
+    /// subquery reads them again for free). Large tables are streamed instead, never kept.
+    pub(crate) listing_cached: bool,
     /// The search call, when the table has one.
-    pub search: Option<SearchDef>,
+    pub(crate) search: Option<SearchDef>,
+    /// The write operations, when the table can be written.
+    pub(crate) writes: Option<WriteDef>,
 }
 
 impl TableDef {
-    pub fn schema(&self) -> SchemaRef {
+    pub(crate) fn schema(&self) -> SchemaRef {
         Arc::new(Schema::new(
             self.columns.iter().map(|c| Field::new(c.name, c.data_type.clone(), true)).collect::<Vec<_>>(),
         ))
     }
 
-    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+    pub(crate) fn column(&self, name: &str) -> Option<&ColumnDef> {
         self.columns.iter().find(|c| c.name == name)
     }
 
     /// The full name users type.
-    pub fn qualified_name(&self) -> String {
+    pub(crate) fn qualified_name(&self) -> String {
         format!("aws.connect.{}", self.name)
+    }
+
+    /// Columns an UPDATE can set.
+    pub(crate) fn settable(&self) -> Vec<&'static str> {
+        self.columns.iter().filter(|c| matches!(c.update, Update::Via(_))).map(|c| c.name).collect()
+    }
+
+    /// Columns set through one operation.
+    pub(crate) fn set_by<'a>(&'a self, operation: &'a str) -> impl Iterator<Item = &'a ColumnDef> + 'a {
+        self.columns.iter().filter(move |c| matches!(c.update, Update::Via(op) if op == operation))
+    }
+
+    /// The scope columns (region, and instance id and ARN for instance-scoped tables).
+    pub(crate) fn scope_columns(&self) -> &'static [&'static str] {
+        match self.scope {
+            Scope::Region => &["region"],
+            Scope::Instance => &["region", "instance_id", "instance_arn"],
+        }
+    }
+
+    /// The columns of a created item known from the create call (`INSERT … RETURNING`).
+    pub(crate) fn returned_columns(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self.id_columns.iter().map(|(c, _)| *c).collect();
+        out.push(self.label_column);
+        out.extend(self.scope_columns());
+        out
+    }
+
+    /// Whether a column's values are secrets.
+    pub(crate) fn is_sensitive(&self, column: &str) -> bool {
+        self.column(column).is_some_and(|c| c.sensitive)
     }
 }
 
 /// `fn def(&self) -> &TableDef` for a table whose declaration is built once by `$build`.
-#[macro_export]
 macro_rules! declared_once {
     ($build:path) => {
         fn def(&self) -> &$crate::provider::TableDef {
@@ -124,3 +219,4 @@ macro_rules! declared_once {
         }
     };
 }
+pub(crate) use declared_once;

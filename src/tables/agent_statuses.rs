@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 
 use super::types::{instance_scope, modified, named_item, named_row, s, utf8};
-use crate::aws::errors::ApiCallError;
+use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, Page, Parent, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
-pub struct AgentStatusesTable;
+pub(crate) struct AgentStatusesTable;
 
 fn definition() -> TableDef {
     TableDef {
@@ -15,11 +15,14 @@ fn definition() -> TableDef {
         description: "Agent statuses of each instance (Available, Offline and custom ones)",
         scope: Scope::Instance,
         id_columns: vec![],
+        label_column: "name",
+        unique_column: None,
         list_op: "ListAgentStatuses",
         list_page_max: 1000,
         get_op: None,
         listing_cached: true,
         search: None,
+        writes: None,
         columns: [
             instance_scope(),
             named_item("Agent status id", "Agent status ARN"),
@@ -32,7 +35,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for AgentStatusesTable {
-    crate::declared_once!(definition);
+    crate::provider::table_def::declared_once!(definition);
 
     async fn list(
         &self,
@@ -40,8 +43,8 @@ impl ApiTable for AgentStatusesTable {
         parent: &Parent,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError> {
-        let out = crate::list_page!(cx, parent, list_agent_statuses, "ListAgentStatuses", token, page_size)?;
+    ) -> Result<Page, ApiFailure> {
+        let out = super::types::list_page!(cx, parent, list_agent_statuses, "ListAgentStatuses", token, page_size)?;
         let rows = out
             .agent_status_summary_list()
             .iter()

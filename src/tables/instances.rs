@@ -7,11 +7,12 @@ use datafusion::arrow::datatypes::DataType;
 use serde_json::{Map, Value, json};
 
 use super::types::{millis, s, string_map, timestamp, utf8};
-use crate::aws::errors::{ApiCallError, found};
+use crate::aws::errors::{found, from_sdk};
+use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
-pub struct InstancesTable;
+pub(crate) struct InstancesTable;
 
 fn definition() -> TableDef {
     use Cost::{Get, Key, List};
@@ -21,11 +22,14 @@ fn definition() -> TableDef {
         description: "Amazon Connect instances of each region",
         scope: Scope::Region,
         id_columns: vec![("id", IdForm::Id), ("arn", IdForm::Arn)],
+        label_column: "alias",
+        unique_column: None,
         list_op: "ListInstances",
         list_page_max: 10,
         get_op: Some("DescribeInstance"),
         listing_cached: true,
         search: None,
+        writes: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region"),
             c("id", utf8(), List, "Instance id"),
@@ -68,7 +72,7 @@ fn summary_row(i: &InstanceSummary) -> Row {
 
 #[async_trait]
 impl ApiTable for InstancesTable {
-    crate::declared_once!(definition);
+    crate::provider::table_def::declared_once!(definition);
 
     async fn list(
         &self,
@@ -76,24 +80,23 @@ impl ApiTable for InstancesTable {
         parent: &Parent,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError> {
+    ) -> Result<Page, ApiFailure> {
         let out = cx
-            .connect
             .client(&parent.region)
             .list_instances()
             .max_results(page_size)
             .set_next_token(token)
             .send()
             .await
-            .map_err(|e| ApiCallError::from_sdk("ListInstances", &e))?;
+            .map_err(|e| from_sdk("ListInstances", &e))?;
         Ok(Page {
             rows: out.instance_summary_list().iter().map(summary_row).collect(),
             next: out.next_token().map(str::to_owned),
         })
     }
 
-    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
-        let out = cx.connect.client(&parent.region).describe_instance().instance_id(id).send().await;
+    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
+        let out = cx.client(&parent.region).describe_instance().instance_id(id).send().await;
         let Some(out) = found("DescribeInstance", out)? else { return Ok(None) };
         Ok(out.instance().map(|i| {
             let mut row = instance_row!(i);

@@ -1,22 +1,20 @@
-//! The tables of `aws.connect`, one file each; this registry is the only list of them.
+//! The tables of `aws.connect`, one module each; this registry is the only list of them.
 
-pub mod agent_statuses;
-pub mod instances;
-pub mod routing_profiles;
-pub mod security_profiles;
-pub mod types;
-pub mod user_hierarchy_groups;
-pub mod user_hierarchy_structure;
-pub mod users;
-pub mod users_write;
+mod agent_statuses;
+mod instances;
+mod routing_profiles;
+mod security_profiles;
+mod types;
+mod user_hierarchy_groups;
+mod user_hierarchy_structure;
+mod users;
 
 use std::sync::Arc;
 
 use crate::provider::ApiTable;
-use crate::provider::dml::WritableTable;
 
 /// Every table, in the order `.tables` lists them.
-pub fn all() -> Vec<Arc<dyn ApiTable>> {
+pub(crate) fn all() -> Vec<Arc<dyn ApiTable>> {
     vec![
         Arc::new(users::UsersTable),
         Arc::new(instances::InstancesTable),
@@ -28,10 +26,8 @@ pub fn all() -> Vec<Arc<dyn ApiTable>> {
     ]
 }
 
-/// The write side of a table, for the tables that have one.
-pub fn writer(name: &str) -> Option<Arc<dyn WritableTable>> {
-    match name {
-        "users" => Some(Arc::new(users::UsersTable)),
-        _ => None,
-    }
+/// The users table's declaration, for unit tests of the generic code.
+#[cfg(test)]
+pub(crate) fn users_def() -> &'static crate::provider::TableDef {
+    users::UsersTable.def()
 }

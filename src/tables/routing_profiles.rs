@@ -6,11 +6,12 @@ use datafusion::arrow::datatypes::DataType;
 use serde_json::{Value, json};
 
 use super::types::{instance_scope, list_of, modified, named_item, named_row, s, string_map, struct_of, utf8};
-use crate::aws::errors::{ApiCallError, found};
+use crate::aws::errors::found;
+use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
-pub struct RoutingProfilesTable;
+pub(crate) struct RoutingProfilesTable;
 
 fn definition() -> TableDef {
     use Cost::Get;
@@ -20,11 +21,14 @@ fn definition() -> TableDef {
         description: "Routing profiles of each instance (the queues and channels agents take contacts from)",
         scope: Scope::Instance,
         id_columns: vec![("id", IdForm::Id), ("arn", IdForm::Arn)],
+        label_column: "name",
+        unique_column: None,
         list_op: "ListRoutingProfiles",
         list_page_max: 1000,
         get_op: Some("DescribeRoutingProfile"),
         listing_cached: true,
         search: None,
+        writes: None,
         columns: [
             instance_scope(),
             named_item("Routing profile id", "Routing profile ARN"),
@@ -51,7 +55,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for RoutingProfilesTable {
-    crate::declared_once!(definition);
+    crate::provider::table_def::declared_once!(definition);
 
     async fn list(
         &self,
@@ -59,8 +63,8 @@ impl ApiTable for RoutingProfilesTable {
         parent: &Parent,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError> {
-        let out = crate::list_page!(cx, parent, list_routing_profiles, "ListRoutingProfiles", token, page_size)?;
+    ) -> Result<Page, ApiFailure> {
+        let out = super::types::list_page!(cx, parent, list_routing_profiles, "ListRoutingProfiles", token, page_size)?;
         let rows = out
             .routing_profile_summary_list()
             .iter()
@@ -69,9 +73,8 @@ impl ApiTable for RoutingProfilesTable {
         Ok(Page { rows, next: out.next_token().map(str::to_owned) })
     }
 
-    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
+    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx
-            .connect
             .client(&parent.region)
             .describe_routing_profile()
             .instance_id(parent.instance())

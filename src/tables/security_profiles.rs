@@ -5,11 +5,12 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::types::{instance_scope, modified, named_item, named_row, s, string_map, utf8};
-use crate::aws::errors::{ApiCallError, found};
+use crate::aws::errors::found;
+use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
-pub struct SecurityProfilesTable;
+pub(crate) struct SecurityProfilesTable;
 
 fn definition() -> TableDef {
     use Cost::Get;
@@ -19,11 +20,14 @@ fn definition() -> TableDef {
         description: "Security profiles of each instance (what their users may do)",
         scope: Scope::Instance,
         id_columns: vec![("id", IdForm::Id), ("arn", IdForm::Arn)],
+        label_column: "name",
+        unique_column: None,
         list_op: "ListSecurityProfiles",
         list_page_max: 1000,
         get_op: Some("DescribeSecurityProfile"),
         listing_cached: true,
         search: None,
+        writes: None,
         columns: [
             instance_scope(),
             named_item("Security profile id", "Security profile ARN"),
@@ -37,7 +41,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for SecurityProfilesTable {
-    crate::declared_once!(definition);
+    crate::provider::table_def::declared_once!(definition);
 
     async fn list(
         &self,
@@ -45,8 +49,9 @@ impl ApiTable for SecurityProfilesTable {
         parent: &Parent,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError> {
-        let out = crate::list_page!(cx, parent, list_security_profiles, "ListSecurityProfiles", token, page_size)?;
+    ) -> Result<Page, ApiFailure> {
+        let out =
+            super::types::list_page!(cx, parent, list_security_profiles, "ListSecurityProfiles", token, page_size)?;
         let rows = out
             .security_profile_summary_list()
             .iter()
@@ -59,9 +64,8 @@ impl ApiTable for SecurityProfilesTable {
         Ok(Page { rows, next: out.next_token().map(str::to_owned) })
     }
 
-    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
+    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx
-            .connect
             .client(&parent.region)
             .describe_security_profile()
             .instance_id(parent.instance())

@@ -6,21 +6,21 @@ use aws_sdk_connect::primitives::DateTime;
 use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 use serde_json::Value;
 
-pub fn utf8() -> DataType {
+pub(crate) fn utf8() -> DataType {
     DataType::Utf8
 }
 
-pub fn list_of(item: DataType) -> DataType {
+pub(crate) fn list_of(item: DataType) -> DataType {
     DataType::List(Arc::new(Field::new("item", item, true)))
 }
 
 /// A struct whose fields are all nullable.
-pub fn struct_of(fields: &[(&str, DataType)]) -> DataType {
+pub(crate) fn struct_of(fields: &[(&str, DataType)]) -> DataType {
     DataType::Struct(Fields::from(fields.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect::<Vec<_>>()))
 }
 
 /// `map<string, string>`, for tags.
-pub fn string_map() -> DataType {
+pub(crate) fn string_map() -> DataType {
     DataType::Map(
         Arc::new(Field::new(
             "entries",
@@ -34,21 +34,21 @@ pub fn string_map() -> DataType {
     )
 }
 
-pub fn timestamp() -> DataType {
+pub(crate) fn timestamp() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
 /// A timestamp as the row JSON carries it: epoch milliseconds.
-pub fn millis(t: Option<&DateTime>) -> Value {
+pub(crate) fn millis(t: Option<&DateTime>) -> Value {
     t.and_then(|t| t.to_millis().ok()).map_or(Value::Null, Value::from)
 }
 
-pub fn s(v: Option<&str>) -> Value {
+pub(crate) fn s(v: Option<&str>) -> Value {
     v.map_or(Value::Null, |v| Value::String(v.to_owned()))
 }
 
 /// The row of a summary every Connect list returns: id, ARN, name and modification stamp.
-pub fn named_row(
+pub(crate) fn named_row(
     id: Option<&str>,
     arn: Option<&str>,
     name: Option<&str>,
@@ -65,7 +65,7 @@ pub fn named_row(
 }
 
 /// `region`, `instance_id`, `instance_arn`: the scope columns of an instance-scoped table.
-pub fn instance_scope() -> Vec<crate::provider::ColumnDef> {
+pub(crate) fn instance_scope() -> Vec<crate::provider::ColumnDef> {
     use crate::provider::{ColumnDef, Cost::Key};
     vec![
         ColumnDef::new("region", utf8(), Key, "AWS region of the instance"),
@@ -75,7 +75,7 @@ pub fn instance_scope() -> Vec<crate::provider::ColumnDef> {
 }
 
 /// `id`, `arn` and `name` of a listed item, with the docs of its id and ARN.
-pub fn named_item(id_doc: &'static str, arn_doc: &'static str) -> Vec<crate::provider::ColumnDef> {
+pub(crate) fn named_item(id_doc: &'static str, arn_doc: &'static str) -> Vec<crate::provider::ColumnDef> {
     use crate::provider::{ColumnDef, Cost::List};
     vec![
         ColumnDef::new("id", utf8(), List, id_doc),
@@ -85,7 +85,7 @@ pub fn named_item(id_doc: &'static str, arn_doc: &'static str) -> Vec<crate::pro
 }
 
 /// `last_modified_time`, `last_modified_region`: the modification stamp every listing carries.
-pub fn modified() -> Vec<crate::provider::ColumnDef> {
+pub(crate) fn modified() -> Vec<crate::provider::ColumnDef> {
     use crate::provider::{ColumnDef, Cost::List};
     vec![
         ColumnDef::new("last_modified_time", timestamp(), List, "When it was last changed"),
@@ -95,17 +95,16 @@ pub fn modified() -> Vec<crate::provider::ColumnDef> {
 
 /// One page of an instance-scoped list call (`list_users`, `list_routing_profiles`, …): the
 /// instance, the page size and the token, with errors named by the operation.
-#[macro_export]
 macro_rules! list_page {
     ($cx:expr, $parent:expr, $call:ident, $operation:literal, $token:expr, $page_size:expr) => {
-        $cx.connect
-            .client(&$parent.region)
+        $cx.client(&$parent.region)
             .$call()
             .instance_id($parent.instance())
             .max_results($page_size)
             .set_next_token($token)
             .send()
             .await
-            .map_err(|e| $crate::aws::errors::ApiCallError::from_sdk($operation, &e))
+            .map_err(|e| $crate::aws::errors::from_sdk($operation, &e))
     };
 }
+pub(crate) use list_page;

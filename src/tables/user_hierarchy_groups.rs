@@ -6,11 +6,12 @@ use aws_sdk_connect::types::HierarchyGroupSummary;
 use serde_json::{Value, json};
 
 use super::types::{instance_scope, modified, named_item, named_row, s, string_map, utf8};
-use crate::aws::errors::{ApiCallError, found};
+use crate::aws::errors::found;
+use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
-pub struct UserHierarchyGroupsTable;
+pub(crate) struct UserHierarchyGroupsTable;
 
 const LEVELS: [&str; 5] = ["one", "two", "three", "four", "five"];
 
@@ -37,18 +38,21 @@ fn definition() -> TableDef {
         description: "Agent hierarchy groups of each instance, with their path flattened",
         scope: Scope::Instance,
         id_columns: vec![("id", IdForm::Id), ("arn", IdForm::Arn)],
+        label_column: "name",
+        unique_column: None,
         list_op: "ListUserHierarchyGroups",
         list_page_max: 1000,
         get_op: Some("DescribeUserHierarchyGroup"),
         listing_cached: true,
         search: None,
+        writes: None,
         columns,
     }
 }
 
 #[async_trait]
 impl ApiTable for UserHierarchyGroupsTable {
-    crate::declared_once!(definition);
+    crate::provider::table_def::declared_once!(definition);
 
     async fn list(
         &self,
@@ -56,9 +60,15 @@ impl ApiTable for UserHierarchyGroupsTable {
         parent: &Parent,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError> {
-        let out =
-            crate::list_page!(cx, parent, list_user_hierarchy_groups, "ListUserHierarchyGroups", token, page_size)?;
+    ) -> Result<Page, ApiFailure> {
+        let out = super::types::list_page!(
+            cx,
+            parent,
+            list_user_hierarchy_groups,
+            "ListUserHierarchyGroups",
+            token,
+            page_size
+        )?;
         let rows = out
             .user_hierarchy_group_summary_list()
             .iter()
@@ -67,9 +77,8 @@ impl ApiTable for UserHierarchyGroupsTable {
         Ok(Page { rows, next: out.next_token().map(str::to_owned) })
     }
 
-    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
+    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx
-            .connect
             .client(&parent.region)
             .describe_user_hierarchy_group()
             .instance_id(parent.instance())

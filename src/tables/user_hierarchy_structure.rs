@@ -6,11 +6,12 @@ use aws_sdk_connect::types::HierarchyLevel;
 use datafusion::arrow::datatypes::DataType;
 
 use super::types::{named_row, timestamp, utf8};
-use crate::aws::errors::ApiCallError;
+use crate::aws::errors::from_sdk;
+use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, Page, Parent, ScanContext, Scope, TableDef};
 
 #[derive(Debug, Clone, Copy)]
-pub struct UserHierarchyStructureTable;
+pub(crate) struct UserHierarchyStructureTable;
 
 fn definition() -> TableDef {
     use Cost::{Key, List};
@@ -20,11 +21,14 @@ fn definition() -> TableDef {
         description: "Levels of each instance's agent hierarchy (one row per defined level)",
         scope: Scope::Instance,
         id_columns: vec![],
+        label_column: "name",
+        unique_column: None,
         list_op: "DescribeUserHierarchyStructure",
         list_page_max: 5,
         get_op: None,
         listing_cached: true,
         search: None,
+        writes: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance"),
             c("instance_id", utf8(), Key, "Connect instance id"),
@@ -41,7 +45,7 @@ fn definition() -> TableDef {
 
 #[async_trait]
 impl ApiTable for UserHierarchyStructureTable {
-    crate::declared_once!(definition);
+    crate::provider::table_def::declared_once!(definition);
 
     async fn list(
         &self,
@@ -49,15 +53,14 @@ impl ApiTable for UserHierarchyStructureTable {
         parent: &Parent,
         _token: Option<String>,
         _page_size: i32,
-    ) -> Result<Page, ApiCallError> {
+    ) -> Result<Page, ApiFailure> {
         let out = cx
-            .connect
             .client(&parent.region)
             .describe_user_hierarchy_structure()
             .instance_id(parent.instance())
             .send()
             .await
-            .map_err(|e| ApiCallError::from_sdk("DescribeUserHierarchyStructure", &e))?;
+            .map_err(|e| from_sdk("DescribeUserHierarchyStructure", &e))?;
         let s = out.hierarchy_structure();
         let levels: [Option<&HierarchyLevel>; 5] = [
             s.and_then(|s| s.level_one()),

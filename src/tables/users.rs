@@ -1,6 +1,9 @@
 //! `aws.connect.users`: Amazon Connect users (agents). ListUsers gives id, ARN, username and the
 //! modification stamp; everything else needs DescribeUser per user; proficiencies need
 //! ListUserProficiencies per user. Column names of StackQL's `aws.connect.users` are kept.
+//! Writes (INSERT, UPDATE, DELETE) are in [`write`].
+
+mod write;
 
 use async_trait::async_trait;
 use aws_sdk_connect::types::{
@@ -13,14 +16,18 @@ use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 use serde_json::{Map, Value, json};
 
 use super::types::{list_of, millis, s, string_map, struct_of, timestamp, utf8};
-use crate::aws::errors::{ApiCallError, found};
+use crate::aws::errors::{found, from_sdk};
+use crate::error::ApiFailure;
+use crate::provider::events::RowReport;
 use crate::provider::keys::instance_arn_of;
-use crate::provider::table_def::SearchDef;
-use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
+use crate::provider::table_def::{SearchDef, WriteDef};
+use crate::provider::{
+    ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef, WriteContext,
+};
 
 /// The users table.
 #[derive(Debug, Clone, Copy)]
-pub struct UsersTable;
+pub(crate) struct UsersTable;
 
 fn channel_list(fields: &[(&str, DataType)]) -> DataType {
     let mut all = vec![("Channel", utf8())];
@@ -28,9 +35,16 @@ fn channel_list(fields: &[(&str, DataType)]) -> DataType {
     list_of(struct_of(&all))
 }
 
+/// Why UPDATE cannot set the identifying columns.
+const IDENTIFIES: &str = "it identifies the user";
+const SCOPE: &str = "a user cannot move between instances";
+const STAMPED: &str = "the service stamps it";
+
 fn definition() -> TableDef {
     use Cost::{Get, Key, List, PerRow, WriteOnly};
     let c = ColumnDef::new;
+    const IDENTITY: &str = "UpdateUserIdentityInfo";
+    const PHONE: &str = "UpdateUserPhoneConfig";
     TableDef {
         name: "users",
         description: "Amazon Connect users (agents) of each instance",
@@ -42,34 +56,55 @@ fn definition() -> TableDef {
             ("user_arn", IdForm::Arn),
             ("data__identifier", IdForm::Arn),
         ],
+        label_column: "username",
+        unique_column: Some("username"),
         list_op: "ListUsers",
         list_page_max: 1000,
         get_op: Some("DescribeUser"),
         listing_cached: false,
-        search: Some(search_def()),
+        search: Some(SearchDef { op: "SearchUsers", page_max: 500, criterion: search_criterion }),
+        writes: Some(WriteDef { create: "CreateUser", delete: "DeleteUser" }),
         columns: vec![
-            c("region", utf8(), Key, "AWS region of the instance"),
-            c("instance_id", utf8(), Key, "Connect instance id"),
-            c("instance_arn", utf8(), Key, "Connect instance ARN"),
-            c("id", utf8(), List, "User id"),
-            c("arn", utf8(), List, "User ARN"),
-            c("username", utf8(), List, "Login name"),
-            c("first_name", utf8(), Get, "First name"),
-            c("last_name", utf8(), Get, "Last name"),
-            c("email", utf8(), Get, "Email address"),
-            c("secondary_email", utf8(), Get, "Secondary email address (notifications)"),
-            c("mobile", utf8(), Get, "Mobile number (E.164)"),
-            c("routing_profile_id", utf8(), Get, "Routing profile id"),
-            c("routing_profile_arn", utf8(), Get, "Routing profile ARN"),
-            c("security_profile_ids", list_of(utf8()), Get, "Security profile ids"),
-            c("security_profile_arns", list_of(utf8()), Get, "Security profile ARNs"),
-            c("hierarchy_group_id", utf8(), Get, "Agent hierarchy group id (NULL when in no group)"),
-            c("hierarchy_group_arn", utf8(), Get, "Agent hierarchy group ARN"),
-            c("phone_type", utf8(), Get, "SOFT_PHONE or DESK_PHONE"),
-            c("auto_accept", DataType::Boolean, Get, "Contacts are accepted automatically (voice)"),
-            c("after_contact_work_time_limit", DataType::Int32, Get, "After-contact work limit in seconds (0 = none)"),
-            c("desk_phone_number", utf8(), Get, "Desk phone number (E.164)"),
-            c("directory_user_id", utf8(), Get, "Identifier of the user in the identity directory"),
+            c("region", utf8(), Key, "AWS region of the instance").fixed(SCOPE),
+            c("instance_id", utf8(), Key, "Connect instance id").fixed(SCOPE),
+            c("instance_arn", utf8(), Key, "Connect instance ARN").fixed(SCOPE),
+            c("id", utf8(), List, "User id").searchable().fixed(IDENTIFIES),
+            c("arn", utf8(), List, "User ARN").searchable().fixed(IDENTIFIES),
+            c("username", utf8(), List, "Login name")
+                .searchable()
+                .fixed("Connect cannot rename a user; create a new one"),
+            c("first_name", utf8(), Get, "First name").searchable().set_by(IDENTITY),
+            c("last_name", utf8(), Get, "Last name").searchable().set_by(IDENTITY),
+            c("email", utf8(), Get, "Email address").set_by(IDENTITY),
+            c("secondary_email", utf8(), Get, "Secondary email address (notifications)").set_by(IDENTITY),
+            c("mobile", utf8(), Get, "Mobile number (E.164)").set_by(IDENTITY),
+            c("routing_profile_id", utf8(), Get, "Routing profile id").searchable().set_by("UpdateUserRoutingProfile"),
+            c("routing_profile_arn", utf8(), Get, "Routing profile ARN")
+                .searchable()
+                .set_by("UpdateUserRoutingProfile"),
+            c("security_profile_ids", list_of(utf8()), Get, "Security profile ids")
+                .searchable()
+                .set_by("UpdateUserSecurityProfiles"),
+            c("security_profile_arns", list_of(utf8()), Get, "Security profile ARNs")
+                .searchable()
+                .set_by("UpdateUserSecurityProfiles"),
+            c("hierarchy_group_id", utf8(), Get, "Agent hierarchy group id (NULL when in no group)")
+                .searchable()
+                .set_by("UpdateUserHierarchy"),
+            c("hierarchy_group_arn", utf8(), Get, "Agent hierarchy group ARN")
+                .searchable()
+                .set_by("UpdateUserHierarchy"),
+            c("phone_type", utf8(), Get, "SOFT_PHONE or DESK_PHONE").searchable().set_by(PHONE),
+            c("auto_accept", DataType::Boolean, Get, "Contacts are accepted automatically (voice)")
+                .searchable()
+                .set_by(PHONE),
+            c("after_contact_work_time_limit", DataType::Int32, Get, "After-contact work limit in seconds (0 = none)")
+                .searchable()
+                .set_by(PHONE),
+            c("desk_phone_number", utf8(), Get, "Desk phone number (E.164)").searchable().set_by(PHONE),
+            c("directory_user_id", utf8(), Get, "Identifier of the user in the identity directory")
+                .searchable()
+                .fixed(IDENTIFIES),
             c(
                 "identity_info",
                 struct_of(&[
@@ -81,7 +116,8 @@ fn definition() -> TableDef {
                 ]),
                 Get,
                 "Identity as the API returns it",
-            ),
+            )
+            .set_by(IDENTITY),
             c(
                 "phone_config",
                 struct_of(&[
@@ -93,8 +129,10 @@ fn definition() -> TableDef {
                 ]),
                 Get,
                 "Phone settings as the API returns them",
-            ),
-            c("tags", string_map(), Get, "Tags"),
+            )
+            .searchable()
+            .set_by(PHONE),
+            c("tags", string_map(), Get, "Tags").searchable(),
             c(
                 "user_proficiencies",
                 list_of(struct_of(&[
@@ -110,7 +148,8 @@ fn definition() -> TableDef {
                 channel_list(&[("AutoAccept", DataType::Boolean), ("AgentFirstCallbackAutoAccept", DataType::Boolean)]),
                 Get,
                 "Auto-accept per channel",
-            ),
+            )
+            .searchable(),
             c(
                 "after_contact_work_configs",
                 channel_list(&[
@@ -119,37 +158,46 @@ fn definition() -> TableDef {
                 ]),
                 Get,
                 "After-contact work limit per channel, in seconds",
-            ),
+            )
+            .searchable(),
             c(
                 "phone_number_configs",
                 channel_list(&[("PhoneType", utf8()), ("PhoneNumber", utf8())]),
                 Get,
                 "Phone type and number per channel",
-            ),
+            )
+            .searchable(),
             c(
                 "persistent_connection_configs",
                 channel_list(&[("PersistentConnection", DataType::Boolean)]),
                 Get,
                 "Persistent connection per channel",
-            ),
+            )
+            .searchable(),
             c(
                 "voice_enhancement_configs",
                 channel_list(&[("VoiceEnhancementMode", utf8())]),
                 Get,
                 "Voice enhancement mode per channel",
-            ),
-            c("last_modified_time", timestamp(), List, "When the user was last changed"),
-            c("last_modified_region", utf8(), List, "Region of the last change"),
-            c("user_arn", utf8(), List, "User ARN (StackQL name)"),
-            c("user_id", utf8(), List, "User id (StackQL native provider name)"),
-            c("data__identifier", utf8(), List, "User ARN (StackQL Cloud Control identifier)"),
-            c("password", utf8(), WriteOnly, "Password, for INSERT only: always NULL when read"),
+            )
+            .searchable(),
+            c("last_modified_time", timestamp(), List, "When the user was last changed").fixed(STAMPED),
+            c("last_modified_region", utf8(), List, "Region of the last change").fixed(STAMPED),
+            c("user_arn", utf8(), List, "User ARN (StackQL name)").searchable().fixed(IDENTIFIES),
+            c("user_id", utf8(), List, "User id (StackQL native provider name)").searchable().fixed(IDENTIFIES),
+            c("data__identifier", utf8(), List, "User ARN (StackQL Cloud Control identifier)")
+                .searchable()
+                .fixed(IDENTIFIES),
+            c("password", utf8(), WriteOnly, "Password, for INSERT only: always NULL when read")
+                .sensitive()
+                .fixed("passwords are set at creation"),
             c(
                 "agent_status",
                 utf8(),
                 WriteOnly,
                 "UPDATE … SET agent_status = 'Lunch' sets the agent's status (PutUserStatus); NULL when read",
-            ),
+            )
+            .set_by("PutUserStatus"),
         ],
     }
 }
@@ -244,7 +292,7 @@ fn phone_columns(row: &mut Row, p: Option<&aws_sdk_connect::types::UserPhoneConf
 }
 
 /// The DescribeUser columns of a user.
-pub fn user_row(u: &User) -> Row {
+pub(crate) fn user_row(u: &User) -> Row {
     let mut row = common_row!(u);
     let identity = u.identity_info();
     let field = |f: fn(&aws_sdk_connect::types::UserIdentityInfo) -> Option<&str>| s(identity.and_then(f));
@@ -272,37 +320,6 @@ fn search_row(u: &UserSearchSummary) -> Row {
     row
 }
 
-/// The columns SearchUsers returns, beyond id, ARN and username.
-const SEARCH_COLUMNS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "routing_profile_id",
-    "routing_profile_arn",
-    "security_profile_ids",
-    "security_profile_arns",
-    "hierarchy_group_id",
-    "hierarchy_group_arn",
-    "phone_type",
-    "auto_accept",
-    "after_contact_work_time_limit",
-    "desk_phone_number",
-    "directory_user_id",
-    "phone_config",
-    "tags",
-    "auto_accept_configs",
-    "after_contact_work_configs",
-    "phone_number_configs",
-    "persistent_connection_configs",
-    "voice_enhancement_configs",
-    "user_id",
-    "user_arn",
-    "data__identifier",
-];
-
-fn search_def() -> SearchDef {
-    SearchDef { op: "SearchUsers", page_max: 500, columns: SEARCH_COLUMNS.to_vec(), criterion: search_criterion }
-}
-
 fn string_condition(field: &str, value: &str, comparison: &str) -> Value {
     json!({ "StringCondition": { "FieldName": field, "Value": value, "ComparisonType": comparison } })
 }
@@ -310,7 +327,7 @@ fn string_condition(field: &str, value: &str, comparison: &str) -> Value {
 /// A filter as SearchUsers criteria: equality on names, routing profile and hierarchy group,
 /// LIKE 'x%' (STARTS_WITH) and LIKE '%x%' (CONTAINS, 2 to 25 characters) on names,
 /// `array_has(security_profile_ids, 'x')`, and ORs of those.
-pub fn search_criterion(expr: &Expr) -> Option<Value> {
+pub(crate) fn search_criterion(expr: &Expr) -> Option<Value> {
     let column = |e: &Expr| match e {
         Expr::Column(c) => Some(c.name.to_lowercase()),
         _ => None,
@@ -398,7 +415,7 @@ fn criteria(v: &Value) -> UserSearchCriteria {
 
 #[async_trait]
 impl ApiTable for UsersTable {
-    crate::declared_once!(definition);
+    crate::provider::table_def::declared_once!(definition);
 
     async fn list(
         &self,
@@ -406,8 +423,8 @@ impl ApiTable for UsersTable {
         parent: &Parent,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError> {
-        let out = crate::list_page!(cx, parent, list_users, "ListUsers", token, page_size)?;
+    ) -> Result<Page, ApiFailure> {
+        let out = super::types::list_page!(cx, parent, list_users, "ListUsers", token, page_size)?;
         let rows = out
             .user_summary_list()
             .iter()
@@ -421,9 +438,8 @@ impl ApiTable for UsersTable {
         Ok(Page { rows, next: out.next_token().map(str::to_owned) })
     }
 
-    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiCallError> {
-        let out =
-            cx.connect.client(&parent.region).describe_user().instance_id(parent.instance()).user_id(id).send().await;
+    async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
+        let out = cx.client(&parent.region).describe_user().instance_id(parent.instance()).user_id(id).send().await;
         Ok(found("DescribeUser", out)?.and_then(|o| o.user().map(user_row)))
     }
 
@@ -434,9 +450,8 @@ impl ApiTable for UsersTable {
         criteria_json: Option<&Value>,
         token: Option<String>,
         page_size: i32,
-    ) -> Result<Page, ApiCallError> {
+    ) -> Result<Page, ApiFailure> {
         let out = cx
-            .connect
             .client(&parent.region)
             .search_users()
             .instance_id(parent.instance())
@@ -445,16 +460,16 @@ impl ApiTable for UsersTable {
             .set_search_criteria(criteria_json.map(criteria))
             .send()
             .await
-            .map_err(|e| ApiCallError::from_sdk("SearchUsers", &e))?;
+            .map_err(|e| from_sdk("SearchUsers", &e))?;
         Ok(Page { rows: out.users().iter().map(search_row).collect(), next: out.next_token().map(str::to_owned) })
     }
 
-    async fn extra(&self, cx: &ScanContext, parent: &Parent, column: &str, row: &mut Row) -> Result<(), ApiCallError> {
+    async fn extra(&self, cx: &ScanContext, parent: &Parent, column: &str, row: &mut Row) -> Result<(), ApiFailure> {
         if column != "user_proficiencies" {
             return Ok(());
         }
         let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let client = cx.connect.client(&parent.region);
+        let client = cx.client(&parent.region);
         let mut pages = client
             .list_user_proficiencies()
             .instance_id(parent.instance())
@@ -468,12 +483,24 @@ impl ApiTable for UsersTable {
             match p {
                 Ok(p) => list.push(json!({ "AttributeName": p.attribute_name(), "AttributeValue": p.attribute_value(), "Level": p.level() })),
                 // Deleted during the scan: the get call (if any) already warned; no proficiencies.
-                Err(e) if ApiCallError::from_sdk("ListUserProficiencies", &e).is_not_found() => break,
-                Err(e) => return Err(ApiCallError::from_sdk("ListUserProficiencies", &e)),
+                Err(e) if from_sdk("ListUserProficiencies", &e).is_not_found() => break,
+                Err(e) => return Err(from_sdk("ListUserProficiencies", &e)),
             }
         }
         row.insert(column.into(), Value::Array(list));
         Ok(())
+    }
+
+    async fn create(&self, cx: &WriteContext, row: &Row) -> RowReport {
+        write::create(cx, row).await
+    }
+
+    async fn delete(&self, cx: &WriteContext, parent: &Parent, target: &Row) -> RowReport {
+        write::delete(cx, parent, target).await
+    }
+
+    async fn update(&self, cx: &WriteContext, parent: &Parent, target: &Row, changes: &Row) -> RowReport {
+        write::update(cx, parent, target, changes).await
     }
 }
 

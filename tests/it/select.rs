@@ -6,7 +6,9 @@ use std::time::Duration;
 use connectql::emulator::faults::Faults;
 use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
 
-use super::support::{MAIN_REGION, client, demo, engine, engine_with, instance_id, query, row_count, start, strings};
+use super::support::{
+    MAIN_REGION, client, demo, engine, engine_with, instance_id, query, row_count, start, strings, summarized,
+};
 
 #[tokio::test]
 async fn lookup_by_id_costs_one_describe_and_no_listing() {
@@ -26,7 +28,7 @@ async fn lookup_by_id_costs_one_describe_and_no_listing() {
     assert_eq!(row_count(&rows), 1);
     assert_eq!(emu.emulator.calls_of("DescribeUser"), 1);
     assert_eq!(emu.emulator.calls_of("ListUsers"), 0);
-    assert_eq!(e.connect.stats.snapshot().calls("DescribeUser"), 1, "the client counts the same call");
+    assert_eq!(e.last_stats().calls("DescribeUser"), 1, "the client counts the same call");
 
     // ARNs (and StackQL's spellings of them) name the instance and region too: no ListInstances.
     emu.emulator.reset_calls();
@@ -193,15 +195,16 @@ async fn a_user_deleted_mid_scan_is_skipped_with_a_warning() {
             c.delete_user().instance_id(iid).user_id(last).send().await.expect("delete mid-scan");
         })
     };
-    let rows = query(&e, &format!("SELECT id, email FROM users WHERE region = 'eu-west-2' AND instance_id = '{iid}'"))
-        .await
-        .expect("the scan succeeds");
+    let (rows, summary) =
+        summarized(&e, &format!("SELECT id, email FROM users WHERE region = 'eu-west-2' AND instance_id = '{iid}'"))
+            .await
+            .expect("the scan succeeds");
     deleter.await.expect("deleter");
     assert_eq!(row_count(&rows), 29);
     assert!(!strings(&rows, "id").contains(&Some(last.clone())));
-    let warnings = e.diagnostics.warnings();
+    let warnings = &summary.warnings;
     assert!(warnings.iter().any(|w| w.contains(&last) && w.contains("deleted")), "{warnings:?}");
-    assert!(e.diagnostics.failures().is_empty());
+    assert!(summary.failures.is_empty());
 }
 
 #[tokio::test]
@@ -216,7 +219,7 @@ async fn throttling_is_absorbed_by_retries() {
     let rows = query(&e, "SELECT username, email FROM users WHERE region = 'eu-west-2'").await.expect("throttled scan");
     assert_eq!(row_count(&rows), 30);
     assert!(emu.emulator.throttled() > 0, "the emulator throttled some calls");
-    let stats = e.connect.stats.snapshot();
+    let stats = e.last_stats();
     assert_eq!(stats.calls("DescribeUser"), 30);
     assert!(stats.retries() > 0, "{stats}");
 }
@@ -237,9 +240,9 @@ async fn failures_name_the_instance_unless_partial() {
     let err = query(&e, &sql).await.expect_err("one instance fails");
     assert!(err.contains("no-such-instance"), "{err}");
     let partial = engine_with(&emu, |s| s.partial = true).await;
-    let rows = query(&partial, &sql).await.expect("partial rows");
+    let (rows, summary) = summarized(&partial, &sql).await.expect("partial rows");
     assert_eq!(row_count(&rows), 300);
-    let failures = partial.diagnostics.failures();
+    let failures = &summary.failures;
     assert_eq!(failures.len(), 1);
     assert!(
         failures[0].contains("no-such-instance") && failures[0].contains("ResourceNotFoundException"),
@@ -309,12 +312,12 @@ async fn search_users_replaces_list_and_describe_and_falls_back_when_denied() {
     // Without the SearchUsers permission, the same rows come from ListUsers + DescribeUser.
     emu.emulator.set_faults(Faults { deny: vec!["SearchUsers".into()], ..Faults::default() });
     emu.emulator.reset_calls();
-    let listed = query(&e, &sql).await.expect("fallback");
+    let (listed, summary) = summarized(&e, &sql).await.expect("fallback");
     assert_eq!(emu.emulator.calls_of("SearchUsers"), 1);
     assert_eq!(emu.emulator.calls_of("ListUsers"), 2);
     assert_eq!(emu.emulator.calls_of("DescribeUser"), 2000);
     for column in ["username", "first_name", "routing_profile_id", "phone_type", "acw"] {
         assert_eq!(strings(&searched, column), strings(&listed, column), "{column}: both plans give the same rows");
     }
-    assert!(e.diagnostics.warnings().iter().any(|w| w.contains("AccessDeniedException") && w.contains("falling back")));
+    assert!(summary.warnings.iter().any(|w| w.contains("AccessDeniedException") && w.contains("falling back")));
 }

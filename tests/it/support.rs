@@ -7,27 +7,27 @@ use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
 use aws_smithy_types::retry::RetryConfig;
 use connectql::emulator::{self, EmulatorConfig, EmulatorHandle};
 
-pub const MAIN_REGION: &str = "us-east-1";
+pub(crate) const MAIN_REGION: &str = "us-east-1";
 
-pub fn loopback() -> SocketAddr {
+pub(crate) fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
-pub async fn start(config: EmulatorConfig) -> EmulatorHandle {
+pub(crate) async fn start(config: EmulatorConfig) -> EmulatorHandle {
     emulator::start(loopback(), config).await.expect("emulator starts on loopback")
 }
 
-pub async fn demo() -> EmulatorHandle {
+pub(crate) async fn demo() -> EmulatorHandle {
     start(EmulatorConfig::default()).await
 }
 
 /// A client with explicit test credentials and region, the endpoint overridden to the emulator,
 /// and SDK retries off so each test sees exactly the calls it makes.
-pub fn client(emu: &EmulatorHandle, region: &str) -> Client {
+pub(crate) fn client(emu: &EmulatorHandle, region: &str) -> Client {
     client_with_retry(emu, region, RetryConfig::disabled())
 }
 
-pub fn client_with_retry(emu: &EmulatorHandle, region: &str, retry: RetryConfig) -> Client {
+pub(crate) fn client_with_retry(emu: &EmulatorHandle, region: &str, retry: RetryConfig) -> Client {
     let config = aws_sdk_connect::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
@@ -39,7 +39,7 @@ pub fn client_with_retry(emu: &EmulatorHandle, region: &str, retry: RetryConfig)
 }
 
 /// The id of a demo instance by alias.
-pub async fn instance_id(client: &Client, alias: &str) -> String {
+pub(crate) async fn instance_id(client: &Client, alias: &str) -> String {
     let out = client.list_instances().send().await.expect("ListInstances");
     out.instance_summary_list()
         .iter()
@@ -50,7 +50,7 @@ pub async fn instance_id(client: &Client, alias: &str) -> String {
 }
 
 /// The error code of an SDK error (modeled or not).
-pub fn code<E, R>(err: &aws_sdk_connect::error::SdkError<E, R>) -> String
+pub(crate) fn code<E, R>(err: &aws_sdk_connect::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_connect::error::ProvideErrorMetadata + std::fmt::Debug,
     R: std::fmt::Debug,
@@ -62,54 +62,63 @@ where
 }
 
 /// The error message of an SDK service error.
-pub fn message<E, R>(err: &aws_sdk_connect::error::SdkError<E, R>) -> String
+pub(crate) fn message<E, R>(err: &aws_sdk_connect::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_connect::error::ProvideErrorMetadata,
 {
     err.as_service_error().and_then(|e| e.message()).unwrap_or_default().to_owned()
 }
 
-/// An engine pointed at the emulator with test credentials, as `--endpoint-url` would.
-pub async fn engine(emu: &EmulatorHandle) -> connectql::session::Engine {
+/// An engine pointed at the emulator with test credentials, as `--endpoint-url` would, with
+/// writes allowed as the CLI allows them.
+pub(crate) async fn engine(emu: &EmulatorHandle) -> connectql::Engine {
     engine_with(emu, |_| {}).await
 }
 
-pub async fn engine_with(
+pub(crate) async fn engine_with(
     emu: &EmulatorHandle,
-    tweak: impl FnOnce(&mut connectql::session::EngineSettings),
-) -> connectql::session::Engine {
-    let mut settings = connectql::session::EngineSettings {
-        connect: connectql::aws::client::ConnectSettings {
+    tweak: impl FnOnce(&mut connectql::EngineSettings),
+) -> connectql::Engine {
+    let mut settings = connectql::EngineSettings {
+        connect: connectql::ConnectSettings {
             profile: None,
             region: Some(MAIN_REGION.to_owned()),
             endpoint_url: Some(emu.base_url()),
             static_credentials: Some(("AKIDCONNECTQLTEST".to_owned(), "test-secret".to_owned())),
             max_attempts: 8,
         },
+        policy: connectql::WritePolicy::ReadWrite,
         ..Default::default()
     };
     tweak(&mut settings);
-    connectql::session::Engine::new(settings).await.expect("engine")
+    connectql::Engine::new(settings).await.expect("engine")
 }
 
-/// Runs a query and returns its batches, or the error text.
-pub async fn query(
-    engine: &connectql::session::Engine,
+/// Runs a statement through the engine's door and returns its batches, or the error text.
+pub(crate) async fn query(
+    engine: &connectql::Engine,
     sql: &str,
 ) -> Result<Vec<datafusion::arrow::array::RecordBatch>, String> {
-    engine.begin_statement();
-    let df = engine.ctx.sql(sql).await.map_err(|e| connectql::exec::error_text(&e))?;
-    let result = df.collect().await.map_err(|e| connectql::exec::error_text(&e));
-    engine.end_statement();
-    result
+    summarized(engine, sql).await.map(|(batches, _)| batches)
 }
 
-pub fn row_count(batches: &[datafusion::arrow::array::RecordBatch]) -> usize {
+/// Runs a statement through the engine's door: its batches and its summary (warnings, failed
+/// parts, calls), or the error text.
+pub(crate) async fn summarized(
+    engine: &connectql::Engine,
+    sql: &str,
+) -> Result<(Vec<datafusion::arrow::array::RecordBatch>, connectql::Summary), String> {
+    let mut statement = engine.execute(sql, &connectql::Request::default()).await.map_err(|e| e.to_string())?;
+    let batches = statement.collect().await.map_err(|e| e.to_string())?;
+    Ok((batches, statement.summary()))
+}
+
+pub(crate) fn row_count(batches: &[datafusion::arrow::array::RecordBatch]) -> usize {
     batches.iter().map(|b| b.num_rows()).sum()
 }
 
 /// The values of a string column.
-pub fn strings(batches: &[datafusion::arrow::array::RecordBatch], column: &str) -> Vec<Option<String>> {
+pub(crate) fn strings(batches: &[datafusion::arrow::array::RecordBatch], column: &str) -> Vec<Option<String>> {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::compute::cast;
     use datafusion::arrow::datatypes::DataType;
@@ -125,7 +134,7 @@ pub fn strings(batches: &[datafusion::arrow::array::RecordBatch], column: &str) 
 }
 
 /// The connectql binary with loopback-only AWS settings.
-pub fn cli() -> std::process::Command {
+pub(crate) fn cli() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_connectql"));
     c.env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ACCESS_KEY_ID", "AKIDCONNECTQLTEST")

@@ -18,18 +18,18 @@ async fn each_table_lists_its_rows_with_one_call_per_instance() {
     for (sql, rows, op) in cases {
         let batches = query(&e, sql).await.unwrap_or_else(|err| panic!("{sql}: {err}"));
         assert_eq!(row_count(&batches), *rows, "{sql}");
-        let stats = e.last_stats.lock().expect("stats").clone();
+        let stats = e.last_stats();
         assert_eq!(stats.calls(op), 1, "{sql}: {stats}");
     }
     // Instance tags need DescribeInstance; the listing alone does not call it.
     query(&e, "SELECT alias FROM instances WHERE region = 'us-east-1'").await.expect("aliases");
-    assert_eq!(e.last_stats.lock().expect("stats").calls("DescribeInstance"), 0);
+    assert_eq!(e.last_stats().calls("DescribeInstance"), 0);
     let rows = query(&e, "SELECT alias, tags['env'] AS env FROM instances WHERE region = 'us-east-1' ORDER BY alias")
         .await
         .expect("tags");
     assert_eq!(strings(&rows, "alias"), vec![Some("acme-contact-center".into()), Some("acme-sso".into())]);
     assert_eq!(strings(&rows, "env"), vec![Some("demo".into()), Some("demo".into())]);
-    assert_eq!(e.last_stats.lock().expect("stats").calls("DescribeInstance"), 2);
+    assert_eq!(e.last_stats().calls("DescribeInstance"), 2);
 }
 
 #[tokio::test]
@@ -47,7 +47,7 @@ async fn detail_columns_and_the_flattened_hierarchy_path() {
     assert_eq!(strings(&rows, "level_two_name"), vec![Some("Austin".into())]);
     assert_eq!(strings(&rows, "level_three_name"), vec![Some("Support A".into())]);
     assert_eq!(strings(&rows, "level_four_name"), vec![None]);
-    let stats = e.last_stats.lock().expect("stats").clone();
+    let stats = e.last_stats();
     assert_eq!(stats.calls("DescribeUserHierarchyGroup"), 11, "every listed group is described before the name filter");
 
     let rows = query(

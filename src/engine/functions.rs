@@ -14,11 +14,11 @@ use datafusion::datasource::MemTable;
 use crate::aws::stats::StatsSnapshot;
 
 /// The stats of the last finished statement, shared with the engine.
-pub type LastStats = Arc<Mutex<StatsSnapshot>>;
+pub(crate) type LastStats = Arc<Mutex<StatsSnapshot>>;
 
 /// `api_calls()`.
 #[derive(Debug)]
-pub struct ApiCalls(pub LastStats);
+pub(crate) struct ApiCalls(pub(crate) LastStats);
 
 impl TableFunctionImpl for ApiCalls {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
@@ -50,7 +50,7 @@ impl TableFunctionImpl for ApiCalls {
 }
 
 /// `connectql_assert(condition, message)`: true, or an error with the message.
-pub fn assert_udf() -> datafusion::logical_expr::ScalarUDF {
+pub(crate) fn assert_udf() -> datafusion::logical_expr::ScalarUDF {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::common::exec_err;
     use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};

@@ -1,8 +1,9 @@
-//! The interactive shell: multi-line statements ended by `;`, history across sessions, Tab
-//! completion, dot-commands, and Ctrl-C that cancels the running statement, not the shell.
+//! The interactive shell: multi-line statements ended by `;`, history across sessions (password
+//! literals never kept), Tab completion, dot-commands, and Ctrl-C that cancels the running
+//! statement, not the shell.
 
-pub mod command;
-pub mod helper;
+mod command;
+mod helper;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,10 +13,13 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
+use super::print::Printer;
+use super::report::Reporter;
+use super::run::{RunOptions, run_sql};
 use crate::emulator::EmulatorHandle;
-use crate::exec::{RunOptions, describe_table, run_sql};
-use crate::print::Printer;
-use crate::session::Engine;
+use crate::engine::{Engine, Request};
+use crate::provider::context::WritePolicy;
+use crate::sql::secrets::history_line;
 use command::Command;
 use helper::ReplHelper;
 
@@ -45,34 +49,47 @@ fn banner(demo: Option<&EmulatorHandle>) {
     }
 }
 
-fn print_schema(engine: &Engine, table: Option<&str>, opts: &RunOptions) -> Result<(), String> {
+async fn print_schema(engine: &Engine, table: Option<&str>, opts: &RunOptions) -> Result<(), String> {
     let names: Vec<String> = match table {
         Some(t) => vec![t.to_owned()],
-        None => engine.tables.iter().map(|t| t.def().name.to_owned()).collect(),
+        None => engine.tables().into_iter().map(|t| t.name).collect(),
     };
     for name in names {
-        let batch = describe_table(engine, &name).ok_or_else(|| format!("no table '{name}' (try .tables)"))?;
-        println!("{}", engine.table(&name).map(|t| t.def().qualified_name()).unwrap_or_default());
-        let schema = batch.schema();
+        let info = engine.table(&name).ok_or_else(|| format!("no table '{name}' (try .tables)"))?;
+        println!("{}", info.qualified_name);
+        let mut statement = engine
+            .execute(&format!("DESCRIBE {}", info.qualified_name), &Request::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let schema = statement.schema();
         let mut printer = Printer::new(opts.format, std::io::stdout().lock());
-        printer.batch(batch).map_err(|e| e.to_string())?;
+        for b in statement.collect().await.map_err(|e| e.to_string())? {
+            printer.batch(b).map_err(|e| e.to_string())?;
+        }
         let _stdout = printer.finish(&schema).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
+/// Keeps a line in the history, unless it would keep a password.
+fn remember(rl: &mut Editor<ReplHelper, DefaultHistory>, history: Option<&PathBuf>, text: &str) {
+    let Some(kept) = history_line(text) else { return };
+    let _ = rl.add_history_entry(kept);
+    if let Some(h) = history {
+        let _ = rl.append_history(h);
+    }
+}
+
 /// Runs the shell until `.quit` or end of input. Returns 1 when the last statement failed.
-pub async fn run(
+pub(crate) async fn run(
     engine: &Engine,
+    reporter: &Arc<Reporter>,
     mut opts: RunOptions,
     history: Option<PathBuf>,
     demo: Option<&EmulatorHandle>,
 ) -> ExitCode {
-    let tables: Vec<(String, Vec<String>)> = engine
-        .tables
-        .iter()
-        .map(|t| (t.def().name.to_owned(), t.def().columns.iter().map(|c| c.name.to_owned()).collect()))
-        .collect();
+    let tables: Vec<(String, Vec<String>)> =
+        engine.tables().into_iter().map(|t| (t.name, t.columns.into_iter().map(|c| c.name).collect())).collect();
     let config = Config::builder().auto_add_history(false).build();
     let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(rl) => rl,
@@ -88,7 +105,8 @@ pub async fn run(
     }
     banner(demo);
     // Large changes ask here, on the terminal, before any call is made.
-    engine.writes.write().unwrap_or_else(std::sync::PoisonError::into_inner).confirm = Some(Arc::new(confirm));
+    let asker = Arc::clone(reporter);
+    opts.confirm = Some(Arc::new(move |q: &str| asker.ask(|| confirm(q))));
     let mut last_failed = false;
     loop {
         let line = tokio::task::block_in_place(|| rl.readline("connectql> "));
@@ -105,42 +123,37 @@ pub async fn run(
         if text.is_empty() {
             continue;
         }
-        let _ = rl.add_history_entry(crate::redact::redact_history(text));
-        if let Some(h) = &history {
-            let _ = rl.append_history(h);
-        }
+        remember(&mut rl, history.as_ref(), text);
         if text.starts_with('.') {
             match command::parse(text) {
                 Ok(Command::Quit) => break,
                 Ok(Command::Help) => println!("{}", command::HELP),
                 Ok(Command::Tables) => {
-                    for t in &engine.tables {
-                        println!("{:<40} {}", t.def().qualified_name(), t.def().description);
+                    for t in engine.tables() {
+                        println!("{:<40} {}", t.qualified_name, t.description);
                     }
                 }
                 Ok(Command::Schema(t)) => {
-                    if let Err(e) = print_schema(engine, t.as_deref(), &opts) {
+                    if let Err(e) = print_schema(engine, t.as_deref(), &opts).await {
                         eprintln!("Error: {e}");
                     }
                 }
                 Ok(Command::Mode(f)) => opts.format = f,
                 Ok(Command::Timer(on)) => opts.timer = on,
                 Ok(Command::DryRun(on)) => {
-                    engine.writes.write().unwrap_or_else(std::sync::PoisonError::into_inner).dry_run = on;
+                    opts.policy = on.then_some(WritePolicy::DryRun);
                     eprintln!("dry run {}", if on { "on: writes print their calls and change nothing" } else { "off" });
                 }
-                Ok(Command::Stats) => {
-                    println!("{}", engine.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
-                }
+                Ok(Command::Stats) => println!("{}", engine.last_stats()),
                 Err(e) => eprintln!("Error: {e}"),
             }
             continue;
         }
         let mut stdout = std::io::stdout();
         tokio::select! {
-            outcome = run_sql(engine, text, &opts, &mut stdout) => last_failed = outcome.failures > 0,
+            outcome = run_sql(engine, reporter, text, &opts, &mut stdout) => last_failed = outcome.failures > 0,
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("statement cancelled");
+                reporter.interrupted();
                 last_failed = true;
             }
         }

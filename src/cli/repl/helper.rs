@@ -60,13 +60,13 @@ const KEYWORDS: &[&str] = &[
 const COMMANDS: &[&str] = &[".tables", ".schema", ".mode", ".timer", ".dryrun", ".stats", ".help", ".quit"];
 
 /// Completion words and the statement validator.
-pub struct ReplHelper {
+pub(crate) struct ReplHelper {
     words: Vec<String>,
 }
 
 impl ReplHelper {
     /// `tables`: (short name, column names).
-    pub fn new(tables: &[(String, Vec<String>)]) -> Self {
+    pub(crate) fn new(tables: &[(String, Vec<String>)]) -> Self {
         let mut words: Vec<String> = KEYWORDS.iter().map(|k| (*k).to_owned()).collect();
         for (name, columns) in tables {
             words.push(name.clone());
@@ -80,7 +80,7 @@ impl ReplHelper {
     }
 
     /// Candidates for the word that ends at `pos`.
-    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
+    pub(crate) fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
         let start = line[..pos].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map_or(0, |i| i + 1);
         let word = &line[start..pos];
         if word.is_empty() {

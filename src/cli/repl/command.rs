@@ -1,10 +1,10 @@
 //! The REPL's dot-commands, parsed by one pure function.
 
-use crate::print::Format;
+use crate::cli::print::Format;
 
 /// A dot-command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     Tables,
     Schema(Option<String>),
     Mode(Format),
@@ -16,7 +16,7 @@ pub enum Command {
 }
 
 /// What `.help` prints.
-pub const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 .tables            list the tables
 .schema [TABLE]    columns of a table (or of all): type, what selecting it costs, description
 .mode FORMAT       table, csv, tsv, json, ndjson or markdown
@@ -39,7 +39,7 @@ fn on_off(arg: Option<&str>, command: &str) -> Result<bool, String> {
 ///
 /// # Errors
 /// An unknown command or a missing or wrong argument, in words.
-pub fn parse(line: &str) -> Result<Command, String> {
+pub(crate) fn parse(line: &str) -> Result<Command, String> {
     let mut words = line.trim().trim_end_matches(';').split_whitespace();
     let name = words.next().unwrap_or_default();
     let arg = words.next();

@@ -1,0 +1,375 @@
+//! The engine and its one door. [`Engine::execute`] is how every surface (the CLI, the shell,
+//! scripts, the benchmark, tests) runs a statement: it fills placeholders, finds the password
+//! values the statement carries, applies connectql's SQL (StackQL names, JSON literals,
+//! `RETURNING`, `ON CONFLICT`), runs subqueries of writes first, and plans and runs the
+//! statement on its own scope (its clients, call counters, events and write policy). The
+//! DataFusion context stays inside; the write guards live in the tables and the plan rules, so
+//! they hold whoever plans.
+
+mod describe;
+mod functions;
+mod statement;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use datafusion::arrow::array::Array;
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::{DFParser, Statement as DfStatement};
+use datafusion::sql::sqlparser::ast::{DescribeAlias, ObjectName, Query, Statement as SqlStatement};
+
+pub use self::describe::{ColumnInfo, TableInfo};
+pub use self::statement::{Statement, StatementKind, Summary};
+use crate::aws::client::{Connect, ConnectSettings};
+use crate::aws::stats::{CallStats, StatsSnapshot};
+use crate::error::{Error, SqlError};
+use crate::provider::context::{Confirm, ScanContext, StatementScope, WritePolicy, WriteSettings};
+use crate::provider::events::{Event, EventSink, Observer};
+use crate::provider::guard::{DmlShape, EmptyTargets};
+use crate::provider::table::FallbackScope;
+use crate::provider::{ApiTable, ApiTableProvider, TableDef};
+use crate::sql::dialect::{self, Extras};
+use crate::sql::subquery::{self, SubqueryRunner};
+use crate::sql::{script, secrets};
+
+/// Settings that shape every statement of an engine.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    pub connect: ConnectSettings,
+    /// Per-row calls in flight at once per scan or write.
+    pub concurrency: usize,
+    /// Keep going when one region or instance of a fan-out fails (reported, exit code 1).
+    pub partial: bool,
+    /// Instances used when a query names none (empty: every instance).
+    pub instances: Vec<String>,
+    /// Whether INSERT, UPDATE and DELETE may change anything.
+    pub policy: WritePolicy,
+    /// Appended to the refusal of a write by a read-only policy: how to allow writes.
+    pub read_only_hint: String,
+    /// Allow UPDATE and DELETE without a WHERE clause that restricts rows.
+    pub allow_unqualified: bool,
+    /// Changes of more rows than this need confirmation (or `assume_yes`).
+    pub confirm_threshold: usize,
+    /// Go ahead with changes above the threshold without asking.
+    pub assume_yes: bool,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            connect: ConnectSettings::default(),
+            concurrency: 16,
+            partial: false,
+            instances: Vec::new(),
+            policy: WritePolicy::ReadOnly,
+            read_only_hint: String::new(),
+            allow_unqualified: false,
+            confirm_threshold: 10,
+            assume_yes: false,
+        }
+    }
+}
+
+/// What one call of [`Engine::execute`] brings besides the SQL.
+#[derive(Clone, Default)]
+pub struct Request {
+    /// Values of `{{ name }}` placeholders.
+    pub vars: BTreeMap<String, String>,
+    /// This statement's write policy, instead of the engine's (the shell's `.dryrun on`).
+    pub policy: Option<WritePolicy>,
+    /// How to ask before a large change (a terminal); without it, such changes need `assume_yes`.
+    pub confirm: Option<Confirm>,
+    /// Told of every event (warnings, rows written, retries) as it happens.
+    pub observer: Option<Observer>,
+}
+
+/// A ready-to-query engine; clones share everything.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    ctx: SessionContext,
+    connect: Arc<Connect>,
+    tables: Vec<Arc<dyn ApiTable>>,
+    settings: EngineSettings,
+    /// The calls of the last finished statement (`.stats`, `api_calls()`).
+    last_stats: Arc<Mutex<StatsSnapshot>>,
+}
+
+/// The context every statement's own context is cloned from: catalog `aws`, schema `connect`,
+/// the tables, connectql's functions and the write-guard plan rules.
+fn base_context(
+    tables: &[Arc<dyn ApiTable>],
+    fallback: &FallbackScope,
+    last: &Arc<Mutex<StatsSnapshot>>,
+) -> Result<SessionContext, Error> {
+    let config = SessionConfig::new().with_information_schema(true).with_default_catalog_and_schema("aws", "connect");
+    let ctx = SessionContext::new_with_config(config);
+    // Appended to DataFusion's own rules: the shape check sees the analyzed plan, the empty
+    // target check the fully optimized one.
+    ctx.add_analyzer_rule(Arc::new(DmlShape));
+    ctx.add_optimizer_rule(Arc::new(EmptyTargets));
+    let schema = Arc::new(MemorySchemaProvider::new());
+    for t in tables {
+        let provider = ApiTableProvider::new(Arc::clone(t), Arc::clone(fallback));
+        schema.register_table(t.def().name.to_owned(), Arc::new(provider)).map_err(|e| Error::from_datafusion(&e))?;
+    }
+    let catalog = Arc::new(MemoryCatalogProvider::new());
+    catalog.register_schema("connect", schema).map_err(|e| Error::from_datafusion(&e))?;
+    ctx.register_catalog("aws", catalog);
+    ctx.register_udtf("api_calls", Arc::new(functions::ApiCalls(Arc::clone(last))));
+    ctx.register_udf(functions::assert_udf());
+    Ok(ctx)
+}
+
+/// The parsed statement of one piece of SQL text.
+fn parse_one(text: &str) -> Result<DfStatement, Error> {
+    let masked = |message: String| {
+        if secrets::password_bearing(text) {
+            crate::mask::mask_with(&message, &secrets::string_literals(text))
+        } else {
+            message
+        }
+    };
+    let mut statements = DFParser::parse_sql(text)
+        .map_err(|e| Error::sql(SqlError::Syntax, masked(Error::from_datafusion(&e).to_string())))?;
+    match (statements.pop_front(), statements.len()) {
+        (Some(s), 0) => Ok(s),
+        (None, _) => Err(Error::sql(SqlError::Syntax, "no statement")),
+        (Some(_), n) => Err(Error::sql(
+            SqlError::Syntax,
+            format!("{} statements in one: run them one at a time (a script splits at ';')", n + 1),
+        )),
+    }
+}
+
+impl Engine {
+    /// Loads the AWS configuration and registers the tables.
+    ///
+    /// # Errors
+    /// A setting that cannot be used (an endpoint URL without a scheme, …).
+    pub async fn new(settings: EngineSettings) -> Result<Engine, Error> {
+        let connect = Arc::new(Connect::load(&settings.connect).await?);
+        let tables = crate::tables::all();
+        let last_stats = Arc::new(Mutex::new(StatsSnapshot::default()));
+        let fallback: FallbackScope = {
+            let (connect, settings) = (Arc::clone(&connect), settings.clone());
+            Arc::new(move || scope(&connect, &settings, EventSink::default(), None, WritePolicy::ReadOnly, false))
+        };
+        let ctx = base_context(&tables, &fallback, &last_stats)?;
+        Ok(Engine { inner: Arc::new(Inner { ctx, connect, tables, settings, last_stats }) })
+    }
+
+    /// Every table: name, description and columns with what each costs.
+    pub fn tables(&self) -> Vec<TableInfo> {
+        self.inner.tables.iter().map(|t| TableInfo::of(t.def())).collect()
+    }
+
+    /// The table named `name` (`users`, `connect.users` or `aws.connect.users`).
+    pub fn table(&self, name: &str) -> Option<TableInfo> {
+        self.table_def(name).map(TableInfo::of)
+    }
+
+    fn table_def(&self, name: &str) -> Option<&TableDef> {
+        let name = name.replace('"', "").to_lowercase();
+        let short = name.strip_prefix("aws.").unwrap_or(&name);
+        let short = short.strip_prefix("connect.").unwrap_or(short);
+        self.inner.tables.iter().map(|t| t.def()).find(|d| d.name == short)
+    }
+
+    /// The calls of the last finished statement.
+    pub fn last_stats(&self) -> StatsSnapshot {
+        self.inner.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The engine's settings.
+    pub fn settings(&self) -> &EngineSettings {
+        &self.inner.settings
+    }
+
+    /// Whether a column (of any table) holds secrets.
+    fn sensitive(&self, column: &str) -> bool {
+        let column = column.trim_matches('"');
+        self.inner.tables.iter().any(|t| {
+            let def = t.def();
+            dialect::canonical_column(def, column).is_some_and(|c| def.is_sensitive(c))
+        })
+    }
+
+    /// Runs one statement: the engine's single door (see the module doc). The rows stream from
+    /// the returned [`Statement`]; its summary says what it cost and what failed.
+    ///
+    /// # Errors
+    /// An unset placeholder, a statement that does not parse or plan, a refusal by the write
+    /// policy or a guard, or a failure before the first row.
+    pub async fn execute(&self, text: &str, request: &Request) -> Result<Statement, Error> {
+        let text = script::fill_placeholders(text, &request.vars)?;
+        let mut parsed = parse_one(&text)?;
+        let statement_secrets = self.register_secrets(&parsed);
+        let events = EventSink::new(request.observer.clone());
+        let explain_only = matches!(&parsed, DfStatement::Explain(e) if !e.options.analyze);
+        let mut policy = request.policy.unwrap_or(self.inner.settings.policy);
+        if explain_only && policy == WritePolicy::ReadOnly {
+            // EXPLAIN never runs a write: show its plan as a dry run would.
+            policy = WritePolicy::DryRun;
+        }
+        if let Some(table) = self.describe_target(&parsed) {
+            return Ok(Statement::describe(self.clone(), table));
+        }
+        let extras = self.rewrite(&mut parsed)?;
+        let mut scope = scope(
+            &self.inner.connect,
+            &self.inner.settings,
+            events,
+            request.confirm.clone(),
+            policy,
+            extras.skip_existing,
+        );
+        scope.writes.read_only_hint = Arc::from(self.inner.settings.read_only_hint.as_str());
+        let ctx = self.statement_context(&scope);
+        if let DfStatement::Statement(s) = &mut parsed {
+            subquery::materialize(s, &Subqueries { ctx: &ctx }).await?;
+        }
+        let plan = ctx.state().statement_to_plan(parsed).await.map_err(|e| Error::from_datafusion(&e))?;
+        let kind = StatementKind::of(&plan);
+        // SET and RESET change the engine's settings, not this statement's copy of them.
+        let runner = match &plan {
+            LogicalPlan::Statement(
+                datafusion::logical_expr::Statement::SetVariable(_)
+                | datafusion::logical_expr::Statement::ResetVariable(_),
+            ) => &self.inner.ctx,
+            _ => &ctx,
+        };
+        let df = runner.execute_logical_plan(plan).await.map_err(|e| Error::from_datafusion(&e))?;
+        let stream = df.execute_stream().await.map_err(|e| Error::from_datafusion(&e))?;
+        Ok(Statement::new(self.clone(), kind, stream, scope, statement_secrets, extras.returning))
+    }
+
+    /// Records a finished statement's calls as the last ones.
+    fn record(&self, stats: &StatsSnapshot) {
+        *self.inner.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stats.clone();
+    }
+
+    /// Finds and registers the password values a statement carries; returns them, so this
+    /// statement's output can be masked whatever their length.
+    fn register_secrets(&self, parsed: &DfStatement) -> Vec<String> {
+        let inner = match parsed {
+            DfStatement::Explain(e) => e.statement.as_ref(),
+            other => other,
+        };
+        let DfStatement::Statement(s) = inner else { return Vec::new() };
+        let values = secrets::sensitive_values(s, &|c| self.sensitive(c));
+        for v in &values {
+            crate::mask::register(v);
+        }
+        values
+    }
+
+    /// `DESCRIBE` of one of connectql's tables.
+    fn describe_target(&self, parsed: &DfStatement) -> Option<&TableDef> {
+        let DfStatement::Statement(s) = parsed else { return None };
+        let SqlStatement::ExplainTable {
+            describe_alias: DescribeAlias::Describe | DescribeAlias::Desc,
+            table_name,
+            ..
+        } = s.as_ref()
+        else {
+            return None;
+        };
+        self.table_def(&table_name.to_string())
+    }
+
+    /// Applies connectql's SQL to the statement (inside EXPLAIN too).
+    fn rewrite(&self, parsed: &mut DfStatement) -> Result<Extras, Error> {
+        let target = match parsed {
+            DfStatement::Explain(e) => e.statement.as_mut(),
+            other => other,
+        };
+        let DfStatement::Statement(s) = target else { return Ok(Extras::default()) };
+        dialect::rewrite(s, &|name: &ObjectName| self.table_def(&name.to_string()))
+    }
+
+    /// A context for one statement: the engine's, with the statement's scope in its config.
+    fn statement_context(&self, scope: &StatementScope) -> SessionContext {
+        let mut state = self.inner.ctx.state();
+        state.config_mut().set_extension(Arc::new(scope.clone()));
+        SessionContext::new_with_state(state)
+    }
+}
+
+/// A statement's scope from the engine's settings.
+fn scope(
+    connect: &Arc<Connect>,
+    settings: &EngineSettings,
+    events: EventSink,
+    confirm: Option<Confirm>,
+    policy: WritePolicy,
+    skip_existing: bool,
+) -> StatementScope {
+    let retries = events.clone();
+    let stats = CallStats::new(connect.max_attempts(), Some(Arc::new(move |n| retries.emit(Event::Retrying(n)))));
+    StatementScope {
+        scan: ScanContext {
+            clients: connect.clients(stats),
+            concurrency: settings.concurrency.max(1),
+            partial: settings.partial,
+            default_instances: settings.instances.clone(),
+            events,
+            listings: Arc::default(),
+        },
+        writes: WriteSettings {
+            policy,
+            read_only_hint: Arc::from(""),
+            allow_unqualified: settings.allow_unqualified,
+            threshold: settings.confirm_threshold,
+            assume_yes: settings.assume_yes,
+            confirm,
+            skip_existing,
+        },
+    }
+}
+
+/// Runs a write's subqueries on the statement's own context, so their calls are the statement's.
+struct Subqueries<'a> {
+    ctx: &'a SessionContext,
+}
+
+#[async_trait]
+impl SubqueryRunner for Subqueries<'_> {
+    async fn values(&self, query: &Query) -> Result<Vec<ScalarValue>, Error> {
+        let context = |e: &datafusion::common::DataFusionError| {
+            let inner = Error::from_datafusion(e);
+            match inner {
+                Error::Sql { kind, message } => Error::sql(kind, format!("subquery ({query}): {message}")),
+                other => other,
+            }
+        };
+        let statement = DfStatement::Statement(Box::new(SqlStatement::Query(Box::new(query.clone()))));
+        let plan = self.ctx.state().statement_to_plan(statement).await.map_err(|e| context(&e))?;
+        if plan.schema().fields().len() != 1 {
+            return Err(Error::sql(SqlError::Invalid, format!("subquery ({query}) must return one column")));
+        }
+        let batches = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(|e| context(&e))?
+            .collect()
+            .await
+            .map_err(|e| context(&e))?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let col = b.column(0);
+            for i in 0..col.len() {
+                out.push(ScalarValue::try_from_array(col, i).map_err(|e| context(&e))?);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,9 @@
+//! Statement text before DataFusion plans it: scripts split into statements and placeholders
+//! filled ([`script`]), the password values a statement carries ([`secrets`]), connectql's SQL
+//! beyond DataFusion's ([`dialect`], [`literals`]) and subqueries run first ([`subquery`]).
+
+pub(crate) mod dialect;
+pub(crate) mod literals;
+pub(crate) mod script;
+pub(crate) mod secrets;
+pub(crate) mod subquery;

@@ -1,0 +1,199 @@
+//! Finding the password values a statement carries, so they are masked before anything is
+//! written: the literals a statement gives to a sensitive column (by the parsed statement), and,
+//! for a statement that mentions a password but does not parse, every literal it holds.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{Expr, SelectItem, SetExpr, Statement, Value, visit_expressions};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::mask::MASK;
+
+fn mentions_password(s: &str) -> bool {
+    s.to_lowercase().contains("password")
+}
+
+/// Every string literal of a statement's text (by its tokens). When the text cannot be
+/// tokenized, every quoted run is taken, so nothing quoted escapes.
+pub(crate) fn string_literals(text: &str) -> Vec<String> {
+    match Tokenizer::new(&GenericDialect {}, text).tokenize() {
+        Ok(tokens) => tokens.into_iter().filter_map(literal_of).collect(),
+        Err(_) => text.split('\'').skip(1).step_by(2).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+    }
+}
+
+fn literal_of(t: Token) -> Option<String> {
+    match t {
+        Token::SingleQuotedString(s)
+        | Token::DoubleQuotedString(s)
+        | Token::NationalStringLiteral(s)
+        | Token::EscapedStringLiteral(s)
+        | Token::UnicodeStringLiteral(s)
+        | Token::SingleQuotedByteStringLiteral(s)
+        | Token::TripleSingleQuotedString(s) => Some(s),
+        Token::DollarQuotedString(d) => Some(d.value),
+        _ => None,
+    }
+}
+
+/// Whether a statement's text mentions a password anywhere (a column, a JSON member, a word).
+pub(crate) fn password_bearing(text: &str) -> bool {
+    mentions_password(text)
+}
+
+/// A statement as the shell's history may keep it: when it mentions a password, every string
+/// literal is replaced; when it cannot even be tokenized, it is not kept at all.
+pub(crate) fn history_line(text: &str) -> Option<String> {
+    if !password_bearing(text) {
+        return Some(text.to_owned());
+    }
+    let tokens = Tokenizer::new(&GenericDialect {}, text).tokenize().ok()?;
+    Some(
+        tokens
+            .into_iter()
+            .map(|t| match literal_of(t.clone()) {
+                Some(_) => format!("'{MASK}'"),
+                None => t.to_string(),
+            })
+            .collect(),
+    )
+}
+
+/// The string literals inside an expression.
+fn literals_in(e: &Expr, out: &mut Vec<String>) {
+    let _ = visit_expressions(e, |x| {
+        if let Expr::Value(v) = x
+            && let Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) = &v.value
+        {
+            out.push(s.clone());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// The values JSON text gives to members named like a password (`{"Password": "…"}`).
+fn json_passwords(text: &str, out: &mut Vec<String>) {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match v {
+                        serde_json::Value::String(s) if mentions_password(k) => out.push(s.clone()),
+                        other => walk(other, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        walk(&v, out);
+    }
+}
+
+/// The values a parsed statement gives to sensitive columns: every string literal in the
+/// expression of such a column (INSERT … VALUES, INSERT … SELECT, UPDATE … SET), and password
+/// members of JSON text anywhere.
+pub(crate) fn sensitive_values(statement: &Statement, is_sensitive: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    match statement {
+        Statement::Insert(insert) => {
+            let positions: Vec<usize> = insert
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| is_sensitive(&c.to_string()))
+                .map(|(i, _)| i)
+                .collect();
+            if let Some(source) = &insert.source {
+                match source.body.as_ref() {
+                    SetExpr::Values(values) => {
+                        for row in &values.rows {
+                            for p in &positions {
+                                if let Some(e) = row.content.get(*p) {
+                                    literals_in(e, &mut out);
+                                }
+                            }
+                        }
+                    }
+                    SetExpr::Select(select) => {
+                        for p in &positions {
+                            if let Some(SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) =
+                                select.projection.get(*p)
+                            {
+                                literals_in(e, &mut out);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Statement::Update(update) => {
+            for a in &update.assignments {
+                if is_sensitive(&a.target.to_string()) {
+                    literals_in(&a.value, &mut out);
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut all = Vec::new();
+    let _ = visit_expressions(statement, |x| {
+        if let Expr::Value(v) = x
+            && let Value::SingleQuotedString(s) = &v.value
+            && mentions_password(s)
+        {
+            all.push(s.clone());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    for text in all {
+        json_passwords(&text, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    fn parse(sql: &str) -> Statement {
+        Parser::parse_sql(&GenericDialect {}, sql).expect("parses").remove(0)
+    }
+
+    fn password(c: &str) -> bool {
+        c.trim_matches('"').eq_ignore_ascii_case("password")
+    }
+
+    #[test]
+    fn values_of_sensitive_columns_are_found_in_every_statement_form() {
+        let s = parse("INSERT INTO t (username, password) VALUES ('a', 'P0sitional!pw'), ('b', concat('Part', 'Two'))");
+        assert_eq!(sensitive_values(&s, &password), vec!["P0sitional!pw", "Part", "Two"]);
+        let s = parse("INSERT INTO t (username, Password) SELECT name, 'FromSelect1' FROM f");
+        assert_eq!(sensitive_values(&s, &password), vec!["FromSelect1"]);
+        let s = parse("UPDATE t SET password = 'Upd4ted!' WHERE id = 'x'");
+        assert_eq!(sensitive_values(&s, &password), vec!["Upd4ted!"]);
+        let s = parse(r#"INSERT INTO t (data) VALUES ('{"Username": "u", "Password": "InJson9!"}')"#);
+        assert_eq!(sensitive_values(&s, &password), vec!["InJson9!"]);
+        assert!(sensitive_values(&parse("SELECT 'x' AS password"), &password).is_empty());
+    }
+
+    #[test]
+    fn history_keeps_no_literal_of_a_password_statement() {
+        assert_eq!(history_line("SELECT 'a' FROM t").as_deref(), Some("SELECT 'a' FROM t"));
+        assert_eq!(
+            history_line("UPDATE t SET password = 'S3cret!x' WHERE id = 'a';").as_deref(),
+            Some("UPDATE t SET password = '********' WHERE id = '********';")
+        );
+        assert_eq!(
+            history_line("INSERT INTO t (username, password) VALUES ('a', 'it''s')").as_deref(),
+            Some("INSERT INTO t (username, password) VALUES ('********', '********')")
+        );
+        assert_eq!(history_line("INSERT INTO t (password) VALUES ('unterminated"), None);
+        assert_eq!(string_literals("x = 'a' AND y = 'it''s'"), vec!["a", "it's"]);
+    }
+}

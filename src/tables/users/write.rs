@@ -1,0 +1,470 @@
+//! Writes to `aws.connect.users`: INSERT → CreateUser, DELETE → DeleteUser, UPDATE → only the
+//! UpdateUser* calls the SET list needs (which call sets which column is declared on the
+//! column), with identity and phone fields merged into the user's current values (the API
+//! replaces them whole, so a field not being set is never blanked). `agent_status`
+//! (write-only) sets the agent's status with PutUserStatus.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_connect::types::{PhoneType, UserIdentityInfo, UserPhoneConfig};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use datafusion::arrow::datatypes::DataType;
+use serde_json::{Map, Value, json};
+
+use super::super::agent_statuses::AgentStatusesTable;
+use crate::aws::errors::from_sdk;
+use crate::error::{ApiFailure, Error, Refusal};
+use crate::mask::MASK;
+use crate::provider::events::{Call, RowReport, RowStatus};
+use crate::provider::keys::ConnectArn;
+use crate::provider::listing::whole_listing;
+use crate::provider::{ApiTable, Parent, Row, TableDef, WriteContext};
+
+const IDENTITY: &str = "UpdateUserIdentityInfo";
+const PHONE: &str = "UpdateUserPhoneConfig";
+
+fn def() -> &'static TableDef {
+    super::UsersTable.def()
+}
+
+/// `first_name` → `FirstName`: the API member a flat column stands for.
+fn member(column: &str) -> String {
+    column
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The columns one operation sets: its object column (a struct, e.g. `identity_info`) and its
+/// flat columns with the members they stand for.
+fn group(operation: &str) -> (Option<&'static str>, Vec<(&'static str, String)>) {
+    let mut object = None;
+    let mut flat = Vec::new();
+    for c in def().set_by(operation) {
+        match c.data_type {
+            DataType::Struct(_) => object = Some(c.name),
+            _ => flat.push((c.name, member(c.name))),
+        }
+    }
+    (object, flat)
+}
+
+/// A value that may arrive as a JSON string (StackQL passes objects and lists as JSON text).
+fn decoded(v: Option<&Value>) -> Option<Value> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => serde_json::from_str(s).ok(),
+        other => Some(other.clone()),
+    }
+}
+
+fn text(row: &Row, column: &str) -> Option<String> {
+    match row.get(column)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The id at the end of an ARN (or the value itself when it is an id).
+fn id_of(value: &str) -> String {
+    value.rsplit('/').next().unwrap_or(value).to_owned()
+}
+
+fn ids(row: &Row, ids_column: &str, arns_column: &str) -> Option<Vec<String>> {
+    let list = decoded(row.get(ids_column)).or_else(|| decoded(row.get(arns_column)))?;
+    match list {
+        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).map(id_of).collect()),
+        Value::String(s) => Some(s.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()).map(id_of).collect()),
+        _ => None,
+    }
+}
+
+/// An operation's object (from its object column, struct or JSON text, over `base`) overlaid
+/// with its flat columns that are present.
+fn merged(base: Option<Value>, over: &Row, operation: &str) -> Map<String, Value> {
+    let (object, flat) = group(operation);
+    let mut out = match base {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    if let Some(Value::Object(m)) = object.and_then(|o| decoded(over.get(o))) {
+        out = m;
+    }
+    for (column, member) in flat {
+        if let Some(v) = over.get(column) {
+            out.insert(member, v.clone());
+        }
+    }
+    out.retain(|_, v| !v.is_null());
+    out
+}
+
+/// Whether the SET list touches an operation's columns.
+fn touches(changes: &Row, operation: &str) -> bool {
+    def().set_by(operation).any(|c| changes.contains_key(c.name))
+}
+
+fn identity_info(m: &Map<String, Value>) -> UserIdentityInfo {
+    let f = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
+    UserIdentityInfo::builder()
+        .set_first_name(f("FirstName"))
+        .set_last_name(f("LastName"))
+        .set_email(f("Email"))
+        .set_secondary_email(f("SecondaryEmail"))
+        .set_mobile(f("Mobile"))
+        .build()
+}
+
+fn refused(message: String) -> Error {
+    Error::refused(Refusal::Column, message)
+}
+
+fn phone_config(m: &Map<String, Value>) -> Result<UserPhoneConfig, Error> {
+    let phone_type = m.get("PhoneType").and_then(Value::as_str).unwrap_or("SOFT_PHONE");
+    if !matches!(phone_type, "SOFT_PHONE" | "DESK_PHONE") {
+        return Err(refused(format!("phone_type '{phone_type}' is not SOFT_PHONE or DESK_PHONE")));
+    }
+    let acw =
+        match m.get("AfterContactWorkTimeLimit") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_i64().and_then(|n| i32::try_from(n).ok()).ok_or_else(|| {
+                refused(format!("after_contact_work_time_limit '{v}' is not a whole number of seconds"))
+            })?),
+        };
+    Ok(UserPhoneConfig::builder()
+        .phone_type(PhoneType::from(phone_type))
+        .set_auto_accept(m.get("AutoAccept").and_then(Value::as_bool))
+        .set_after_contact_work_time_limit(acw)
+        .set_desk_phone_number(m.get("DeskPhoneNumber").and_then(Value::as_str).map(str::to_owned))
+        .set_persistent_connection(m.get("PersistentConnection").and_then(Value::as_bool))
+        .build())
+}
+
+/// The calls one row makes, and what became of them.
+struct Report<'a> {
+    cx: &'a WriteContext,
+    parent: Option<Parent>,
+    subject: String,
+    calls: Vec<Call>,
+}
+
+impl<'a> Report<'a> {
+    fn new(cx: &'a WriteContext, parent: Option<Parent>, subject: String) -> Self {
+        Report { cx, parent, subject, calls: Vec::new() }
+    }
+
+    /// Makes a call (or, in a dry run, only records it). `send` is not polled in a dry run.
+    async fn call<T, E>(
+        &mut self,
+        operation: &str,
+        mut params: Value,
+        send: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Result<Option<T>, ApiFailure>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        if let Some(p) = params.get_mut("Password")
+            && !p.is_null()
+        {
+            *p = Value::String(MASK.into());
+        }
+        self.calls.push(Call { operation: operation.to_owned(), params: Some(params) });
+        if self.cx.dry_run() {
+            return Ok(None);
+        }
+        send.await.map(Some).map_err(|e| from_sdk(operation, &e))
+    }
+
+    fn finish(self, status: RowStatus, returned: Option<Map<String, Value>>) -> RowReport {
+        let status = match (status, self.calls.is_empty()) {
+            (RowStatus::Done, true) => RowStatus::Unchanged,
+            (s, _) => s,
+        };
+        RowReport { subject: self.subject, calls: self.calls, status, returned, dry_run: self.cx.dry_run() }
+    }
+
+    fn done(self) -> RowReport {
+        self.finish(RowStatus::Done, None)
+    }
+
+    fn refused(self, e: Error) -> RowReport {
+        self.finish(RowStatus::Failed(e), None)
+    }
+
+    fn failed(self, e: ApiFailure) -> RowReport {
+        let e = match &self.parent {
+            Some(p) => e.located(&def().qualified_name(), &p.region, p.instance_id.as_deref()),
+            None => e,
+        };
+        self.finish(RowStatus::Failed(e.into()), None)
+    }
+}
+
+/// Where an INSERT row goes: its instance and region.
+fn insert_parent(cx: &WriteContext, row: &Row) -> Result<Parent, Error> {
+    let arn = text(row, "instance_arn").and_then(|a| ConnectArn::parse(&a));
+    let defaults = &cx.scan.default_instances;
+    let instance_id = text(row, "instance_id")
+        .or_else(|| arn.as_ref().map(|a| a.instance_id.clone()))
+        .or_else(|| (defaults.len() == 1).then(|| defaults[0].clone()));
+    let Some(instance_id) = instance_id else {
+        return Err(refused(
+            "instance_id (or instance_arn) is required: set it in the row or pass --instance-id".to_owned(),
+        ));
+    };
+    let region = text(row, "region")
+        .or_else(|| arn.map(|a| a.region))
+        .or_else(|| cx.scan.clients.default_region().map(str::to_owned))
+        .ok_or_else(|| Error::Usage("region is required: set it in the row or pass --region".to_owned()))?;
+    Ok(Parent { region, instance_id: Some(instance_id), instance_arn: text(row, "instance_arn") })
+}
+
+/// What can be checked before CreateUser is sent (a dry run reports these too).
+fn check_create(routing: Option<&String>, security: &[String]) -> Result<(), Error> {
+    if routing.is_none() {
+        return Err(refused("routing_profile_id (or routing_profile_arn) is required".to_owned()));
+    }
+    if security.is_empty() {
+        return Err(refused("security_profile_ids (or security_profile_arns) needs at least one profile".to_owned()));
+    }
+    Ok(())
+}
+
+pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
+    let username = text(row, "username").unwrap_or_default();
+    let subject = if username.is_empty() { "(no username)".to_owned() } else { username.clone() };
+    let parent = insert_parent(cx, row);
+    let mut report = Report::new(cx, parent.as_ref().ok().cloned(), subject);
+    if username.is_empty() {
+        return report.refused(refused("username is required".to_owned()));
+    }
+    let parent = match parent {
+        Ok(p) => p,
+        Err(e) => return report.refused(e),
+    };
+    let identity = merged(None, row, IDENTITY);
+    let phone = merged(None, row, PHONE);
+    let phone_cfg = match phone_config(&phone) {
+        Ok(p) => p,
+        Err(e) => return report.refused(e),
+    };
+    let security = ids(row, "security_profile_ids", "security_profile_arns").unwrap_or_default();
+    let routing = text(row, "routing_profile_id").or_else(|| text(row, "routing_profile_arn")).map(|r| id_of(&r));
+    if let Err(e) = check_create(routing.as_ref(), &security) {
+        return report.refused(e);
+    }
+    let group = text(row, "hierarchy_group_id").or_else(|| text(row, "hierarchy_group_arn")).map(|g| id_of(&g));
+    let tags: Option<BTreeMap<String, String>> = match decoded(row.get("tags")) {
+        Some(Value::Object(m)) => {
+            Some(m.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned()))).collect())
+        }
+        _ => None,
+    };
+    let password = text(row, "password");
+    let directory_user_id = text(row, "directory_user_id");
+    let params = json!({
+        "InstanceId": parent.instance(), "Username": username, "Password": password,
+        "IdentityInfo": identity, "PhoneConfig": phone, "SecurityProfileIds": security,
+        "RoutingProfileId": routing, "HierarchyGroupId": group, "Tags": tags,
+        "DirectoryUserId": directory_user_id,
+    });
+    let send = cx
+        .scan
+        .client(&parent.region)
+        .create_user()
+        .instance_id(parent.instance())
+        .username(&username)
+        .set_password(password)
+        .identity_info(identity_info(&identity))
+        .phone_config(phone_cfg)
+        .set_security_profile_ids(Some(security))
+        .set_routing_profile_id(routing)
+        .set_hierarchy_group_id(group)
+        .set_directory_user_id(directory_user_id)
+        .set_tags(tags.map(|t| t.into_iter().collect()))
+        .send();
+    match report.call("CreateUser", params, send).await {
+        Ok(Some(out)) => {
+            let id = out.user_id().unwrap_or_default().to_owned();
+            let arn = out.user_arn().unwrap_or_default().to_owned();
+            report.subject = format!("{username} ({id})");
+            let mut returned = Map::new();
+            for (column, form) in &def().id_columns {
+                let v = match form {
+                    crate::provider::IdForm::Id => &id,
+                    crate::provider::IdForm::Arn => &arn,
+                };
+                returned.insert((*column).to_owned(), Value::String(v.clone()));
+            }
+            returned.insert("username".into(), Value::String(username));
+            returned.insert("region".into(), Value::String(parent.region.clone()));
+            returned.insert("instance_id".into(), Value::String(parent.instance().to_owned()));
+            if let Some(a) = crate::provider::keys::instance_arn_of(&arn) {
+                returned.insert("instance_arn".into(), Value::String(a));
+            }
+            report.finish(RowStatus::Done, Some(returned))
+        }
+        Ok(None) => report.done(),
+        Err(e) => report.failed(e),
+    }
+}
+
+pub(super) async fn delete(cx: &WriteContext, parent: &Parent, target: &Row) -> RowReport {
+    let id = text(target, "id").unwrap_or_default();
+    let subject = format!("{} ({id})", text(target, "username").unwrap_or_default());
+    let mut report = Report::new(cx, Some(parent.clone()), subject);
+    let params = json!({ "InstanceId": parent.instance(), "UserId": id });
+    let send = cx.scan.client(&parent.region).delete_user().instance_id(parent.instance()).user_id(&id).send();
+    match report.call("DeleteUser", params, send).await {
+        Ok(_) => report.done(),
+        Err(e) => report.failed(e),
+    }
+}
+
+/// The id of an agent status given by name or id.
+async fn agent_status_id(cx: &WriteContext, parent: &Parent, wanted: &str) -> Result<String, Error> {
+    let statuses = whole_listing(&cx.scan, &AgentStatusesTable, parent)
+        .await
+        .map_err(|e| Error::from(e.located(&def().qualified_name(), &parent.region, parent.instance_id.as_deref())))?;
+    statuses
+        .iter()
+        .find(|s| {
+            s.get("id").and_then(Value::as_str) == Some(wanted)
+                || s.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+        })
+        .and_then(|s| s.get("id").and_then(Value::as_str))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            refused(format!("agent_status '{wanted}' is not an agent status of instance {}", parent.instance()))
+        })
+}
+
+/// Applies one target's changes: each call the SET list needs, skipping values already in place.
+pub(super) async fn update(cx: &WriteContext, parent: &Parent, target: &Row, changes: &Row) -> RowReport {
+    let id = text(target, "id").unwrap_or_default();
+    let subject = format!("{} ({id})", text(target, "username").unwrap_or_default());
+    let mut report = Report::new(cx, Some(parent.clone()), subject);
+    let client = cx.scan.client(&parent.region);
+    let instance = parent.instance();
+    macro_rules! call {
+        ($op:expr, $params:expr, $send:expr) => {
+            if let Err(e) = report.call($op, $params, $send).await {
+                return report.failed(e);
+            }
+        };
+    }
+
+    if touches(changes, IDENTITY) {
+        let current = merged(decoded(target.get("identity_info")), &Row::new(), "");
+        let next = merged(Some(Value::Object(current.clone())), changes, IDENTITY);
+        if next != current {
+            let params = json!({ "InstanceId": instance, "UserId": id, "IdentityInfo": next });
+            let send = client
+                .update_user_identity_info()
+                .instance_id(instance)
+                .user_id(&id)
+                .identity_info(identity_info(&next))
+                .send();
+            call!(IDENTITY, params, send);
+        }
+    }
+    if touches(changes, PHONE) {
+        let current = merged(decoded(target.get("phone_config")), &Row::new(), "");
+        let mut next = merged(Some(Value::Object(current.clone())), changes, PHONE);
+        if next.get("PhoneType").and_then(Value::as_str) == Some("SOFT_PHONE") {
+            // A soft phone has no desk number; keeping the old one would be refused.
+            next.remove("DeskPhoneNumber");
+        }
+        if next != current {
+            let cfg = match phone_config(&next) {
+                Ok(c) => c,
+                Err(e) => return report.refused(e),
+            };
+            let params = json!({ "InstanceId": instance, "UserId": id, "PhoneConfig": next });
+            let send = client.update_user_phone_config().instance_id(instance).user_id(&id).phone_config(cfg).send();
+            call!(PHONE, params, send);
+        }
+    }
+    if touches(changes, "UpdateUserRoutingProfile") {
+        let Some(next) =
+            text(changes, "routing_profile_id").or_else(|| text(changes, "routing_profile_arn")).map(|r| id_of(&r))
+        else {
+            return report
+                .refused(refused("routing_profile_id cannot be NULL: every user needs a routing profile".to_owned()));
+        };
+        if text(target, "routing_profile_id").as_deref() != Some(next.as_str()) {
+            let params = json!({ "InstanceId": instance, "UserId": id, "RoutingProfileId": next });
+            let send = client
+                .update_user_routing_profile()
+                .instance_id(instance)
+                .user_id(&id)
+                .routing_profile_id(&next)
+                .send();
+            call!("UpdateUserRoutingProfile", params, send);
+        }
+    }
+    if touches(changes, "UpdateUserSecurityProfiles") {
+        let next = ids(changes, "security_profile_ids", "security_profile_arns").unwrap_or_default();
+        if next.is_empty() {
+            return report.refused(refused(
+                "security_profile_ids cannot be empty: every user needs a security profile".to_owned(),
+            ));
+        }
+        if ids(target, "security_profile_ids", "security_profile_arns").unwrap_or_default() != next {
+            let params = json!({ "InstanceId": instance, "UserId": id, "SecurityProfileIds": next });
+            let send = client
+                .update_user_security_profiles()
+                .instance_id(instance)
+                .user_id(&id)
+                .set_security_profile_ids(Some(next.clone()))
+                .send();
+            call!("UpdateUserSecurityProfiles", params, send);
+        }
+    }
+    if touches(changes, "UpdateUserHierarchy") {
+        let next =
+            text(changes, "hierarchy_group_id").or_else(|| text(changes, "hierarchy_group_arn")).map(|g| id_of(&g));
+        if text(target, "hierarchy_group_id") != next {
+            let params = json!({ "InstanceId": instance, "UserId": id, "HierarchyGroupId": next });
+            let send = client
+                .update_user_hierarchy()
+                .instance_id(instance)
+                .user_id(&id)
+                .set_hierarchy_group_id(next.clone())
+                .send();
+            call!("UpdateUserHierarchy", params, send);
+        }
+    }
+    if let Some(wanted) = text(changes, "agent_status") {
+        let status = match agent_status_id(cx, parent, &wanted).await {
+            Ok(s) => s,
+            Err(e) => return report.refused(e),
+        };
+        let params = json!({ "InstanceId": instance, "UserId": id, "AgentStatusId": status });
+        let send = client.put_user_status().instance_id(instance).user_id(&id).agent_status_id(&status).send();
+        call!("PutUserStatus", params, send);
+    }
+    report.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_groups_come_from_the_declaration() {
+        let (object, flat) = group(IDENTITY);
+        assert_eq!(object, Some("identity_info"));
+        let members: Vec<&str> = flat.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(members, ["FirstName", "LastName", "Email", "SecondaryEmail", "Mobile"]);
+        let (object, flat) = group(PHONE);
+        assert_eq!(object, Some("phone_config"));
+        assert!(flat.iter().any(|(c, m)| *c == "after_contact_work_time_limit" && m == "AfterContactWorkTimeLimit"));
+    }
+}
