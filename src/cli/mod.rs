@@ -1,5 +1,5 @@
 //! The command line: clap definitions ([`args`]), the statement runner and its exit codes
-//! ([`run`]), the shell ([`repl`]), output formats ([`print`]), what shows on stderr while a
+//! ([`run`], [`runner`]), the shell ([`repl`]), output formats ([`print`]), what shows on stderr while a
 //! statement runs ([`report`]), and the `emulator` subcommand. It reaches the engine only
 //! through its door.
 
@@ -9,6 +9,7 @@ mod print;
 mod repl;
 mod report;
 mod run;
+mod runner;
 
 use std::process::ExitCode;
 

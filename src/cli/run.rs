@@ -1,23 +1,19 @@
 //! `connectql [-e SQL | -f FILE | -] [--demo]`: builds the engine (on the embedded emulator with
-//! `--demo`), runs statements through its door or opens the shell, prints results, and turns
-//! the outcome into an exit code.
+//! `--demo`), runs the statements or opens the shell, and turns the outcome into an exit code.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::args::Args;
-use super::print::{Format, Printer};
 use super::report::Reporter;
+use super::runner::{RunOptions, run_sql};
 use crate::aws::client::ConnectSettings;
 use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
-use crate::engine::{Engine, EngineSettings, Request, StatementKind};
+use crate::engine::{Engine, EngineSettings};
 use crate::error::Error;
-use crate::provider::context::{Confirm, WritePolicy};
-use crate::sql::script::split_statements;
+use crate::provider::context::WritePolicy;
 
 /// Exit code of a statement failure.
 pub(crate) const EXIT_FAILED: u8 = 1;
@@ -67,26 +63,6 @@ fn settings(args: &Args, demo: Option<&EmulatorHandle>) -> EngineSettings {
     }
 }
 
-/// How statements run and print.
-#[derive(Clone)]
-pub(crate) struct RunOptions {
-    pub(crate) format: Format,
-    /// Print the API calls of each statement on stderr.
-    pub(crate) verbose: bool,
-    /// Print the elapsed time of each statement on stderr.
-    pub(crate) timer: bool,
-    /// Values of `{{ name }}` placeholders.
-    pub(crate) vars: BTreeMap<String, String>,
-    /// Run the remaining statements of a script after one fails.
-    pub(crate) continue_on_error: bool,
-    /// Show a spinner on stderr while a statement runs (only when stderr is a terminal).
-    pub(crate) progress: bool,
-    /// The shell's `.dryrun on`.
-    pub(crate) policy: Option<WritePolicy>,
-    /// How to ask before a large change (the shell).
-    pub(crate) confirm: Option<Confirm>,
-}
-
 fn options(args: &Args) -> RunOptions {
     RunOptions {
         format: args.output,
@@ -98,85 +74,6 @@ fn options(args: &Args) -> RunOptions {
         policy: None,
         confirm: None,
     }
-}
-
-/// Runs one statement through the engine's door and prints its result.
-///
-/// # Errors
-/// The statement's failure (the engine's typed error), or a part of it that failed.
-pub(crate) async fn run_statement<W: Write>(
-    engine: &Engine,
-    reporter: &Arc<Reporter>,
-    sql: &str,
-    opts: &RunOptions,
-    out: &mut W,
-) -> Result<(), Error> {
-    reporter.begin();
-    let started = Instant::now();
-    let request = Request {
-        vars: opts.vars.clone(),
-        policy: opts.policy,
-        confirm: opts.confirm.clone(),
-        observer: Some(reporter.observer()),
-    };
-    let mut statement = engine.execute(sql, &request).await?;
-    let spinning = reporter.spin(&statement, opts.progress);
-    let schema = statement.schema();
-    let printed = async {
-        if statement.kind() == StatementKind::Command && schema.fields().is_empty() {
-            while let Some(b) = statement.next_batch().await {
-                b?;
-            }
-            return Ok(());
-        }
-        let mut printer = Printer::new(opts.format, &mut *out);
-        while let Some(b) = statement.next_batch().await {
-            printer.batch(b?).map_err(|e| Error::Internal(e.to_string()))?;
-        }
-        printer.finish(&schema).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok::<_, Error>(())
-    }
-    .await;
-    drop(spinning);
-    let summary = statement.summary();
-    if opts.verbose {
-        reporter.print(&summary.stats.to_string());
-    }
-    if opts.timer {
-        reporter.print(&format!("Elapsed {:.3} seconds.", started.elapsed().as_secs_f64()));
-    }
-    printed?;
-    summary.outcome()
-}
-
-/// What running some SQL text did.
-#[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    /// Statements that failed, or that completed with failed parts.
-    pub(crate) failures: usize,
-}
-
-/// Runs every statement of some SQL text, printing results and errors; stops at the first
-/// failing statement unless `continue_on_error`.
-pub(crate) async fn run_sql<W: Write>(
-    engine: &Engine,
-    reporter: &Arc<Reporter>,
-    text: &str,
-    opts: &RunOptions,
-    out: &mut W,
-) -> Outcome {
-    let mut outcome = Outcome::default();
-    for statement in split_statements(text) {
-        if let Err(e) = run_statement(engine, reporter, &statement, opts, out).await {
-            let _ = out.flush();
-            reporter.print(&format!("Error: {e}"));
-            outcome.failures += 1;
-            if !opts.continue_on_error {
-                break;
-            }
-        }
-    }
-    outcome
 }
 
 /// The exit code of a setup error.

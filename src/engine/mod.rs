@@ -321,6 +321,7 @@ fn scope(
             partial: settings.partial,
             default_instances: settings.instances.clone(),
             events,
+            containers: crate::tables::containers(),
             listings: Arc::default(),
         },
         writes: WriteSettings {

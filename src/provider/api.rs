@@ -6,38 +6,13 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::context::{ScanContext, WriteContext};
 use super::events::{RowReport, RowStatus};
+pub(crate) use super::item::{Page, Parent, Row};
 use super::table_def::TableDef;
 use crate::error::{ApiFailure, Cause, Error, Refusal};
-
-/// A row: column name → value in the column's JSON form.
-pub(crate) type Row = Map<String, Value>;
-
-/// One page of a list call.
-#[derive(Debug, Default)]
-pub(crate) struct Page {
-    pub(crate) rows: Vec<Row>,
-    pub(crate) next: Option<String>,
-}
-
-/// The container an item lives in: a region, and for instance-scoped tables an instance.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Parent {
-    pub(crate) region: String,
-    pub(crate) instance_id: Option<String>,
-    /// Known when the instance came from ListInstances; otherwise derived from item ARNs.
-    pub(crate) instance_arn: Option<String>,
-}
-
-impl Parent {
-    /// The instance id of an instance-scoped container ("" for a region).
-    pub(crate) fn instance(&self) -> &str {
-        self.instance_id.as_deref().unwrap_or_default()
-    }
-}
 
 fn read_only(def: &TableDef, subject: String) -> RowReport {
     RowReport {
@@ -95,6 +70,12 @@ pub(crate) trait ApiTable: Debug + Send + Sync {
         Ok(())
     }
 
+    /// Whether a row of this table, as the container of instance-scoped tables, can hold items
+    /// (an instance still being created cannot).
+    fn holds_items(&self, _row: &Row) -> bool {
+        true
+    }
+
     /// Creates one item from an INSERT row.
     async fn create(&self, _cx: &WriteContext, _row: &Row) -> RowReport {
         read_only(self.def(), String::new())
@@ -109,4 +90,29 @@ pub(crate) trait ApiTable: Debug + Send + Sync {
     async fn update(&self, _cx: &WriteContext, _parent: &Parent, _target: &Row, _changes: &Row) -> RowReport {
         read_only(self.def(), String::new())
     }
+}
+
+/// Every page of a table's listing in a container, fetched once per statement.
+///
+/// # Errors
+/// A failing list call.
+pub(crate) async fn whole_listing(
+    cx: &ScanContext,
+    table: &dyn ApiTable,
+    parent: &Parent,
+) -> Result<std::sync::Arc<Vec<Row>>, ApiFailure> {
+    let def = table.def();
+    let fetch = async {
+        let mut rows = Vec::new();
+        let mut token = None;
+        loop {
+            let page = table.list(cx, parent, token, def.list_page_max).await?;
+            rows.extend(page.rows);
+            match page.next.filter(|t| !t.is_empty()) {
+                Some(t) => token = Some(t),
+                None => return Ok(rows),
+            }
+        }
+    };
+    cx.listings.listing(def.name, parent, fetch).await
 }

@@ -45,7 +45,7 @@ pub struct RowReport {
 }
 
 impl RowReport {
-    /// The operations, joined for a report line (`CreateUser + UpdateUserHierarchy`).
+    /// The operations, joined for a report line (`Create + Update`).
     pub fn operations(&self) -> String {
         let ops: Vec<&str> = self.calls.iter().map(|c| c.operation.as_str()).collect();
         if ops.is_empty() { "(unchanged)".to_owned() } else { ops.join(" + ") }

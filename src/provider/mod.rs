@@ -10,6 +10,7 @@ pub(crate) mod context;
 pub(crate) mod dml;
 pub(crate) mod events;
 pub(crate) mod guard;
+pub(crate) mod item;
 pub(crate) mod keys;
 pub(crate) mod listing;
 pub(crate) mod plan;

@@ -37,7 +37,7 @@ pub(crate) enum Instances {
     NotApplicable,
     /// These instance ids.
     Named(Vec<String>),
-    /// Every instance ListInstances returns in each region.
+    /// Every instance of each region (its container table's listing).
     All,
 }
 
@@ -59,12 +59,16 @@ pub(crate) struct ScanPlan {
     pub(crate) columns: Option<Vec<String>>,
     /// A key filter left no value at all (`id = 'a' AND id = 'b'`): no call is needed.
     pub(crate) empty: bool,
+    /// What lists the instances of a region.
+    pub(crate) containers_op: &'static str,
 }
 
 /// The session defaults the planner falls back on.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PlanDefaults {
     pub(crate) region: Option<String>,
+    /// The list operation of the container table (what lists the instances of a region).
+    pub(crate) containers_op: &'static str,
     pub(crate) instances: Vec<String>,
     pub(crate) concurrency: usize,
 }
@@ -267,6 +271,7 @@ pub(crate) fn plan(
         concurrency: defaults.concurrency.max(1),
         columns: projection.map(<[String]>::to_vec),
         empty,
+        containers_op: defaults.containers_op,
     })
 }
 
@@ -278,7 +283,7 @@ impl ScanPlan {
         }
         let mut parts = Vec::new();
         if self.instances == Instances::All {
-            parts.push("ListInstances per region".to_owned());
+            parts.push(format!("{} per region", self.containers_op));
         }
         match &self.access {
             Access::Get(items) => parts.push(format!(
@@ -338,7 +343,12 @@ mod tests {
     use datafusion::prelude::{col, lit};
 
     fn defaults() -> PlanDefaults {
-        PlanDefaults { region: Some("us-east-1".into()), instances: vec![], concurrency: 8 }
+        PlanDefaults {
+            region: Some("us-east-1".into()),
+            containers_op: "ListInstances",
+            instances: vec![],
+            concurrency: 8,
+        }
     }
 
     fn cols(names: &[&str]) -> Vec<String> {

@@ -21,15 +21,13 @@ use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
 
-use super::api::{ApiTable, Page, Parent, Row};
+use super::api::{ApiTable, Page, Parent, Row, whole_listing};
 use super::context::ScanContext;
 use super::events::Event;
 use super::keys::instance_arn_of;
-use super::listing::whole_listing;
 use super::plan::{Access, Instances, ItemRef, ScanPlan};
 use super::rows::to_batch;
 use super::table_def::Scope;
-use crate::aws::errors::from_sdk;
 use crate::error::{ApiFailure, Error};
 
 /// The physical scan of an API-backed table.
@@ -226,23 +224,17 @@ impl Scan {
             (Scope::Region, _) | (_, Instances::NotApplicable) => vec![parent(None, None)],
             (Scope::Instance, Instances::Named(ids)) => ids.iter().map(|i| parent(Some(i.clone()), None)).collect(),
             (Scope::Instance, Instances::All) => {
-                let fetch = async {
-                    let client = self.cx.client(region);
-                    let mut pages = client.list_instances().max_results(10).into_paginator().items().send();
-                    let mut out = Vec::new();
-                    while let Some(item) = pages.next().await {
-                        let i = item.map_err(|e| from_sdk("ListInstances", &e))?;
-                        // Instances still being created (or failed) have no users to list.
-                        if i.instance_status().is_some_and(|s| s.as_str() != "ACTIVE") {
-                            continue;
-                        }
-                        if let Some(id) = i.id() {
-                            out.push(parent(Some(id.to_owned()), i.arn().map(str::to_owned)));
-                        }
-                    }
-                    Ok(out)
-                };
-                self.cx.listings.instances(region, fetch).await?.as_ref().clone()
+                let region_only = parent(None, None);
+                let containers = self.cx.containers.as_ref();
+                whole_listing(&self.cx, containers, &region_only)
+                    .await?
+                    .iter()
+                    .filter(|row| containers.holds_items(row))
+                    .filter_map(|row| {
+                        let text = |c: &str| row.get(c).and_then(Value::as_str).map(str::to_owned);
+                        Some(parent(Some(text("id")?), text("arn")))
+                    })
+                    .collect()
             }
         })
     }

@@ -83,6 +83,7 @@ impl ApiTableProvider {
     fn defaults(cx: &ScanContext) -> PlanDefaults {
         PlanDefaults {
             region: cx.clients.default_region().map(str::to_owned),
+            containers_op: cx.containers.def().list_op,
             instances: cx.default_instances.clone(),
             concurrency: cx.concurrency,
         }

@@ -115,7 +115,7 @@ pub(crate) enum IdForm {
     Arn,
 }
 
-/// A search call that returns most columns in pages (SearchUsers), with filters pushed into its
+/// A search call that returns most columns in pages, with filters pushed into its
 /// criteria. Which columns it returns is declared on the columns (`searchable`).
 #[derive(Debug, Clone)]
 pub(crate) struct SearchDef {

@@ -95,6 +95,11 @@ impl ApiTable for InstancesTable {
         })
     }
 
+    fn holds_items(&self, row: &Row) -> bool {
+        // Instances still being created (or failed) have nothing to list.
+        row.get("status").and_then(Value::as_str).is_none_or(|s| s == "ACTIVE")
+    }
+
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx.client(&parent.region).describe_instance().instance_id(id).send().await;
         let Some(out) = found("DescribeInstance", out)? else { return Ok(None) };

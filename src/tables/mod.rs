@@ -26,6 +26,11 @@ pub(crate) fn all() -> Vec<Arc<dyn ApiTable>> {
     ]
 }
 
+/// The table whose rows are the containers (instances) of the instance-scoped tables.
+pub(crate) fn containers() -> Arc<dyn ApiTable> {
+    Arc::new(instances::InstancesTable)
+}
+
 /// The users table's declaration, for unit tests of the generic code.
 #[cfg(test)]
 pub(crate) fn users_def() -> &'static crate::provider::TableDef {

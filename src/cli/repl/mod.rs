@@ -15,7 +15,7 @@ use rustyline::{Config, Editor};
 
 use super::print::Printer;
 use super::report::Reporter;
-use super::run::{RunOptions, run_sql};
+use super::runner::{RunOptions, run_sql};
 use crate::emulator::EmulatorHandle;
 use crate::engine::{Engine, Request};
 use crate::provider::context::WritePolicy;

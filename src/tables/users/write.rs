@@ -17,9 +17,9 @@ use super::super::agent_statuses::AgentStatusesTable;
 use crate::aws::errors::from_sdk;
 use crate::error::{ApiFailure, Error, Refusal};
 use crate::mask::MASK;
+use crate::provider::api::whole_listing;
 use crate::provider::events::{Call, RowReport, RowStatus};
 use crate::provider::keys::ConnectArn;
-use crate::provider::listing::whole_listing;
 use crate::provider::{ApiTable, Parent, Row, TableDef, WriteContext};
 
 const IDENTITY: &str = "UpdateUserIdentityInfo";

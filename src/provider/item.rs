@@ -1,0 +1,30 @@
+//! The data a table's calls exchange with the generic code: rows as JSON objects, pages of a
+//! list call, and the container (region, instance) an item lives in.
+
+use serde_json::{Map, Value};
+
+/// A row: column name → value in the column's JSON form.
+pub(crate) type Row = Map<String, Value>;
+
+/// One page of a list call.
+#[derive(Debug, Default)]
+pub(crate) struct Page {
+    pub(crate) rows: Vec<Row>,
+    pub(crate) next: Option<String>,
+}
+
+/// The container an item lives in: a region, and for instance-scoped tables an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Parent {
+    pub(crate) region: String,
+    pub(crate) instance_id: Option<String>,
+    /// Known when the instance came from its listing; otherwise derived from item ARNs.
+    pub(crate) instance_arn: Option<String>,
+}
+
+impl Parent {
+    /// The instance id of an instance-scoped container ("" for a region).
+    pub(crate) fn instance(&self) -> &str {
+        self.instance_id.as_deref().unwrap_or_default()
+    }
+}
