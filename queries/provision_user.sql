@@ -1,9 +1,10 @@
 -- Provision one agent
 --
 -- Onboards an agent in three steps, and stops at the first that fails (exit code 1):
---   1. create the user with identity, a soft phone, a security profile and a routing profile;
---   2. assign the routing profile (a no-op when CreateUser already set it; kept so re-runs
---      against an existing user repair its profile);
+--   1. create the user with identity, a soft phone, a security profile and a routing profile
+--      (a user that already exists is reported as skipped, not failed: ON CONFLICT DO NOTHING);
+--   2. assign the routing profile (no call when CreateUser already set it; on a re-run against an
+--      existing user this repairs its profile);
 --   3. read the user back and fail loudly unless it carries that routing profile.
 -- first_name, last_name and email are optional (names default to the username).
 -- Passwords are never printed: --dry-run shows the calls with the password masked.
@@ -24,7 +25,8 @@ VALUES (
     'SOFT_PHONE',
     ['{{ security_profile_id }}'],
     '{{ routing_profile_id }}'
-);
+)
+ON CONFLICT (username) DO NOTHING;
 
 UPDATE aws.connect.users
 SET routing_profile_id = '{{ routing_profile_id }}'

@@ -130,3 +130,33 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_connect::error::ErrorMetadata;
+    use aws_sdk_connect::operation::create_user::CreateUserError;
+    use aws_smithy_types::body::SdkBody;
+
+    fn answer(status: u16) -> HttpResponse {
+        HttpResponse::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(status).expect("status"),
+            SdkBody::from("{\"Password\":\"never shown\"}"),
+        )
+    }
+
+    #[test]
+    fn an_answer_without_a_message_names_its_status() {
+        let e = SdkError::service_error(CreateUserError::generic(ErrorMetadata::builder().build()), answer(413));
+        let f = from_sdk("CreateUser", &e);
+        assert_eq!((f.cause, f.status), (Cause::Service, Some(413)));
+        assert_eq!(f.message, "HTTP 413 (the service gave no message)");
+    }
+
+    #[test]
+    fn an_unreadable_answer_shows_no_body() {
+        let e: SdkError<CreateUserError, HttpResponse> = SdkError::response_error("bad json", answer(200));
+        let f = from_sdk("CreateUser", &e);
+        assert_eq!(f.to_string(), "CreateUser: the answer (HTTP 200) could not be read");
+    }
+}

@@ -187,8 +187,10 @@ impl Intercept for StatsInterceptor {
                 Some(code.unwrap_or_else(|| format!("HTTP {}", r.status().as_u16())))
             }
             None => match context.output_or_error() {
-                Some(Err(e)) if e.is_timeout_error() => Some("no answer in time".to_owned()),
-                Some(Err(_)) => Some("a connection failure".to_owned()),
+                Some(Err(e)) => {
+                    let timed_out = e.is_timeout_error() || e.as_connector_error().is_some_and(|c| c.is_timeout());
+                    Some(if timed_out { "no answer in time" } else { "a connection failure" }.to_owned())
+                }
                 _ => None,
             },
         };

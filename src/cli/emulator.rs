@@ -46,7 +46,8 @@ pub(crate) fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, String> {
     })
 }
 
-/// Runs the emulator until Ctrl-C, then writes the state file.
+/// Runs the emulator until Ctrl-C or SIGTERM (every acknowledged write is already in the state
+/// file), then stops serving.
 ///
 /// # Errors
 /// When the address cannot be bound or the state file cannot be read or written.
@@ -57,7 +58,11 @@ pub async fn run(args: &EmulatorArgs) -> Result<(), Box<dyn std::error::Error>> 
     writeln!(out, "listening on {}", handle.base_url())?;
     out.flush()?;
     drop(out);
-    tokio::signal::ctrl_c().await?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
     handle.shutdown().await?;
     Ok(())
 }

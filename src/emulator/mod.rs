@@ -25,7 +25,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::{Map, Value};
-use tokio::sync::Notify;
 
 use errors::{ApiError, ErrorKind};
 use faults::{Faults, Limiter};
@@ -54,7 +53,8 @@ pub struct Emulator {
     calls: BTreeMap<&'static str, AtomicU64>,
     throttled: AtomicU64,
     requests: AtomicU64,
-    dirty: Notify,
+    /// Held while the state file is written.
+    saving: std::sync::Mutex<()>,
     state_file: Option<PathBuf>,
 }
 
@@ -65,9 +65,11 @@ impl Emulator {
     fn new(config: &EmulatorConfig) -> io::Result<Self> {
         let mut world = match &config.state_file {
             Some(path) if path.exists() => {
-                let text = std::fs::read_to_string(path)?;
-                serde_json::from_str::<World>(&text)
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| io::Error::new(e.kind(), format!("state file {}: {e}", path.display())))?;
+                serde_json::from_str::<World>(&text).map_err(|e| {
+                    io::Error::new(io::ErrorKind::InvalidData, format!("state file {}: {e}", path.display()))
+                })?
             }
             _ => {
                 let mut w = World::default();
@@ -90,7 +92,7 @@ impl Emulator {
             calls: routes::ROUTES.iter().map(|r| (r.operation, AtomicU64::new(0))).collect(),
             throttled: AtomicU64::new(0),
             requests: AtomicU64::new(0),
-            dirty: Notify::new(),
+            saving: std::sync::Mutex::new(()),
             state_file: config.state_file.clone(),
         })
     }
@@ -122,21 +124,28 @@ impl Emulator {
 
     /// Runs `f` on the data (for tests that set up or inspect state directly).
     pub fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut w = self.world.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let out = f(&mut w);
-        self.dirty.notify_one();
+        let out = f(&mut self.world.write().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if let Err(e) = self.save() {
+            tracing::error!(error = %e, "cannot write the emulator state file");
+        }
         out
     }
 
+    /// Writes the state file (atomically), so every acknowledged write survives any exit.
+    ///
+    /// # Errors
+    /// The file cannot be written, named in the error.
     fn save(&self) -> io::Result<()> {
         let Some(path) = &self.state_file else { return Ok(()) };
+        let _one_at_a_time = self.saving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let named = |e: io::Error| io::Error::new(e.kind(), format!("state file {}: {e}", path.display()));
         let text = {
             let w = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            serde_json::to_string(&*w).map_err(io::Error::other)?
+            serde_json::to_string(&*w).map_err(|e| named(io::Error::other(e)))?
         };
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, path)
+        std::fs::write(&tmp, text).map_err(named)?;
+        std::fs::rename(&tmp, path).map_err(named)
     }
 
     async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
@@ -196,10 +205,15 @@ impl Emulator {
                 }
             }
             Handler::Write(f) => {
-                let mut w = self.world.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let result = f(w.region_mut(&account, &region), &req);
-                if result.is_ok() {
-                    self.dirty.notify_one();
+                let result = f(
+                    self.world.write().unwrap_or_else(std::sync::PoisonError::into_inner).region_mut(&account, &region),
+                    &req,
+                );
+                // Saved before the answer: an acknowledged write survives a kill right after.
+                if result.is_ok()
+                    && let Err(e) = self.save()
+                {
+                    return Err(ApiError::new(ErrorKind::InternalService, e.to_string()));
                 }
                 result
             }
@@ -403,19 +417,6 @@ pub async fn start(addr: SocketAddr, config: EmulatorConfig) -> io::Result<Emula
             tracing::error!(error = %e, "emulator server failed");
         }
     });
-    if emulator.state_file.is_some() {
-        emulator.save()?;
-        let saver = Arc::clone(&emulator);
-        tokio::spawn(async move {
-            loop {
-                saver.dirty.notified().await;
-                // Coalesce bursts of writes into one file write.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if let Err(e) = saver.save() {
-                    tracing::error!(error = %e, "cannot write the emulator state file");
-                }
-            }
-        });
-    }
+    emulator.save()?;
     Ok(EmulatorHandle { addr, emulator, shutdown: Some(tx), task: Some(task) })
 }

@@ -374,3 +374,56 @@ impl SubqueryRunner for Subqueries<'_> {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::{self, EmulatorConfig};
+
+    async fn refusal(ctx: &SessionContext, sql: &str) -> Error {
+        let result = match ctx.sql(sql).await {
+            Ok(df) => df.collect().await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        Error::from_datafusion(&result.expect_err(sql))
+    }
+
+    /// The guards live in the tables and the plan rules: a caller that reaches the context
+    /// around the door cannot write without them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_raw_context_is_refused_and_makes_no_call() {
+        let emu = emulator::start(([127, 0, 0, 1], 0).into(), EmulatorConfig::default()).await.expect("emulator");
+        let settings = EngineSettings {
+            connect: ConnectSettings {
+                region: Some("us-east-1".into()),
+                endpoint_url: Some(emu.base_url()),
+                static_credentials: Some(("AKIDTEST".into(), "test".into())),
+                ..ConnectSettings::default()
+            },
+            policy: WritePolicy::ReadWrite,
+            ..EngineSettings::default()
+        };
+        let engine = Engine::new(settings.clone()).await.expect("engine");
+        let raw = engine.inner.ctx.clone();
+        let e = refusal(&raw, "DELETE FROM aws.connect.users").await;
+        assert!(matches!(e, Error::Refused { reason: crate::error::Refusal::ReadOnly, .. }), "{e:?}");
+
+        // Even on a context whose statement may write, the table refuses what restricts nothing.
+        let writable =
+            scope(&engine.inner.connect, &settings, EventSink::default(), None, WritePolicy::ReadWrite, false);
+        let ctx = engine.statement_context(&writable);
+        for (sql, reason) in [
+            ("DELETE FROM aws.connect.users", crate::error::Refusal::Unqualified),
+            ("UPDATE aws.connect.users SET first_name = 'x'", crate::error::Refusal::Unqualified),
+            ("DELETE FROM aws.connect.users WHERE region = 'us-east-1' LIMIT 1", crate::error::Refusal::Unsupported),
+            (
+                "DELETE FROM aws.connect.users WHERE id IN (SELECT id FROM aws.connect.users WHERE username = 'x')",
+                crate::error::Refusal::Unsupported,
+            ),
+        ] {
+            let e = refusal(&ctx, sql).await;
+            assert!(matches!(&e, Error::Refused { reason: r, .. } if *r == reason), "{sql}: {e:?}");
+        }
+        assert_eq!(emu.emulator.calls().values().sum::<u64>(), 0, "no call was made");
+    }
+}

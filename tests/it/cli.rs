@@ -303,3 +303,49 @@ sys.stdout.write(out.decode("utf-8", "replace"))
         .expect("python3 drives a pseudo-terminal");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// JSON keeps every selected column in order, NULL as null; CSV writes nested values as JSON.
+#[test]
+fn outputs_a_program_can_read_back() {
+    let q = "SELECT username, email, password, phone_config, security_profile_ids FROM aws.connect.users \
+             WHERE region = 'eu-west-2' AND email IS NULL";
+    let json = run(&["--demo", "-o", "json", "-e", q]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(&stdout(&json)).expect("json");
+    assert_eq!(rows.len(), 1);
+    let keys: Vec<&str> = rows[0].keys().map(String::as_str).collect();
+    assert_eq!(keys, ["username", "email", "password", "phone_config", "security_profile_ids"]);
+    assert!(rows[0]["email"].is_null() && rows[0]["password"].is_null());
+    let ndjson = run(&["--demo", "-o", "ndjson", "-e", q]);
+    let line: serde_json::Value = serde_json::from_str(stdout(&ndjson).trim()).expect("ndjson");
+    assert_eq!(line, serde_json::Value::Object(rows[0].clone()));
+
+    let csv = run(&["--demo", "-o", "csv", "-e", q]);
+    let text = stdout(&csv);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("username,email,password,phone_config,security_profile_ids"));
+    let row = lines.next().expect("a row");
+    // The nested values are quoted JSON text: read them back.
+    let fields: Vec<String> = {
+        let mut out = Vec::new();
+        let (mut cur, mut quoted, mut chars) = (String::new(), false, row.chars().peekable());
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => out.push(std::mem::take(&mut cur)),
+                (c, _) => cur.push(c),
+            }
+        }
+        out.push(cur);
+        out
+    };
+    let phone: serde_json::Value = serde_json::from_str(&fields[3]).expect("phone_config is JSON text");
+    assert_eq!(phone, rows[0]["phone_config"]);
+    let profiles: serde_json::Value = serde_json::from_str(&fields[4]).expect("a list is JSON text");
+    assert_eq!(profiles, rows[0]["security_profile_ids"]);
+    assert_eq!((fields[1].as_str(), fields[2].as_str()), ("", ""), "NULL is an empty field");
+}

@@ -2,62 +2,7 @@
 //! per-row report, partial failures, re-runs, dry runs, guards, StackQL's statements, the
 //! provisioning script, and passwords kept out of every output.
 
-use std::process::Output;
-
-use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorHandle};
-
-use super::support::{MAIN_REGION, cli, client, demo, instance_id};
-
-struct Ids {
-    instance: String,
-    instance_arn: String,
-    routing: String,
-    routing_arn: String,
-    sales: String,
-    agent: String,
-    agent_arn: String,
-    supervisor: String,
-}
-
-async fn ids(emu: &EmulatorHandle) -> Ids {
-    let c = client(emu, MAIN_REGION);
-    let instance = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
-    let rps = c.list_routing_profiles().instance_id(&instance).send().await.expect("routing profiles");
-    let rp = |name: &str| {
-        let p = rps.routing_profile_summary_list().iter().find(|p| p.name() == Some(name)).expect("profile");
-        (p.id().expect("id").to_owned(), p.arn().expect("arn").to_owned())
-    };
-    let sps = c.list_security_profiles().instance_id(&instance).send().await.expect("security profiles");
-    let sp = |name: &str| {
-        let p = sps.security_profile_summary_list().iter().find(|p| p.name() == Some(name)).expect("profile");
-        (p.id().expect("id").to_owned(), p.arn().expect("arn").to_owned())
-    };
-    let (routing, routing_arn) = rp("Basic Routing Profile");
-    let (agent, agent_arn) = sp("Agent");
-    Ids {
-        instance_arn: format!("arn:aws:connect:us-east-1:123456789012:instance/{instance}"),
-        instance,
-        routing,
-        routing_arn,
-        sales: rp("Sales").0,
-        agent,
-        agent_arn,
-        supervisor: sp("Supervisor").0,
-    }
-}
-
-/// The binary pointed at the test's emulator, as `--endpoint-url` does.
-fn run(emu: &EmulatorHandle, args: &[&str]) -> Output {
-    cli().args(["--endpoint-url", &emu.base_url(), "-o", "csv"]).args(args).output().expect("connectql runs")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use super::support::{MAIN_REGION, cli, client, demo, err, ids, out, run};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 

@@ -1,6 +1,7 @@
 //! The one integration test binary: every test starts the emulator on an ephemeral loopback port
 //! and drives it through the real `aws-sdk-connect` client or the real `connectql` binary.
 
+mod architecture;
 mod cli;
 mod dml;
 mod docs;
@@ -12,3 +13,4 @@ mod select;
 mod slt;
 mod support;
 mod tables;
+mod write_safety;

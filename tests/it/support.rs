@@ -1,11 +1,12 @@
 //! Test support: an emulator on 127.0.0.1:0 and SDK clients pointed at it with test credentials.
 
 use std::net::SocketAddr;
+use std::process::Output;
 
 use aws_sdk_connect::Client;
 use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
 use aws_smithy_types::retry::RetryConfig;
-use connectql::emulator::{self, EmulatorConfig, EmulatorHandle};
+use connectql::emulator::{self, DEMO_INSTANCE_ALIAS, EmulatorConfig, EmulatorHandle};
 
 pub(crate) const MAIN_REGION: &str = "us-east-1";
 
@@ -147,4 +148,56 @@ pub(crate) fn cli() -> std::process::Command {
         .env("AWS_CONFIG_FILE", "/nonexistent/connectql-test-config")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/connectql-test-credentials");
     c
+}
+
+/// Ids of the main demo instance and some of its profiles.
+pub(crate) struct Ids {
+    pub(crate) instance: String,
+    pub(crate) instance_arn: String,
+    pub(crate) routing: String,
+    pub(crate) routing_arn: String,
+    pub(crate) sales: String,
+    pub(crate) agent: String,
+    pub(crate) agent_arn: String,
+    pub(crate) supervisor: String,
+}
+
+pub(crate) async fn ids(emu: &EmulatorHandle) -> Ids {
+    let c = client(emu, MAIN_REGION);
+    let instance = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
+    let rps = c.list_routing_profiles().instance_id(&instance).send().await.expect("routing profiles");
+    let rp = |name: &str| {
+        let p = rps.routing_profile_summary_list().iter().find(|p| p.name() == Some(name)).expect("profile");
+        (p.id().expect("id").to_owned(), p.arn().expect("arn").to_owned())
+    };
+    let sps = c.list_security_profiles().instance_id(&instance).send().await.expect("security profiles");
+    let sp = |name: &str| {
+        let p = sps.security_profile_summary_list().iter().find(|p| p.name() == Some(name)).expect("profile");
+        (p.id().expect("id").to_owned(), p.arn().expect("arn").to_owned())
+    };
+    let (routing, routing_arn) = rp("Basic Routing Profile");
+    let (agent, agent_arn) = sp("Agent");
+    Ids {
+        instance_arn: format!("arn:aws:connect:us-east-1:123456789012:instance/{instance}"),
+        instance,
+        routing,
+        routing_arn,
+        sales: rp("Sales").0,
+        agent,
+        agent_arn,
+        supervisor: sp("Supervisor").0,
+    }
+}
+
+/// The binary pointed at the test's emulator, as `--endpoint-url` does.
+pub(crate) fn run(emu: &EmulatorHandle, args: &[&str]) -> Output {
+    cli().args(["--endpoint-url", &emu.base_url(), "-o", "csv"]).args(args).output().expect("connectql runs")
+}
+
+pub(crate) fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub(crate) fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
