@@ -349,3 +349,21 @@ fn outputs_a_program_can_read_back() {
     assert_eq!(profiles, rows[0]["security_profile_ids"]);
     assert_eq!((fields[1].as_str(), fields[2].as_str()), ("", ""), "NULL is an empty field");
 }
+
+/// Without credentials (and without --demo) the error says what is missing and how to fix it.
+#[test]
+fn missing_credentials_are_named_with_the_fix() {
+    let o = cli()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["-e", "SELECT id FROM aws.connect.users"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "one line, not the SDK's internals: {e}");
+    assert!(
+        e.contains("ListInstances: no AWS credentials found") && e.contains("aws configure") && e.contains("--demo"),
+        "{e}"
+    );
+}

@@ -345,112 +345,170 @@ async fn agent_status_id(cx: &WriteContext, parent: &Parent, wanted: &str) -> Re
         })
 }
 
-/// Applies one target's changes: each call the SET list needs, skipping values already in place.
-pub(super) async fn update(cx: &WriteContext, parent: &Parent, target: &Row, changes: &Row) -> RowReport {
-    let id = text(target, "id").unwrap_or_default();
-    let subject = format!("{} ({id})", text(target, "username").unwrap_or_default());
-    let mut report = Report::new(cx, Some(parent.clone()), subject);
-    let client = cx.scan.client(&parent.region);
-    let instance = parent.instance();
-    macro_rules! call {
-        ($op:expr, $params:expr, $send:expr) => {
-            if let Err(e) = report.call($op, $params, $send).await {
-                return report.failed(e);
-            }
-        };
-    }
+/// Why an update stopped: a failed call, or a value that cannot be sent.
+enum Stop {
+    Call(ApiFailure),
+    Refused(Error),
+}
 
-    if touches(changes, IDENTITY) {
-        let current = merged(decoded(target.get("identity_info")), &Row::new(), "");
-        let next = merged(Some(Value::Object(current.clone())), changes, IDENTITY);
-        if next != current {
-            let params = json!({ "InstanceId": instance, "UserId": id, "IdentityInfo": next });
-            let send = client
-                .update_user_identity_info()
-                .instance_id(instance)
-                .user_id(&id)
-                .identity_info(identity_info(&next))
-                .send();
-            call!(IDENTITY, params, send);
-        }
+impl From<ApiFailure> for Stop {
+    fn from(e: ApiFailure) -> Self {
+        Stop::Call(e)
     }
-    if touches(changes, PHONE) {
-        let current = merged(decoded(target.get("phone_config")), &Row::new(), "");
-        let mut next = merged(Some(Value::Object(current.clone())), changes, PHONE);
-        if next.get("PhoneType").and_then(Value::as_str) == Some("SOFT_PHONE") {
-            // A soft phone has no desk number; keeping the old one would be refused.
-            next.remove("DeskPhoneNumber");
-        }
-        if next != current {
-            let cfg = match phone_config(&next) {
-                Ok(c) => c,
-                Err(e) => return report.refused(e),
-            };
-            let params = json!({ "InstanceId": instance, "UserId": id, "PhoneConfig": next });
-            let send = client.update_user_phone_config().instance_id(instance).user_id(&id).phone_config(cfg).send();
-            call!(PHONE, params, send);
-        }
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Refused(e)
     }
-    if touches(changes, "UpdateUserRoutingProfile") {
-        let Some(next) =
-            text(changes, "routing_profile_id").or_else(|| text(changes, "routing_profile_arn")).map(|r| id_of(&r))
-        else {
-            return report
-                .refused(refused("routing_profile_id cannot be NULL: every user needs a routing profile".to_owned()));
-        };
-        if text(target, "routing_profile_id").as_deref() != Some(next.as_str()) {
-            let params = json!({ "InstanceId": instance, "UserId": id, "RoutingProfileId": next });
-            let send = client
-                .update_user_routing_profile()
-                .instance_id(instance)
-                .user_id(&id)
-                .routing_profile_id(&next)
-                .send();
-            call!("UpdateUserRoutingProfile", params, send);
-        }
+}
+
+/// One user being updated: its client, ids, current values and the SET list's new values.
+struct Target<'a> {
+    client: aws_sdk_connect::Client,
+    instance: &'a str,
+    id: String,
+    current: &'a Row,
+    changes: &'a Row,
+}
+
+async fn set_identity(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    if !touches(t.changes, IDENTITY) {
+        return Ok(());
     }
-    if touches(changes, "UpdateUserSecurityProfiles") {
-        let next = ids(changes, "security_profile_ids", "security_profile_arns").unwrap_or_default();
-        if next.is_empty() {
-            return report.refused(refused(
-                "security_profile_ids cannot be empty: every user needs a security profile".to_owned(),
-            ));
-        }
-        if ids(target, "security_profile_ids", "security_profile_arns").unwrap_or_default() != next {
-            let params = json!({ "InstanceId": instance, "UserId": id, "SecurityProfileIds": next });
-            let send = client
-                .update_user_security_profiles()
-                .instance_id(instance)
-                .user_id(&id)
-                .set_security_profile_ids(Some(next.clone()))
-                .send();
-            call!("UpdateUserSecurityProfiles", params, send);
-        }
+    let current = merged(decoded(t.current.get("identity_info")), &Row::new(), "");
+    let next = merged(Some(Value::Object(current.clone())), t.changes, IDENTITY);
+    if next != current {
+        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "IdentityInfo": next });
+        let send = t
+            .client
+            .update_user_identity_info()
+            .instance_id(t.instance)
+            .user_id(&t.id)
+            .identity_info(identity_info(&next))
+            .send();
+        r.call(IDENTITY, params, send).await?;
     }
-    if touches(changes, "UpdateUserHierarchy") {
-        let next =
-            text(changes, "hierarchy_group_id").or_else(|| text(changes, "hierarchy_group_arn")).map(|g| id_of(&g));
-        if text(target, "hierarchy_group_id") != next {
-            let params = json!({ "InstanceId": instance, "UserId": id, "HierarchyGroupId": next });
-            let send = client
-                .update_user_hierarchy()
-                .instance_id(instance)
-                .user_id(&id)
-                .set_hierarchy_group_id(next.clone())
-                .send();
-            call!("UpdateUserHierarchy", params, send);
-        }
+    Ok(())
+}
+
+async fn set_phone(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    if !touches(t.changes, PHONE) {
+        return Ok(());
     }
-    if let Some(wanted) = text(changes, "agent_status") {
-        let status = match agent_status_id(cx, parent, &wanted).await {
-            Ok(s) => s,
-            Err(e) => return report.refused(e),
-        };
-        let params = json!({ "InstanceId": instance, "UserId": id, "AgentStatusId": status });
-        let send = client.put_user_status().instance_id(instance).user_id(&id).agent_status_id(&status).send();
-        call!("PutUserStatus", params, send);
+    let current = merged(decoded(t.current.get("phone_config")), &Row::new(), "");
+    let mut next = merged(Some(Value::Object(current.clone())), t.changes, PHONE);
+    if next.get("PhoneType").and_then(Value::as_str) == Some("SOFT_PHONE") {
+        // A soft phone has no desk number; keeping the old one would be refused.
+        next.remove("DeskPhoneNumber");
     }
-    report.done()
+    if next != current {
+        let cfg = phone_config(&next)?;
+        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "PhoneConfig": next });
+        let send = t.client.update_user_phone_config().instance_id(t.instance).user_id(&t.id).phone_config(cfg).send();
+        r.call(PHONE, params, send).await?;
+    }
+    Ok(())
+}
+
+async fn set_routing_profile(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    const OP: &str = "UpdateUserRoutingProfile";
+    if !touches(t.changes, OP) {
+        return Ok(());
+    }
+    let next = text(t.changes, "routing_profile_id")
+        .or_else(|| text(t.changes, "routing_profile_arn"))
+        .map(|v| id_of(&v))
+        .ok_or_else(|| refused("routing_profile_id cannot be NULL: every user needs a routing profile".to_owned()))?;
+    if text(t.current, "routing_profile_id").as_deref() != Some(next.as_str()) {
+        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "RoutingProfileId": next });
+        let send = t
+            .client
+            .update_user_routing_profile()
+            .instance_id(t.instance)
+            .user_id(&t.id)
+            .routing_profile_id(&next)
+            .send();
+        r.call(OP, params, send).await?;
+    }
+    Ok(())
+}
+
+async fn set_security_profiles(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    const OP: &str = "UpdateUserSecurityProfiles";
+    if !touches(t.changes, OP) {
+        return Ok(());
+    }
+    let next = ids(t.changes, "security_profile_ids", "security_profile_arns").unwrap_or_default();
+    if next.is_empty() {
+        return Err(
+            refused("security_profile_ids cannot be empty: every user needs a security profile".to_owned()).into()
+        );
+    }
+    if ids(t.current, "security_profile_ids", "security_profile_arns").unwrap_or_default() != next {
+        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "SecurityProfileIds": next });
+        let send = t
+            .client
+            .update_user_security_profiles()
+            .instance_id(t.instance)
+            .user_id(&t.id)
+            .set_security_profile_ids(Some(next.clone()))
+            .send();
+        r.call(OP, params, send).await?;
+    }
+    Ok(())
+}
+
+async fn set_hierarchy_group(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    const OP: &str = "UpdateUserHierarchy";
+    if !touches(t.changes, OP) {
+        return Ok(());
+    }
+    let next =
+        text(t.changes, "hierarchy_group_id").or_else(|| text(t.changes, "hierarchy_group_arn")).map(|g| id_of(&g));
+    if text(t.current, "hierarchy_group_id") != next {
+        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "HierarchyGroupId": next });
+        let send = t
+            .client
+            .update_user_hierarchy()
+            .instance_id(t.instance)
+            .user_id(&t.id)
+            .set_hierarchy_group_id(next.clone())
+            .send();
+        r.call(OP, params, send).await?;
+    }
+    Ok(())
+}
+
+async fn set_agent_status(r: &mut Report<'_>, t: &Target<'_>, cx: &WriteContext, parent: &Parent) -> Result<(), Stop> {
+    let Some(wanted) = text(t.changes, "agent_status") else { return Ok(()) };
+    let status = agent_status_id(cx, parent, &wanted).await?;
+    let params = json!({ "InstanceId": t.instance, "UserId": t.id, "AgentStatusId": status });
+    let send = t.client.put_user_status().instance_id(t.instance).user_id(&t.id).agent_status_id(&status).send();
+    r.call("PutUserStatus", params, send).await?;
+    Ok(())
+}
+
+/// Applies one target's changes: each call the SET list needs, skipping values already in place.
+pub(super) async fn update(cx: &WriteContext, parent: &Parent, current: &Row, changes: &Row) -> RowReport {
+    let id = text(current, "id").unwrap_or_default();
+    let subject = format!("{} ({id})", text(current, "username").unwrap_or_default());
+    let mut report = Report::new(cx, Some(parent.clone()), subject);
+    let t = Target { client: cx.scan.client(&parent.region), instance: parent.instance(), id, current, changes };
+    let steps = async {
+        set_identity(&mut report, &t).await?;
+        set_phone(&mut report, &t).await?;
+        set_routing_profile(&mut report, &t).await?;
+        set_security_profiles(&mut report, &t).await?;
+        set_hierarchy_group(&mut report, &t).await?;
+        set_agent_status(&mut report, &t, cx, parent).await
+    }
+    .await;
+    match steps {
+        Ok(()) => report.done(),
+        Err(Stop::Call(e)) => report.failed(e),
+        Err(Stop::Refused(e)) => report.refused(e),
+    }
 }
 
 #[cfg(test)]
