@@ -187,42 +187,60 @@ fn repl_over_piped_stdin() {
 fn repl_in_a_terminal_completes_names() {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("history");
-    let screen = in_terminal(
+    let (screen, code) = in_terminal(
         &["--demo", "--history", history.to_str().expect("utf8")],
         &[],
         &[
-            ("SELECT usernam\t FROM aws.connect.users WHERE region = 'eu-west-2' ORDER BY 1 LIMIT 1;\r", 3.0),
-            (".schema users\r", 2.0),
-            (".quit\r", 1.0),
+            Step::expect("", "connectql> "),
+            Step::expect(
+                "SELECT usernam\t FROM aws.connect.users WHERE region = 'eu-west-2' ORDER BY 1 LIMIT 1;\r",
+                "| username",
+            ),
+            Step::expect(".schema users\r", "1 DescribeUser per row"),
+            Step::expect(".quit\r", ""),
         ],
     );
     assert!(screen.contains("SELECT username FROM aws.connect.users"), "Tab completed the column: {screen}");
-    assert!(screen.contains("| username"), "the query ran: {screen}");
-    assert!(screen.contains("1 DescribeUser per row"), ".schema answered: {screen}");
+    assert_eq!(code, Some(0), "{screen}");
 }
 
-/// In the shell, a change of more rows than the threshold asks first; answering no changes
-/// nothing.
-#[test]
-fn repl_asks_before_a_large_change() {
+/// In the shell, a change of more rows than the threshold asks first, with nothing drawn over
+/// the question while it waits; answering no changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repl_asks_before_a_large_change() {
+    let emu = super::support::start(connectql::emulator::EmulatorConfig {
+        faults: connectql::emulator::faults::Faults { latency_ms: 60, ..Default::default() },
+        ..Default::default()
+    })
+    .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("history");
-    let screen = in_terminal(
-        &["--demo", "--history", history.to_str().expect("utf8"), "-o", "csv"],
-        &[],
-        &[
-            ("DELETE FROM aws.connect.users WHERE region = 'eu-west-2' AND username LIKE '%.%';\r", 2.0),
-            ("n\r", 1.5),
-            ("SELECT count(*) AS left_over FROM aws.connect.users WHERE region = 'eu-west-2';\r", 2.0),
-            (".quit\r", 1.0),
-        ],
-    );
-    assert!(screen.contains("would change 30 rows of aws.connect.users. Go ahead? [y/N]"), "the shell asks: {screen}");
-    assert!(screen.contains("DELETE cancelled: nothing was changed"), "{screen}");
-    assert!(screen.contains("left_over\r\n30"), "every user is still there: {screen}");
+    let url = emu.base_url();
+    let (screen, code) = tokio::task::spawn_blocking(move || {
+        let args = ["--endpoint-url", &url, "--history", history.to_str().expect("utf8"), "-o", "csv"];
+        in_terminal(
+            &args,
+            &test_credentials("eu-west-2"),
+            &[
+                Step::expect("", "connectql> "),
+                Step::expect(
+                    "DELETE FROM aws.connect.users WHERE username LIKE '%.%';\r",
+                    "would change 30 rows of aws.connect.users. Go ahead? [y/N] ",
+                )
+                .then_quiet(0.6),
+                Step::expect("n\r", "DELETE cancelled: nothing was changed"),
+                Step::expect("SELECT count(*) AS left_over FROM aws.connect.users;\r", "left_over\r\n30"),
+                Step::expect(".quit\r", ""),
+            ],
+        )
+    })
+    .await
+    .expect("driver");
+    assert_eq!(emu.emulator.calls_of("DeleteUser"), 0, "{screen}");
+    assert_eq!(code, Some(0), "the last statement succeeded: {screen}");
 }
 
-/// Ctrl-C cancels the running statement and the shell stays.
+/// Ctrl-C cancels the running statement (its spinner goes away) and the shell stays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_cancels_the_statement_not_the_shell() {
     let emu = super::support::start(connectql::emulator::EmulatorConfig {
@@ -233,75 +251,137 @@ async fn ctrl_c_cancels_the_statement_not_the_shell() {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("history");
     let url = emu.base_url();
-    let screen = tokio::task::spawn_blocking(move || {
-        let env = [
-            ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_REGION", "eu-west-2"),
-            ("AWS_CONFIG_FILE", "/nonexistent"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
-        ];
+    let (screen, _) = tokio::task::spawn_blocking(move || {
         let args =
             ["--endpoint-url", &url, "--concurrency", "1", "--history", history.to_str().expect("utf8"), "-o", "csv"];
         in_terminal(
             &args,
-            &env,
+            &test_credentials("eu-west-2"),
             &[
-                ("SELECT count(email) FROM aws.connect.users;\r", 1.5),
-                ("\u{3}", 1.0),
-                ("SELECT 'still here' AS shell;\r", 1.5),
-                (".quit\r", 1.0),
+                Step::expect("", "connectql> "),
+                // The spinner shows the statement is running.
+                Step::expect("SELECT count(email) FROM aws.connect.users;\r", "API calls"),
+                Step::expect("\u{3}", "statement cancelled"),
+                Step::expect("SELECT 'still here' AS shell;\r", "shell\r\nstill here"),
+                Step::expect(".quit\r", ""),
             ],
         )
     })
     .await
     .expect("driver");
-    assert!(screen.contains("statement cancelled"), "{screen}");
-    assert!(screen.contains("shell\r\nstill here"), "the shell goes on: {screen}");
     assert!(
         !screen.contains("count(aws.connect.users.email)\r\n"),
         "the cancelled statement printed nothing: {screen}"
     );
 }
 
-/// Drives `connectql` in a pseudo-terminal (Python's `pty`), as a person at a keyboard: waits
-/// for the banner, then types each input and waits the given seconds; returns the screen.
-fn in_terminal(args: &[&str], env: &[(&str, &str)], steps: &[(&str, f64)]) -> String {
+fn test_credentials(region: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", region),
+        ("AWS_CONFIG_FILE", "/nonexistent"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+    ]
+}
+
+/// One step at the keyboard: type `send`, then wait until `expect` shows (30 s at most), then
+/// optionally check that nothing more is drawn for `quiet` seconds.
+#[derive(serde::Serialize)]
+struct Step {
+    send: String,
+    expect: String,
+    quiet: f64,
+}
+
+impl Step {
+    fn expect(send: &str, expect: &str) -> Step {
+        Step { send: send.to_owned(), expect: expect.to_owned(), quiet: 0.0 }
+    }
+
+    fn then_quiet(mut self, seconds: f64) -> Step {
+        self.quiet = seconds;
+        self
+    }
+}
+
+/// Drives `connectql` in a pseudo-terminal (Python's `pty`), as a person at a keyboard, with a
+/// clean environment: each step types, then waits for the text it expects (never a fixed
+/// time); a step that does not see its text fails with the screen. Returns the screen and the
+/// exit code.
+fn in_terminal(args: &[&str], env: &[(&str, &str)], steps: &[Step]) -> (String, Option<i32>) {
     let driver = r#"
 import json, os, pty, sys, time, select
 spec = json.loads(sys.argv[1])
 pid, fd = pty.fork()
 if pid == 0:
+    os.environ.clear()
     os.environ.update(spec["env"])
     os.execv(spec["argv"][0], spec["argv"])
 out = b""
-def read_for(seconds):
+def read(until_text, seconds):
     global out
+    start = len(out)
     end = time.time() + seconds
     while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
+        if until_text is not None and until_text.encode() in out[start:]:
+            return True
+        r, _, _ = select.select([fd], [], [], 0.02)
         if r:
             try:
-                out += os.read(fd, 65536)
+                chunk = os.read(fd, 65536)
             except OSError:
-                return
-read_for(2.0)
-for text, seconds in spec["steps"]:
-    os.write(fd, text.encode())
-    read_for(seconds)
-sys.stdout.write(out.decode("utf-8", "replace"))
+                break
+            if not chunk:
+                break
+            out += chunk
+    return until_text is not None and until_text.encode() in out[start:]
+failed = None
+for step in spec["steps"]:
+    if step["send"]:
+        os.write(fd, step["send"].encode())
+    if step["expect"] and not read(step["expect"], 30.0):
+        failed = "never saw " + json.dumps(step["expect"])
+        break
+    if step["quiet"] > 0:
+        before = len(out)
+        read(None, step["quiet"])
+        if len(out) != before:
+            failed = "drew " + json.dumps(out[before:].decode("utf-8", "replace")) + " after " + json.dumps(step["expect"])
+            break
+code = None
+if failed is None:
+    end = time.time() + 30
+    while time.time() < end:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+            break
+        read(None, 0.05)
+else:
+    os.kill(pid, 9)
+print(json.dumps({"screen": out.decode("utf-8", "replace"), "failed": failed, "code": code}))
 "#;
     let mut argv = vec![env!("CARGO_BIN_EXE_connectql").to_owned()];
     argv.extend(args.iter().map(|a| (*a).to_owned()));
+    let home = tempfile::tempdir().expect("home");
     let mut vars: serde_json::Map<String, serde_json::Value> =
         env.iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect();
     vars.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+    vars.insert("TERM".into(), "xterm".into());
+    vars.insert("HOME".into(), home.path().display().to_string().into());
     let spec = serde_json::json!({ "argv": argv, "env": vars, "steps": steps });
     let out = std::process::Command::new("python3")
         .args(["-c", driver, &spec.to_string()])
         .output()
         .expect("python3 drives a pseudo-terminal");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("driver: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let screen = result["screen"].as_str().unwrap_or_default().to_owned();
+    if let Some(failed) = result["failed"].as_str() {
+        panic!("in the terminal: {failed}\n--- screen ---\n{screen}");
+    }
+    (screen, result["code"].as_i64().and_then(|c| i32::try_from(c).ok()))
 }
 
 /// JSON keeps every selected column in order, NULL as null; CSV writes nested values as JSON.
