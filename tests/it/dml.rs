@@ -2,6 +2,8 @@
 //! per-row report, partial failures, re-runs, dry runs, guards, StackQL's statements, the
 //! provisioning script, and passwords kept out of every output.
 
+use connectql::emulator::faults::Faults;
+
 use super::support::{MAIN_REGION, cli, client, demo, err, ids, out, run};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
@@ -134,16 +136,47 @@ async fn update_makes_only_the_calls_the_set_list_needs() {
     let phone = after.phone_config().expect("phone");
     assert!(phone.auto_accept() && phone.after_contact_work_time_limit() == 45);
     assert_eq!(phone.phone_type(), before.phone_config().expect("phone").phone_type(), "phone type kept");
+    // The agent's status is not part of DescribeUser: read it from the emulator's own state.
+    let statuses = c.list_agent_statuses().instance_id(&i.instance).send().await.expect("statuses");
+    let lunch = statuses.agent_status_summary_list().iter().find(|s| s.name() == Some("Lunch")).and_then(|s| s.id());
+    let stored = emu.emulator.with_world(|w| {
+        w.regions
+            .values()
+            .flat_map(|r| r.instances.values())
+            .find_map(|inst| inst.users.get(&uid))
+            .and_then(|u| u.agent_status_id.clone())
+    });
+    assert_eq!(stored.as_deref(), lunch, "the status was set to Lunch");
 
     // Read-only columns are refused by name; NULL hierarchy removes the group.
     let o = run(&emu, &["-e", &format!("UPDATE aws.connect.users SET username = 'renamed' {where_id}")]);
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("column 'username' of aws.connect.users is read-only"), "{}", err(&o));
+    // Someone in a group: NULL takes them out of it.
+    let mut grouped = None;
+    for u in listed.user_summary_list() {
+        let d = c.describe_user().instance_id(&i.instance).user_id(u.id().expect("id")).send().await.expect("describe");
+        if d.user().is_some_and(|u| u.hierarchy_group_id().is_some()) {
+            grouped = u.id().map(str::to_owned);
+            break;
+        }
+    }
+    let uid = grouped.expect("a user in a hierarchy group");
+    let where_id = format!("WHERE id = '{uid}' AND instance_id = '{}'", i.instance);
+    emu.emulator.reset_calls();
     let o = run(&emu, &["-e", &format!("UPDATE aws.connect.users SET hierarchy_group_id = NULL {where_id}")]);
     assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "count\n1\n");
+    assert_eq!(emu.emulator.calls_of("UpdateUserHierarchy"), 1);
     let after =
         c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
     assert_eq!(after.hierarchy_group_id(), None);
+    // The same value again costs no call and changes no row.
+    emu.emulator.reset_calls();
+    let o = run(&emu, &["-e", &format!("UPDATE aws.connect.users SET hierarchy_group_id = NULL {where_id}")]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "count\n0\n");
+    assert_eq!(emu.emulator.calls_of("UpdateUserHierarchy"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,10 +218,25 @@ async fn delete_by_id_costs_one_call_and_guards_hold() {
     assert!(err(&o).contains("would change") && err(&o).contains("--yes"), "{}", err(&o));
     assert_eq!(emu.emulator.calls_of("DeleteUser"), 0);
 
-    // A dry run prints the calls and makes no write call.
+    // A dry run prints each call it would make, and makes no write call.
     let o = run(&emu, &["--dry-run", "--yes", "-e", &many]);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(err(&o).contains("would call DeleteUser {\"InstanceId\""), "{}", err(&o));
+    let all = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let targets: Vec<&str> = all
+        .user_summary_list()
+        .iter()
+        .filter(|u| u.username().is_some_and(|n| n.starts_with('a')))
+        .filter_map(|u| u.id())
+        .collect();
+    assert!(targets.len() > 10, "{}", targets.len());
+    let stderr = err(&o);
+    let would: Vec<&str> = stderr.lines().filter(|l| l.starts_with("would call DeleteUser ")).collect();
+    assert_eq!(would.len(), targets.len(), "{}", err(&o));
+    for id in &targets {
+        let line = format!("would call DeleteUser {{\"InstanceId\":\"{}\",\"UserId\":\"{id}\"}}", i.instance);
+        assert!(would.contains(&line.as_str()), "{line} in {}", err(&o));
+    }
+    assert_eq!(out(&o), "count\n0\n", "a dry run changes nothing");
     assert_eq!(emu.emulator.calls_of("DeleteUser"), 0);
 
     emu.emulator.reset_calls();
@@ -207,7 +255,13 @@ async fn delete_by_id_costs_one_call_and_guards_hold() {
         (1, 0, 1)
     );
 
-    // Subqueries in WHERE are resolved first, so they become lookups too.
+    // Subqueries in WHERE are resolved first, so they become lookups too: the subquery lists
+    // once, then each named user costs one DescribeUser and one DeleteUser.
+    let zoes = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let zoes =
+        zoes.user_summary_list().iter().filter(|u| u.username().is_some_and(|n| n.starts_with("zoe."))).count() as u64;
+    assert!(zoes > 1);
+    emu.emulator.reset_calls();
     let o = run(
         &emu,
         &[
@@ -220,6 +274,15 @@ async fn delete_by_id_costs_one_call_and_guards_hold() {
         ],
     );
     assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), format!("count\n{zoes}\n"));
+    assert_eq!(
+        (
+            emu.emulator.calls_of("ListUsers"),
+            emu.emulator.calls_of("DescribeUser"),
+            emu.emulator.calls_of("DeleteUser")
+        ),
+        (1, zoes, zoes)
+    );
     let left = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
     assert!(!left.user_summary_list().iter().any(|u| u.username().is_some_and(|n| n.starts_with("zoe."))));
 }
@@ -329,6 +392,15 @@ async fn the_provisioning_script_onboards_and_verifies() {
     let o = run(&emu, &a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("ResourceNotFoundException"), "{}", err(&o));
+
+    // Created, but not visible to reads within the run: the read-back's assertion fails loudly.
+    emu.emulator.set_faults(Faults { visibility_delay_ms: 600_000, ..Faults::default() });
+    emu.emulator.reset_calls();
+    let a = args("late.user", &i.sales);
+    let o = run(&emu, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(emu.emulator.calls_of("CreateUser"), 1);
+    assert!(err(&o).contains("provisioning check failed: user late.user was not found after creation"), "{}", err(&o));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@ mod docs;
 mod emulator_cli;
 mod emulator_model;
 mod emulator_sdk;
+mod oracle;
 mod reports;
 mod select;
 mod slt;

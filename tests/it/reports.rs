@@ -28,18 +28,26 @@ fn check(report: &Path, failures: &mut Vec<String>) {
         return;
     }
     let golden = root().join("tests/golden").join(format!("{name}.out"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, &stdout).expect("write golden");
+    let expected = std::fs::read_to_string(&golden).ok();
+    if expected.as_deref() == Some(stdout.as_str()) {
         return;
     }
-    match std::fs::read_to_string(&golden) {
-        Ok(expected) if expected == stdout => {}
-        Ok(expected) => failures.push(format!(
-            "{name}: output differs from {}\n--- expected\n{expected}\n--- got\n{stdout}",
-            golden.display()
-        )),
-        Err(e) => failures.push(format!("{name}: no golden file {} ({e}); run with UPDATE_GOLDEN=1", golden.display())),
+    // A changed output always fails; UPDATE_GOLDEN=1 also writes the new one, so a rerun
+    // (after reading the diff) passes.
+    let rewritten = std::env::var_os("UPDATE_GOLDEN").is_some();
+    if rewritten {
+        std::fs::write(&golden, &stdout).expect("write golden");
     }
+    let hint = if rewritten {
+        "golden rewritten: check the diff and rerun"
+    } else {
+        "rerun with UPDATE_GOLDEN=1 to rewrite it"
+    };
+    failures.push(format!(
+        "{name}: output differs from {} ({hint})\n--- expected\n{}\n--- got\n{stdout}",
+        golden.display(),
+        expected.unwrap_or_else(|| "(no golden file)".to_owned())
+    ));
 }
 
 #[test]

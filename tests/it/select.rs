@@ -160,14 +160,23 @@ async fn filters_the_api_cannot_apply_are_still_applied() {
     assert!(!names.is_empty());
     assert!(names.iter().flatten().all(|n| n.starts_with("ava.")));
     assert!(strings(&rows, "phone_type").iter().all(|p| p.as_deref() == Some("SOFT_PHONE")));
-    // The same rows as a client-side check of every user.
-    let all = query(&e, "SELECT username, phone_type FROM users").await.expect("all");
-    let expected = strings(&all, "username")
-        .into_iter()
-        .zip(strings(&all, "phone_type"))
-        .filter(|(n, p)| n.as_deref().is_some_and(|n| n.starts_with("ava.")) && p.as_deref() == Some("SOFT_PHONE"))
-        .count();
-    assert_eq!(names.len(), expected);
+    // The same rows as the SDK finds them, user by user.
+    let c = client(&emu, MAIN_REGION);
+    let mut expected = Vec::new();
+    for i in c.list_instances().send().await.expect("instances").instance_summary_list() {
+        let iid = i.id().expect("id");
+        let users = c.list_users().instance_id(iid).max_results(1000).send().await.expect("list");
+        for u in users.user_summary_list().iter().filter(|u| u.username().is_some_and(|n| n.starts_with("ava."))) {
+            let d = c.describe_user().instance_id(iid).user_id(u.id().expect("id")).send().await.expect("describe");
+            if d.user().and_then(|u| u.phone_config()).is_some_and(|p| p.phone_type().as_str() == "SOFT_PHONE") {
+                expected.push(u.username().map(str::to_owned));
+            }
+        }
+    }
+    let mut names = names;
+    names.sort();
+    expected.sort();
+    assert_eq!(names, expected);
 }
 
 #[tokio::test]
@@ -270,18 +279,39 @@ async fn explain_shows_the_planned_calls() {
 async fn nested_columns_are_real_arrow_types() {
     let emu = demo().await;
     let e = engine(&emu).await;
+    // Every value, NULLs included, against what DescribeUser says.
+    let c = client(&emu, MAIN_REGION);
+    let iid = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
     let rows = query(
         &e,
-        "SELECT identity_info['FirstName'] AS first, phone_config['PhoneType'] AS phone, cardinality(security_profile_ids) AS n, \
-         tags['team'] AS team, date_part('year', last_modified_time) AS year FROM users WHERE region = 'eu-west-2' ORDER BY first LIMIT 30",
+        &format!("SELECT id, identity_info['FirstName'] AS first, phone_config['PhoneType'] AS phone, cardinality(security_profile_ids) AS n, \
+         tags['team'] AS team, date_part('year', last_modified_time) AS year FROM users WHERE instance_id = '{iid}'"),
     )
     .await
     .expect("nested");
-    assert_eq!(row_count(&rows), 30);
-    assert!(strings(&rows, "first").iter().all(Option::is_some));
-    assert!(strings(&rows, "phone").iter().flatten().all(|p| p == "SOFT_PHONE" || p == "DESK_PHONE"));
-    assert!(strings(&rows, "n").iter().flatten().all(|n| n == "1" || n == "2"));
-    assert!(strings(&rows, "year").iter().flatten().all(|y| y == "2026"));
+    assert_eq!(row_count(&rows), 300);
+    let columns = ["id", "first", "phone", "n", "team", "year"].map(|c| strings(&rows, c));
+    let mut teams = 0;
+    for r in 0..300 {
+        let id = columns[0][r].clone().expect("id");
+        let u = c.describe_user().instance_id(&iid).user_id(&id).send().await.expect("describe").user.expect("user");
+        let team = u.tags().and_then(|t| t.get("team")).cloned();
+        teams += usize::from(team.is_some());
+        let year = u
+            .last_modified_time()
+            .map(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).expect("date")[..4].to_owned());
+        let expected = [
+            Some(id),
+            u.identity_info().and_then(|i| i.first_name()).map(str::to_owned),
+            u.phone_config().map(|p| p.phone_type().as_str().to_owned()),
+            Some(u.security_profile_ids().len().to_string()),
+            team,
+            year,
+        ];
+        let got: Vec<Option<String>> = columns.iter().map(|c| c[r].clone()).collect();
+        assert_eq!(got, expected, "row {r}");
+    }
+    assert!(teams > 0, "some demo users carry a team tag");
     let rows = query(&e, "SELECT password FROM users WHERE region = 'eu-west-2'").await.expect("password");
     assert!(strings(&rows, "password").iter().all(Option::is_none), "passwords are write-only");
 }
