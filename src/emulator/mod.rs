@@ -53,6 +53,9 @@ pub struct Emulator {
     calls: BTreeMap<&'static str, AtomicU64>,
     throttled: AtomicU64,
     requests: AtomicU64,
+    /// Requests being answered now, and the most at once since the last reset.
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
     /// Held while the state file is written.
     saving: std::sync::Mutex<()>,
     state_file: Option<PathBuf>,
@@ -92,6 +95,8 @@ impl Emulator {
             calls: routes::ROUTES.iter().map(|r| (r.operation, AtomicU64::new(0))).collect(),
             throttled: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
             saving: std::sync::Mutex::new(()),
             state_file: config.state_file.clone(),
         })
@@ -115,6 +120,13 @@ impl Emulator {
     pub fn reset_calls(&self) {
         self.calls.values().for_each(|c| c.store(0, Ordering::Relaxed));
         self.throttled.store(0, Ordering::Relaxed);
+        self.max_in_flight.store(0, Ordering::Relaxed);
+    }
+
+    /// The most requests answered at once since the last reset (a client's concurrency, as
+    /// seen from the server).
+    pub fn max_in_flight(&self) -> u64 {
+        self.max_in_flight.load(Ordering::Relaxed)
     }
 
     /// Changes the fault settings of the running emulator.
@@ -150,6 +162,7 @@ impl Emulator {
 
     async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        let _counted = InFlight::enter(self);
         let (account, region) = credential_scope(headers)?;
         let path = uri.path();
         let (route, labels) = routes::find(method.as_str(), path).ok_or_else(|| {
@@ -219,6 +232,23 @@ impl Emulator {
             }
         }?;
         Ok(drop_nulls(out))
+    }
+}
+
+/// Counts a request as in flight while it lives.
+struct InFlight<'a>(&'a Emulator);
+
+impl<'a> InFlight<'a> {
+    fn enter(e: &'a Emulator) -> Self {
+        let now = e.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        e.max_in_flight.fetch_max(now, Ordering::Relaxed);
+        InFlight(e)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

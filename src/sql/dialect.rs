@@ -52,6 +52,12 @@ pub(crate) fn rewrite<'t>(
             rewrite_insert(def, insert)
         }
         Statement::Update(update) => {
+            if update.from.is_some() {
+                return Err(unsupported(
+                    "UPDATE … FROM is not supported: use a subquery, e.g. SET routing_profile_id = (SELECT id FROM …)"
+                        .to_owned(),
+                ));
+            }
             let TableFactor::Table { name, .. } = &update.table.relation else { return Ok(Extras::default()) };
             let Some(def) = table(name) else { return Ok(Extras::default()) };
             for a in &mut update.assignments {

@@ -265,13 +265,24 @@ async fn repl_asks_before_a_large_change() {
                 .then_quiet(0.6),
                 Step::expect("n\r", "DELETE cancelled: nothing was changed"),
                 Step::expect("SELECT count(*) AS left_over FROM aws.connect.users;\r", "left_over\r\n30"),
+                Step::expect(".help\r", ".dryrun on|off"),
+                Step::expect(".dryrun on\r", "dry run on"),
+                Step::expect("DELETE FROM aws.connect.users WHERE username LIKE 'a%';\r", "would call DeleteUser"),
+                Step::expect(".dryrun off\r", "dry run off"),
+                Step::expect(".timer on\r", "connectql> "),
+                Step::expect(
+                    "DELETE FROM aws.connect.users WHERE username LIKE '%.%';\r",
+                    "would change 30 rows of aws.connect.users. Go ahead? [y/N] ",
+                ),
+                Step::expect("y\r", "Elapsed "),
                 Step::expect(".quit\r", ""),
             ],
         )
     })
     .await
     .expect("driver");
-    assert_eq!(emu.emulator.calls_of("DeleteUser"), 0, "{screen}");
+    assert_eq!(emu.emulator.calls_of("DeleteUser"), 30, "only the confirmed DELETE made calls: {screen}");
+    assert!(screen.contains("count\r\n30"), "{screen}");
     assert_eq!(code, Some(0), "the last statement succeeded: {screen}");
 }
 
@@ -308,6 +319,31 @@ async fn ctrl_c_cancels_the_statement_not_the_shell() {
         !screen.contains("count(aws.connect.users.email)\r\n"),
         "the cancelled statement printed nothing: {screen}"
     );
+}
+
+/// `-q`: no spinner, even on a terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_shows_no_progress() {
+    let emu = super::support::start(connectql::emulator::EmulatorConfig {
+        faults: connectql::emulator::faults::Faults { latency_ms: 100, ..Default::default() },
+        ..Default::default()
+    })
+    .await;
+    let url = emu.base_url();
+    for (quiet, spinner) in [(false, true), (true, false)] {
+        let url = url.clone();
+        let (screen, _) = tokio::task::spawn_blocking(move || {
+            let mut args = vec!["--endpoint-url", url.as_str(), "--concurrency", "2", "-o", "csv"];
+            if quiet {
+                args.push("-q");
+            }
+            args.extend(["-e", "SELECT count(email) AS n FROM aws.connect.users"]);
+            in_terminal(&args, &test_credentials("eu-west-2"), &[Step::expect("", "n\r\n29")])
+        })
+        .await
+        .expect("driver");
+        assert_eq!(screen.contains("API calls"), spinner, "quiet {quiet}: {screen}");
+    }
 }
 
 fn test_credentials(region: &'static str) -> Vec<(&'static str, &'static str)> {
