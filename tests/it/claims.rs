@@ -233,7 +233,7 @@ async fn every_update_column_group_sets_what_it_says() {
         ("SOFT_PHONE", true, 90)
     );
     assert_eq!(u.routing_profile_id(), Some(i.routing.as_str()));
-    assert_eq!(u.security_profile_ids(), [i.agent.clone()]);
+    assert_eq!(u.security_profile_ids(), std::slice::from_ref(&i.agent));
     assert_eq!(u.hierarchy_group_id(), group.id());
     // The values are in place now: the same statements make no call.
     for (set, op) in cases.iter().skip(4) {
@@ -298,7 +298,7 @@ async fn a_failing_row_inside_a_multi_row_update_or_delete_fails_alone() {
         err(&o)
     );
     assert!(
-        err(&o).contains(&format!("ok      UpdateUserPhoneConfig")) && err(&o).contains(&format!(" {with} (")),
+        err(&o).contains("ok      UpdateUserPhoneConfig") && err(&o).contains(&format!(" {with} (")),
         "{}",
         err(&o)
     );
