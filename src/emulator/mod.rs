@@ -56,6 +56,8 @@ pub struct Emulator {
     /// Requests being answered now, and the most at once since the last reset.
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
+    /// A pinned clock (epoch ms) for tests; the wall clock when unset.
+    clock: std::sync::Mutex<Option<u64>>,
     /// Held while the state file is written.
     saving: std::sync::Mutex<()>,
     state_file: Option<PathBuf>,
@@ -97,6 +99,7 @@ impl Emulator {
             requests: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
+            clock: std::sync::Mutex::new(None),
             saving: std::sync::Mutex::new(()),
             state_file: config.state_file.clone(),
         })
@@ -121,6 +124,22 @@ impl Emulator {
         self.calls.values().for_each(|c| c.store(0, Ordering::Relaxed));
         self.throttled.store(0, Ordering::Relaxed);
         self.max_in_flight.store(0, Ordering::Relaxed);
+    }
+
+    /// The emulator's time, in epoch milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or_else(now_ms)
+    }
+
+    /// Stops the clock at `ms` (epoch milliseconds): time moves only with [`Self::advance_clock`].
+    pub fn pin_clock(&self, ms: u64) {
+        *self.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ms);
+    }
+
+    /// Moves a pinned clock forward (pins it at the current time first if it was not pinned).
+    pub fn advance_clock(&self, ms: u64) {
+        let mut c = self.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *c = Some(c.unwrap_or_else(now_ms) + ms);
     }
 
     /// The most requests answered at once since the last reset (a client's concurrency, as
@@ -202,7 +221,7 @@ impl Emulator {
         let req = Req {
             region: &region,
             account: &account,
-            now_ms: now_ms(),
+            now_ms: self.now_ms(),
             visibility_delay_ms: faults.visibility_delay_ms,
             input,
         };

@@ -1,8 +1,6 @@
 //! Every emulated operation through the real SDK over real HTTP: success paths, pagination across
 //! pages, and the documented errors.
 
-use std::time::Duration;
-
 use aws_sdk_connect::types::{
     ControlPlaneTagFilter, HierarchyGroupCondition, HierarchyGroupMatchType, PhoneType, StringComparisonType,
     StringCondition, TagCondition, UserIdentityInfo, UserPhoneConfig, UserSearchCriteria, UserSearchFilter,
@@ -137,7 +135,7 @@ async fn create_describe_update_delete_a_user() {
     let first_modified = user.last_modified_time().expect("LastModifiedTime").secs();
 
     // Identity info is replaced as a whole, so a caller must send every field it keeps.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    emu.emulator.advance_clock(1100);
     c.update_user_identity_info()
         .instance_id(&iid)
         .user_id(&uid)
@@ -672,6 +670,7 @@ async fn faults_throttle_deny_fail_and_delay() {
     assert_eq!(code(&err), "InternalServiceException");
 
     emu.emulator.set_faults(Faults { visibility_delay_ms: 400, ..Faults::default() });
+    emu.emulator.pin_clock(emu.emulator.now_ms());
     let (rp, sp) = profiles(&c, &iid, "Agent").await;
     let created = c
         .create_user()
@@ -687,7 +686,10 @@ async fn faults_throttle_deny_fail_and_delay() {
     let uid = created.user_id().expect("id").to_owned();
     let err = c.describe_user().instance_id(&iid).user_id(&uid).send().await.expect_err("not visible yet");
     assert_eq!(code(&err), "ResourceNotFoundException");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    emu.emulator.advance_clock(399);
+    let err = c.describe_user().instance_id(&iid).user_id(&uid).send().await.expect_err("not visible 399 ms later");
+    assert_eq!(code(&err), "ResourceNotFoundException");
+    emu.emulator.advance_clock(1);
     c.describe_user().instance_id(&iid).user_id(&uid).send().await.expect("visible after the delay");
 }
 
