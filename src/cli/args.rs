@@ -85,6 +85,15 @@ pub(crate) struct Args {
     pub(crate) history: Option<PathBuf>,
 }
 
+/// An RFC 3339 time as epoch milliseconds.
+pub(crate) fn parse_time(s: &str) -> Result<u64, String> {
+    aws_smithy_types::DateTime::from_str(s, aws_smithy_types::date_time::Format::DateTime)
+        .ok()
+        .and_then(|t| t.to_millis().ok())
+        .and_then(|ms| u64::try_from(ms).ok())
+        .ok_or_else(|| format!("invalid time '{s}': expected RFC 3339, e.g. 2026-09-01T00:00:00Z"))
+}
+
 fn parse_var(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
@@ -148,4 +157,8 @@ pub struct EmulatorArgs {
     /// Seed of the fault draws.
     #[arg(long, default_value_t = 0)]
     pub(crate) fault_seed: u64,
+    /// Pin the clock at this time (RFC 3339, e.g. 2026-09-01T00:00:00Z); the demo data's
+    /// modification times are relative to it. Default: the wall clock.
+    #[arg(long, value_parser = parse_time)]
+    pub(crate) now: Option<u64>,
 }

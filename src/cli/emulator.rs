@@ -34,6 +34,7 @@ pub(crate) fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, String> {
         extra_users: args.users,
         state_file: args.state.clone(),
         user_quota: args.user_quota,
+        now_ms: args.now,
         faults: Faults {
             latency_ms: args.latency_ms,
             throttle,

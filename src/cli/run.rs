@@ -25,9 +25,17 @@ const EXIT_INTERRUPTED: u8 = 130;
 /// The region the demo data lives in.
 const DEMO_REGION: &str = "us-east-1";
 
-/// Starts the embedded emulator with the demo data on a free loopback port.
+/// Starts the embedded emulator with the demo data on a free loopback port. Its clock can be
+/// pinned with `CONNECTQL_DEMO_NOW` (RFC 3339), so reports over the demo data are reproducible.
 async fn start_demo() -> std::io::Result<EmulatorHandle> {
-    emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), EmulatorConfig::default()).await
+    let now_ms =
+        match std::env::var("CONNECTQL_DEMO_NOW") {
+            Ok(t) => Some(super::args::parse_time(&t).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("CONNECTQL_DEMO_NOW: {e}"))
+            })?),
+            Err(_) => None,
+        };
+    emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), EmulatorConfig { now_ms, ..EmulatorConfig::default() }).await
 }
 
 /// Engine settings from the flags (and the demo endpoint, when there is one).

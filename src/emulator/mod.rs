@@ -43,6 +43,9 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// Users-per-instance quota for instances that do not hold more already (default 500).
     pub user_quota: Option<usize>,
+    /// Pins the clock at this time (epoch ms); the demo data's times are relative to it. The
+    /// wall clock when unset.
+    pub now_ms: Option<u64>,
 }
 
 /// The shared state of a running emulator.
@@ -78,7 +81,7 @@ impl Emulator {
             }
             _ => {
                 let mut w = World::default();
-                seed::load(&mut w, config.seed, config.extra_users);
+                seed::load(&mut w, config.seed, config.extra_users, config.now_ms.unwrap_or_else(now_ms));
                 w
             }
         };
@@ -99,7 +102,7 @@ impl Emulator {
             requests: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
-            clock: std::sync::Mutex::new(None),
+            clock: std::sync::Mutex::new(config.now_ms),
             saving: std::sync::Mutex::new(()),
             state_file: config.state_file.clone(),
         })

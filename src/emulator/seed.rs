@@ -24,8 +24,9 @@ pub enum Seed {
     Demo,
 }
 
-/// 2026-01-05T00:00:00Z, the demo data's first modification time.
+/// 2026-01-05T00:00:00Z: seeds the demo data's draws, so its values are the same on every start.
 const BASE_MS: u64 = 1_767_571_200_000;
+const DAY_MS: u64 = 86_400_000;
 
 fn id(parts: &str) -> String {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("connectql-demo/{parts}").as_bytes()).to_string()
@@ -52,11 +53,24 @@ struct InstanceSpec<'a> {
     alias: &'a str,
     idm: &'a str,
     users: usize,
+    /// Seeds the instance's draws (fixed, so values never change).
     created_ms: u64,
 }
 
+impl InstanceSpec<'_> {
+    /// When the instance was created, relative to the emulator's start: its fixed age plus the
+    /// 120 days its users' changes are spread over.
+    fn created_at(&self, now_ms: u64) -> u64 {
+        now_ms.saturating_sub(BASE_MS - self.created_ms + 150 * DAY_MS)
+    }
+}
+
 /// Loads `seed` into `world`, then adds `extra_users` synthetic users to the main instance.
-pub fn load(world: &mut World, seed: Seed, extra_users: usize) {
+/// Times are relative to `now_ms` (the emulator's start): users were changed over the last 120
+/// days, in whole days, so a report of "the last N days" finds the same users on any day; about
+/// a tenth of them were never changed since the service began stamping changes, and have no
+/// modification time until their next change.
+pub fn load(world: &mut World, seed: Seed, extra_users: usize, now_ms: u64) {
     if seed == Seed::Demo {
         let specs = [
             InstanceSpec {
@@ -83,7 +97,7 @@ pub fn load(world: &mut World, seed: Seed, extra_users: usize) {
         ];
         for spec in &specs {
             let region = world.region_mut(DEFAULT_ACCOUNT, spec.region);
-            let instance = demo_instance(region, spec);
+            let instance = demo_instance(region, spec, now_ms);
             region.instances.insert(instance.id().to_owned(), instance);
         }
     }
@@ -98,10 +112,10 @@ pub fn load(world: &mut World, seed: Seed, extra_users: usize) {
                 users: 0,
                 created_ms: BASE_MS,
             };
-            let instance = demo_instance(region, &spec);
+            let instance = demo_instance(region, &spec, now_ms);
             region.instances.insert(main_id.clone(), instance);
         }
-        add_synthetic_users(region, &main_id, extra_users);
+        add_synthetic_users(region, &main_id, extra_users, now_ms);
     }
 }
 
@@ -114,14 +128,14 @@ fn named(region: &RegionState, instance_id: &str, kind: &str, name: &str, ms: u6
     (rid, arn, common)
 }
 
-fn demo_instance(region: &RegionState, spec: &InstanceSpec) -> Instance {
+fn demo_instance(region: &RegionState, spec: &InstanceSpec, now_ms: u64) -> Instance {
     let iid = instance_id(spec.region, spec.alias);
     let info = json!({
         "Id": iid,
         "Arn": region.arn(&format!("instance/{iid}")),
         "IdentityManagementType": spec.idm,
         "InstanceAlias": spec.alias,
-        "CreatedTime": epoch_seconds(spec.created_ms),
+        "CreatedTime": epoch_seconds(spec.created_at(now_ms)),
         "ServiceRole": format!("arn:aws:iam::{}:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_{}", region.account, &iid[..8]),
         "InstanceStatus": "ACTIVE",
         "InboundCallsEnabled": true,
@@ -130,7 +144,7 @@ fn demo_instance(region: &RegionState, spec: &InstanceSpec) -> Instance {
         "Tags": { "env": "demo" },
     });
     let mut inst = Instance::new(info.as_object().cloned().unwrap_or_default());
-    let ms = spec.created_ms + 3_600_000;
+    let ms = spec.created_at(now_ms) + 3_600_000;
 
     let queue = id(&format!("{iid}/queue/BasicQueue"));
     for (i, (name, channels)) in [
@@ -231,7 +245,7 @@ fn demo_instance(region: &RegionState, spec: &InstanceSpec) -> Instance {
         inst.agent_statuses.insert(aid, a);
     }
     for i in 0..spec.users {
-        let record = demo_user(region, &inst, spec, i);
+        let record = demo_user(region, &inst, spec, i, now_ms);
         inst.insert_user(record);
     }
     inst.user_quota = inst.user_quota.max(inst.users.len());
@@ -245,7 +259,7 @@ fn by_name(map: &std::collections::BTreeMap<String, Obj>, key: &str, name: &str)
         .unwrap_or_default()
 }
 
-fn demo_user(region: &RegionState, inst: &Instance, spec: &InstanceSpec, i: usize) -> UserRecord {
+fn demo_user(region: &RegionState, inst: &Instance, spec: &InstanceSpec, i: usize, now_ms: u64) -> UserRecord {
     let iid = inst.id().to_owned();
     let n = i as u64;
     let r = |salt: u64| draw(salt.wrapping_mul(1_000_003) ^ spec.created_ms, n);
@@ -341,9 +355,11 @@ fn demo_user(region: &RegionState, inst: &Instance, spec: &InstanceSpec, i: usiz
     }
     set_phone_config(&mut user, phone);
     let mut record = UserRecord::new(user);
-    let modified = BASE_MS + n * 3_600_000 * 23 + (r(14) * 3_600_000.0) as u64;
-    record.user.insert("LastModifiedTime".into(), epoch_seconds(modified));
-    record.user.insert("LastModifiedRegion".into(), spec.region.into());
+    if r(16) >= 0.1 {
+        let days_ago = (r(14) * 120.0) as u64;
+        record.user.insert("LastModifiedTime".into(), epoch_seconds(now_ms - days_ago * DAY_MS));
+        record.user.insert("LastModifiedRegion".into(), spec.region.into());
+    }
     if r(15) < 0.25 {
         let languages = ["English", "Spanish", "French", "German"];
         record.proficiencies = vec![
@@ -353,7 +369,7 @@ fn demo_user(region: &RegionState, inst: &Instance, spec: &InstanceSpec, i: usiz
     record
 }
 
-fn add_synthetic_users(region: &mut RegionState, instance_id: &str, count: usize) {
+fn add_synthetic_users(region: &mut RegionState, instance_id: &str, count: usize, now_ms: u64) {
     let arn_prefix = region.arn(&format!("instance/{instance_id}/agent/"));
     let realm = region.region.clone();
     let Some(inst) = region.instances.get_mut(instance_id) else { return };
@@ -372,8 +388,6 @@ fn add_synthetic_users(region: &mut RegionState, instance_id: &str, count: usize
             "RoutingProfileId": rps.get(i % rps.len().max(1)),
             "HierarchyGroupId": groups.get(i % groups.len().max(1)),
             "Tags": {},
-            "LastModifiedTime": epoch_seconds(BASE_MS + i as u64 * 1000),
-            "LastModifiedRegion": realm,
         })
         .as_object()
         .cloned()
@@ -385,6 +399,11 @@ fn add_synthetic_users(region: &mut RegionState, instance_id: &str, count: usize
                 .cloned()
                 .unwrap_or_default(),
         );
+        // A tenth never changed since changes were stamped: no modification time.
+        if i % 10 != 3 {
+            user.insert("LastModifiedTime".into(), epoch_seconds(now_ms - (i as u64 % 120) * DAY_MS));
+            user.insert("LastModifiedRegion".into(), realm.clone().into());
+        }
         inst.insert_user(UserRecord::new(user));
     }
     inst.user_quota = inst.user_quota.max(inst.users.len() + 500);

@@ -9,17 +9,16 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Days from today back to 2026-09-01, so `recently_modified.sql` has a fixed cutoff.
-fn days_since_cutoff() -> i64 {
-    let cutoff = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).expect("date");
-    (chrono::Utc::now().date_naive() - cutoff).num_days()
-}
+/// The demo emulator's pinned clock, and the day reports count back from.
+const DEMO_NOW: &str = "2026-09-01T00:00:00Z";
+const AS_OF: &str = "2026-09-01";
 
 fn check(report: &Path, failures: &mut Vec<String>) {
     let name = report.file_stem().and_then(|s| s.to_str()).expect("report name").to_owned();
     let out = cli()
+        .env("CONNECTQL_DEMO_NOW", DEMO_NOW)
         .args(["--demo", "-f", report.to_str().expect("utf8")])
-        .args(["--var", &format!("days={}", days_since_cutoff())])
+        .args(["--var", "days=30", "--var", &format!("asof={AS_OF}")])
         .output()
         .expect("connectql runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
