@@ -226,13 +226,13 @@ fn repl_in_a_terminal_completes_names() {
         &["--demo", "--history", history.to_str().expect("utf8")],
         &[],
         &[
-            Step::expect("", "connectql> "),
+            Step::expect_only("", "connectql> "),
             Step::expect(
                 "SELECT usernam\t FROM aws.connect.users WHERE region = 'eu-west-2' ORDER BY 1 LIMIT 1;\r",
                 "| username",
             ),
             Step::expect(".schema users\r", "1 DescribeUser per row"),
-            Step::expect(".quit\r", ""),
+            Step::expect_only(".quit\r", ""),
         ],
     );
     assert!(screen.contains("SELECT username FROM aws.connect.users"), "Tab completed the column: {screen}");
@@ -257,25 +257,25 @@ async fn repl_asks_before_a_large_change() {
             &args,
             &test_credentials("eu-west-2"),
             &[
-                Step::expect("", "connectql> "),
-                Step::expect(
+                Step::expect_only("", "connectql> "),
+                Step::expect_only(
                     "DELETE FROM aws.connect.users WHERE username LIKE '%.%';\r",
                     "would change 30 rows of aws.connect.users. Go ahead? [y/N] ",
                 )
                 .then_quiet(0.6),
                 Step::expect("n\r", "DELETE cancelled: nothing was changed"),
                 Step::expect("SELECT count(*) AS left_over FROM aws.connect.users;\r", "left_over\r\n30"),
-                Step::expect(".help\r", ".dryrun on|off"),
+                Step::expect(".help\r", "Ctrl-C cancels a running statement."),
                 Step::expect(".dryrun on\r", "dry run on"),
-                Step::expect("DELETE FROM aws.connect.users WHERE username LIKE 'a%';\r", "would call DeleteUser"),
+                Step::expect("DELETE FROM aws.connect.users WHERE username LIKE 'a%';\r", "count\r\n0"),
                 Step::expect(".dryrun off\r", "dry run off"),
-                Step::expect(".timer on\r", "connectql> "),
-                Step::expect(
+                Step::expect_only(".timer on\r", "connectql> "),
+                Step::expect_only(
                     "DELETE FROM aws.connect.users WHERE username LIKE '%.%';\r",
                     "would change 30 rows of aws.connect.users. Go ahead? [y/N] ",
                 ),
                 Step::expect("y\r", "Elapsed "),
-                Step::expect(".quit\r", ""),
+                Step::expect_only(".quit\r", ""),
             ],
         )
     })
@@ -304,12 +304,12 @@ async fn ctrl_c_cancels_the_statement_not_the_shell() {
             &args,
             &test_credentials("eu-west-2"),
             &[
-                Step::expect("", "connectql> "),
+                Step::expect_only("", "connectql> "),
                 // The spinner shows the statement is running.
-                Step::expect("SELECT count(email) FROM aws.connect.users;\r", "API calls"),
+                Step::expect_only("SELECT count(email) FROM aws.connect.users;\r", "API calls"),
                 Step::expect("\u{3}", "statement cancelled"),
                 Step::expect("SELECT 'still here' AS shell;\r", "shell\r\nstill here"),
-                Step::expect(".quit\r", ""),
+                Step::expect_only(".quit\r", ""),
             ],
         )
     })
@@ -338,7 +338,7 @@ async fn quiet_shows_no_progress() {
                 args.push("-q");
             }
             args.extend(["-e", "SELECT count(email) AS n FROM aws.connect.users"]);
-            in_terminal(&args, &test_credentials("eu-west-2"), &[Step::expect("", "n\r\n29")])
+            in_terminal(&args, &test_credentials("eu-west-2"), &[Step::expect_only("", "n\r\n29")])
         })
         .await
         .expect("driver");
@@ -356,18 +356,26 @@ fn test_credentials(region: &'static str) -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-/// One step at the keyboard: type `send`, then wait until `expect` shows (30 s at most), then
-/// optionally check that nothing more is drawn for `quiet` seconds.
+/// One step at the keyboard: type `send`, then wait until `expect` shows (30 s at most) and, in
+/// the shell, until its prompt is back (so nothing is typed ahead into a running statement);
+/// then optionally check that nothing more is drawn for `quiet` seconds.
 #[derive(serde::Serialize)]
 struct Step {
     send: String,
     expect: String,
+    prompt: bool,
     quiet: f64,
 }
 
 impl Step {
+    /// A shell input: its expected output, then the prompt again.
     fn expect(send: &str, expect: &str) -> Step {
-        Step { send: send.to_owned(), expect: expect.to_owned(), quiet: 0.0 }
+        Step { send: send.to_owned(), expect: expect.to_owned(), prompt: true, quiet: 0.0 }
+    }
+
+    /// An input whose expected output is all there is to wait for (a question, the end).
+    fn expect_only(send: &str, expect: &str) -> Step {
+        Step { prompt: false, ..Step::expect(send, expect) }
     }
 
     fn then_quiet(mut self, seconds: f64) -> Step {
@@ -414,6 +422,11 @@ for step in spec["steps"]:
     if step["expect"] and not read(step["expect"], 30.0):
         failed = "never saw " + json.dumps(step["expect"])
         break
+    if step["prompt"]:
+        at = out.rfind(step["expect"].encode()) + len(step["expect"])
+        if b"connectql> " not in out[at:] and not read("connectql> ", 30.0):
+            failed = "no prompt after " + json.dumps(step["expect"])
+            break
     if step["quiet"] > 0:
         before = len(out)
         read(None, step["quiet"])
