@@ -12,6 +12,8 @@ mod engine;
 mod error;
 mod mask;
 mod provider;
+mod reports;
+mod serve;
 mod sql;
 mod tables;
 

@@ -28,6 +28,35 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub(crate) output: Format,
+    #[command(flatten)]
+    pub(crate) engine: EngineFlags,
+    /// Fill `{{ NAME }}` placeholders (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub(crate) vars: Vec<(String, String)>,
+    /// Run the remaining statements of a script after one fails.
+    #[arg(long)]
+    pub(crate) continue_on_error: bool,
+    /// Print the API calls of each statement on stderr.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// No progress line on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+    /// Print the API calls INSERT, UPDATE and DELETE would make (passwords masked); change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Refuse INSERT, UPDATE and DELETE (reads only).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub(crate) read_only: bool,
+    /// REPL history file (default ~/.connectql_history).
+    #[arg(long, env = "CONNECTQL_HISTORY")]
+    pub(crate) history: Option<PathBuf>,
+}
+
+/// Where the engine reaches Connect and how its statements behave: shared by the CLI and
+/// `serve`.
+#[derive(Debug, Clone, ClapArgs)]
+pub(crate) struct EngineFlags {
     /// Use the embedded Amazon Connect emulator with its demo contact center.
     #[arg(long)]
     pub(crate) demo: bool,
@@ -43,9 +72,6 @@ pub(crate) struct Args {
     /// Connect endpoint override, as the AWS CLI's (AWS_ENDPOINT_URL_CONNECT is also honoured).
     #[arg(long)]
     pub(crate) endpoint_url: Option<String>,
-    /// Fill `{{ NAME }}` placeholders (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub(crate) vars: Vec<(String, String)>,
     /// Per-row API calls in flight at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) concurrency: u16,
@@ -56,33 +82,33 @@ pub(crate) struct Args {
     /// exit code 1).
     #[arg(long)]
     pub(crate) partial: bool,
-    /// Run the remaining statements of a script after one fails.
-    #[arg(long)]
-    pub(crate) continue_on_error: bool,
-    /// Print the API calls of each statement on stderr.
-    #[arg(short, long)]
-    pub(crate) verbose: bool,
-    /// No progress line on stderr.
-    #[arg(short, long)]
-    pub(crate) quiet: bool,
-    /// Print the API calls INSERT, UPDATE and DELETE would make (passwords masked); change nothing.
-    #[arg(long)]
-    pub(crate) dry_run: bool,
     /// Allow UPDATE and DELETE without a WHERE clause.
     #[arg(long)]
     pub(crate) allow_unqualified: bool,
-    /// Refuse INSERT, UPDATE and DELETE (reads only).
-    #[arg(long, conflicts_with = "dry_run")]
-    pub(crate) read_only: bool,
     /// Allow changes of more rows than --confirm-threshold without asking.
     #[arg(short = 'y', long)]
     pub(crate) yes: bool,
-    /// Changes of more rows than this ask for confirmation (the shell) or need --yes (scripts).
+    /// Changes of more rows than this ask for confirmation (the shell) or need --yes (scripts,
+    /// servers).
     #[arg(long, default_value_t = 10)]
     pub(crate) confirm_threshold: usize,
-    /// REPL history file (default ~/.connectql_history).
-    #[arg(long, env = "CONNECTQL_HISTORY")]
-    pub(crate) history: Option<PathBuf>,
+}
+
+/// `connectql serve`: the web console and the REST API.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) engine: EngineFlags,
+    /// Where the web console and the REST API listen; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) http: std::net::SocketAddr,
+    /// Allow writes (INSERT, UPDATE, DELETE, the REST write routes and the console's forms).
+    #[arg(long)]
+    pub(crate) allow_writes: bool,
+    /// Read the access token from this file instead of making a random one (required to listen
+    /// on a non-loopback address).
+    #[arg(long)]
+    pub(crate) token_file: Option<PathBuf>,
 }
 
 /// An RFC 3339 time as epoch milliseconds.
@@ -105,6 +131,8 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 pub(crate) enum Command {
     /// Run the local Amazon Connect emulator in the foreground.
     Emulator(EmulatorArgs),
+    /// Serve the web console and the REST API (read-only unless --allow-writes).
+    Serve(ServeArgs),
 }
 
 /// What the emulator starts with.

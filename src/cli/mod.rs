@@ -53,6 +53,7 @@ pub async fn main() -> ExitCode {
                 ExitCode::from(run::EXIT_USAGE)
             }
         },
+        Some(args::Command::Serve(s)) => run::serve(s).await,
         None => run::run(args).await,
     }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::args::Args;
+use super::args::{Args, EngineFlags, ServeArgs};
 use super::report::Reporter;
 use super::runner::{RunOptions, run_sql};
 use crate::aws::client::ConnectSettings;
@@ -39,35 +39,54 @@ async fn start_demo() -> std::io::Result<EmulatorHandle> {
 }
 
 /// Engine settings from the flags (and the demo endpoint, when there is one).
-fn settings(args: &Args, demo: Option<&EmulatorHandle>) -> EngineSettings {
+fn settings(flags: &EngineFlags, demo: Option<&EmulatorHandle>, policy: WritePolicy, hint: &str) -> EngineSettings {
     let mut connect = ConnectSettings {
-        profile: args.profile.clone(),
-        region: args.region.clone(),
-        endpoint_url: args.endpoint_url.clone(),
+        profile: flags.profile.clone(),
+        region: flags.region.clone(),
+        endpoint_url: flags.endpoint_url.clone(),
         static_credentials: None,
-        max_attempts: args.max_attempts,
+        max_attempts: flags.max_attempts,
     };
     if let Some(d) = demo {
         connect.endpoint_url = Some(d.base_url());
         connect.static_credentials = Some(("AKIDCONNECTQLDEMO".to_owned(), "connectql-demo-secret".to_owned()));
-        connect.region = Some(args.region.clone().unwrap_or_else(|| DEMO_REGION.to_owned()));
+        connect.region = Some(flags.region.clone().unwrap_or_else(|| DEMO_REGION.to_owned()));
         connect.profile = None;
     }
-    let policy = match (args.read_only, args.dry_run) {
-        (true, _) => WritePolicy::ReadOnly,
-        (_, true) => WritePolicy::DryRun,
-        _ => WritePolicy::ReadWrite,
-    };
     EngineSettings {
         connect,
-        concurrency: usize::from(args.concurrency),
-        partial: args.partial,
-        instances: args.instance_id.iter().filter(|i| !i.is_empty()).cloned().collect(),
+        concurrency: usize::from(flags.concurrency),
+        partial: flags.partial,
+        instances: flags.instance_id.iter().filter(|i| !i.is_empty()).cloned().collect(),
         policy,
-        read_only_hint: " (started with --read-only)".to_owned(),
-        allow_unqualified: args.allow_unqualified,
-        confirm_threshold: args.confirm_threshold,
-        assume_yes: args.yes,
+        read_only_hint: hint.to_owned(),
+        allow_unqualified: flags.allow_unqualified,
+        confirm_threshold: flags.confirm_threshold,
+        assume_yes: flags.yes,
+    }
+}
+
+/// The engine the flags describe (on the embedded emulator with `--demo`, which lives as long
+/// as the returned handle), or the exit code of why there is none.
+pub(crate) async fn start_engine(
+    flags: &EngineFlags,
+    policy: WritePolicy,
+    hint: &str,
+) -> Result<(Engine, Option<EmulatorHandle>), ExitCode> {
+    let demo = if flags.demo {
+        match start_demo().await {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("Error: cannot start the embedded emulator: {e}");
+                return Err(ExitCode::from(EXIT_FAILED));
+            }
+        }
+    } else {
+        None
+    };
+    match Engine::new(settings(flags, demo.as_ref(), policy, hint)).await {
+        Ok(e) => Ok((e, demo)),
+        Err(e) => Err(setup_failed(&e)),
     }
 }
 
@@ -116,20 +135,14 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         }
         scripts.push(text);
     }
-    let demo = if args.demo {
-        match start_demo().await {
-            Ok(d) => Some(d),
-            Err(e) => {
-                eprintln!("Error: cannot start the embedded emulator: {e}");
-                return ExitCode::from(EXIT_FAILED);
-            }
-        }
-    } else {
-        None
+    let policy = match (args.read_only, args.dry_run) {
+        (true, _) => WritePolicy::ReadOnly,
+        (_, true) => WritePolicy::DryRun,
+        _ => WritePolicy::ReadWrite,
     };
-    let engine = match Engine::new(settings(&args, demo.as_ref())).await {
+    let (engine, demo) = match start_engine(&args.engine, policy, " (started with --read-only)").await {
         Ok(e) => e,
-        Err(e) => return setup_failed(&e),
+        Err(code) => return code,
     };
     let opts = options(&args);
     let reporter = Arc::new(Reporter::default());
@@ -154,6 +167,39 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         _ = tokio::signal::ctrl_c() => {
             reporter.interrupted();
             ExitCode::from(EXIT_INTERRUPTED)
+        }
+    }
+}
+
+/// `connectql serve`: the engine (read-only unless `--allow-writes`) behind the web console and
+/// the REST API.
+pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
+    let token = match &args.token_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(t) if t.trim().len() >= 16 => Some(t.trim().to_owned()),
+            Ok(_) => {
+                eprintln!("Error: --token-file {}: the token must have at least 16 characters", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+            Err(e) => {
+                eprintln!("Error: --token-file {}: {e}", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        None => None,
+    };
+    let policy = if args.allow_writes { WritePolicy::ReadWrite } else { WritePolicy::ReadOnly };
+    let (engine, _demo) = match start_engine(&args.engine, policy, " (start connectql serve with --allow-writes)").await
+    {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let options = crate::serve::ServeOptions { addr: args.http, allow_writes: args.allow_writes, token };
+    match crate::serve::run(engine, options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::from(if e.kind() == std::io::ErrorKind::InvalidInput { EXIT_USAGE } else { EXIT_FAILED })
         }
     }
 }

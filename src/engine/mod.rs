@@ -188,6 +188,11 @@ impl Engine {
         self.inner.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
+    /// The region used when a statement names none.
+    pub fn default_region(&self) -> Option<String> {
+        self.inner.connect.default_region().map(str::to_owned)
+    }
+
     /// The engine's settings.
     pub fn settings(&self) -> &EngineSettings {
         &self.inner.settings

@@ -12,6 +12,7 @@ mod emulator_sdk;
 mod oracle;
 mod reports;
 mod select;
+mod serve;
 mod slt;
 mod support;
 mod tables;

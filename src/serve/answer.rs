@@ -1,0 +1,95 @@
+//! A statement run for a page or a route, through the engine's door: its rows as JSON objects
+//! (columns in SELECT order, NULL as null), its summary, and the error as an HTTP status.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
+use serde_json::{Map, Value};
+
+use crate::engine::{Engine, Request, Summary};
+use crate::error::{Cause, Error, Refusal, SqlError};
+
+/// What a statement returned.
+#[derive(Debug, Default)]
+pub(crate) struct Answer {
+    pub(crate) columns: Vec<String>,
+    pub(crate) rows: Vec<Map<String, Value>>,
+    pub(crate) summary: Summary,
+}
+
+/// Rows of batches as JSON objects.
+fn json_rows(batches: &[RecordBatch]) -> Result<Vec<Map<String, Value>>, Error> {
+    let mut w: datafusion::arrow::json::Writer<Vec<u8>, LineDelimited> =
+        WriterBuilder::new().with_explicit_nulls(true).build(Vec::new());
+    for b in batches {
+        w.write(b).map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    w.finish().map_err(|e| Error::Internal(e.to_string()))?;
+    let text = String::from_utf8(w.into_inner()).map_err(|e| Error::Internal(e.to_string()))?;
+    text.lines()
+        .map(|l| match serde_json::from_str::<Value>(l) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(Error::Internal("a row is not an object".into())),
+            Err(e) => Err(Error::Internal(e.to_string())),
+        })
+        .collect()
+}
+
+/// Runs one statement through the engine's door, with `{{ name }}` values.
+///
+/// # Errors
+/// The statement's failure.
+pub(crate) async fn run(engine: &Engine, sql: &str, vars: &[(&str, &str)]) -> Result<Answer, Error> {
+    let request = Request {
+        vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
+        ..Request::default()
+    };
+    let mut statement = engine.execute(sql, &request).await?;
+    let columns = statement.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let batches = statement.collect().await?;
+    Ok(Answer { columns, rows: json_rows(&batches)?, summary: statement.summary() })
+}
+
+/// The HTTP status that fits an error.
+pub(crate) fn status(e: &Error) -> StatusCode {
+    match e {
+        Error::Api(a) => match (a.cause, a.status) {
+            (Cause::Service, Some(s)) => StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY),
+            (Cause::Credentials, _) => StatusCode::SERVICE_UNAVAILABLE,
+            (Cause::Timeout, _) => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        },
+        Error::Refused { reason: Refusal::ReadOnly, .. } => StatusCode::FORBIDDEN,
+        Error::Refused { reason: Refusal::TooManyRows | Refusal::Declined, .. } => StatusCode::CONFLICT,
+        Error::Refused { .. } | Error::Usage(_) => StatusCode::BAD_REQUEST,
+        Error::Sql { kind: SqlError::UnknownTable, .. } => StatusCode::NOT_FOUND,
+        Error::Sql { .. } => StatusCode::BAD_REQUEST,
+        Error::Partial { .. } => StatusCode::MULTI_STATUS,
+        Error::Cancelled => StatusCode::REQUEST_TIMEOUT,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The error code an API client sees: the AWS error code, or what connectql refused.
+pub(crate) fn code(e: &Error) -> String {
+    match e {
+        Error::Api(a) => a.code.clone().unwrap_or_else(|| format!("{:?}", a.cause)),
+        Error::Refused { reason, .. } => format!("Refused{reason:?}"),
+        Error::Sql { kind, .. } => format!("Sql{kind:?}"),
+        Error::Usage(_) => "InvalidRequest".to_owned(),
+        Error::Partial { .. } => "PartialFailure".to_owned(),
+        Error::Cancelled => "Cancelled".to_owned(),
+        Error::Internal(_) => "InternalError".to_owned(),
+    }
+}
+
+/// The message an API client sees (secrets masked): the service's own message for an API failure.
+pub(crate) fn message(e: &Error) -> String {
+    let text = match e {
+        Error::Api(a) => a.message.clone(),
+        other => other.to_string(),
+    };
+    crate::mask::mask(&text).into_owned()
+}
