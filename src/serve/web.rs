@@ -46,6 +46,11 @@ pub(crate) fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 
+/// `2026-09-01T18:06:38.924Z` → `2026-09-01 18:06` (UTC, to the minute).
+fn minutes(iso: &str) -> String {
+    iso.get(..16).map_or_else(|| iso.to_owned(), |t| t.replace('T', " "))
+}
+
 /// A report row's outcome in words.
 pub(crate) fn status_text(r: &RowReport) -> String {
     match (&r.status, r.dry_run) {
@@ -238,7 +243,7 @@ async fn user_list(app: &App, region: &str, instance: &str, q: &str) -> Result<(
                 security_profiles: profiles.join(", "),
                 hierarchy: Names::find(&names.groups, &group).unwrap_or(&group).to_owned(),
                 phone_type: s(&r["phone_type"]),
-                last_modified: s(&r["last_modified_time"]).replace('T', " ").trim_end_matches('Z').to_owned(),
+                last_modified: minutes(&s(&r["last_modified_time"])),
             }
         })
         .collect();
@@ -443,7 +448,7 @@ pub(crate) async fn user(
         "title": s(&row["username"]), "region": region, "instance": instance, "user": row,
         "routing_name": Names::find(&names.routing, &routing).unwrap_or(if routing.is_empty() { "" } else { "(no longer exists)" }),
         "group_path": Names::find(&names.groups, &group).unwrap_or(if group.is_empty() { "" } else { "(no longer exists)" }),
-        "profiles": profiles, "names": names,
+        "profiles": profiles, "names": names, "modified": minutes(&s(&row["last_modified_time"])),
     });
     render(&app, "user.html", ctx.as_object().cloned().unwrap_or_default(), &cost, StatusCode::OK)
 }

@@ -2,6 +2,7 @@
 //! and drives it through the real `aws-sdk-connect` client or the real `connectql` binary.
 
 mod architecture;
+mod browser;
 mod claims;
 mod cli;
 mod dml;

@@ -1,0 +1,179 @@
+//! The web console in a real browser: headless Chromium driven over WebDriver (Debian's
+//! `chromium` and `chromium-driver`). It opens the printed URL, follows a user link, checks the
+//! user's page, and with writes allowed changes a routing profile and creates and deletes a user
+//! through the forms, checking each change with the plain SDK. It saves a screenshot of each
+//! page in `target/screenshots/` (the README's pictures). Without a browser it fails: it never
+//! skips.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use super::serve::Server;
+use super::support::{MAIN_REGION, client, demo, ids};
+
+const PASSWORD: &str = "Sup3rSecretPassw0rd";
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn driver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("chromedriver cannot start ({e}): install Debian's chromium and chromium-driver (.ci/run does)")
+        });
+    Driver(child, port)
+}
+
+async fn browser(port: u16, profile: &std::path::Path) -> Client {
+    // Both TLS back ends are in the dependency graph: pick the one the SDK uses.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())],
+        }
+    });
+    let capabilities = capabilities.as_object().cloned().expect("object");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("no browser session: {e}"),
+        }
+    }
+}
+
+async fn shot(b: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    let png = b.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn text(b: &Client, css: &str) -> String {
+    b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_works_in_a_real_browser() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let c = client(&emu, MAIN_REGION);
+    let s = Server::start(&emu, &["--allow-writes"]);
+    let d = driver();
+    let profile = tempfile::tempdir().expect("profile");
+    let b = browser(d.1, profile.path()).await;
+
+    // The printed URL opens the users of the first instance.
+    b.goto(&format!("{}/?token={}", s.base, s.token)).await.expect("open the console");
+    assert_eq!(text(&b, "h1").await, "Users in acme-contact-center (300)");
+    assert!(!b.current_url().await.expect("url").as_str().contains("token="), "the token left the address bar");
+    shot(&b, "users").await;
+
+    // A click on a user shows their page.
+    let link = b.find(Locator::Css("a.user")).await.expect("a user link");
+    let username = link.text().await.expect("name");
+    link.click().await.expect("follow the link");
+    assert_eq!(text(&b, "h1").await, username);
+    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let uid = listed
+        .user_summary_list()
+        .iter()
+        .find(|u| u.username() == Some(&username))
+        .and_then(|u| u.id())
+        .expect("listed")
+        .to_owned();
+    let u =
+        c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
+    assert_eq!(text(&b, "#arn").await, u.arn().expect("arn"));
+    assert_eq!(text(&b, "#first_name").await, u.identity_info().and_then(|x| x.first_name()).unwrap_or_default());
+    assert_eq!(text(&b, "#last_name").await, u.identity_info().and_then(|x| x.last_name()).unwrap_or_default());
+    shot(&b, "user").await;
+
+    // Its routing profile, changed through the form.
+    let target = if u.routing_profile_id() == Some(i.sales.as_str()) { i.routing.clone() } else { i.sales.clone() };
+    b.find(Locator::Css(&format!("#routing_profile_id option[value='{target}']")))
+        .await
+        .expect("option")
+        .click()
+        .await
+        .expect("select");
+    b.find(Locator::Css("#save_routing")).await.expect("button").click().await.expect("save");
+    assert!(text(&b, "#report").await.contains("UpdateUserRoutingProfile"));
+    let after =
+        c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
+    assert_eq!(after.routing_profile_id(), Some(target.as_str()));
+
+    // A user created through the form, then deleted after the named confirmation.
+    b.goto(&format!("{}/new", s.base)).await.expect("new user page");
+    for (name, value) in
+        [("username", "browser.made"), ("password", PASSWORD), ("first_name", "Brow"), ("last_name", "Ser")]
+    {
+        b.find(Locator::Css(&format!("input[name='{name}']")))
+            .await
+            .expect("field")
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+    shot(&b, "new").await;
+    b.find(Locator::Css("#create")).await.expect("button").click().await.expect("create");
+    assert_eq!(text(&b, "h1").await, "browser.made");
+    assert!(!b.source().await.expect("html").contains(PASSWORD), "the password is never sent back");
+    let created = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let new_id = created
+        .user_summary_list()
+        .iter()
+        .find(|u| u.username() == Some("browser.made"))
+        .and_then(|u| u.id())
+        .expect("created")
+        .to_owned();
+    b.find(Locator::Css("#delete")).await.expect("delete link").click().await.expect("ask");
+    assert_eq!(text(&b, "h1").await, "Delete browser.made?");
+    b.find(Locator::Css("#confirm_delete")).await.expect("confirm").click().await.expect("delete");
+    assert!(text(&b, "#report").await.contains("DeleteUser"));
+    assert!(c.describe_user().instance_id(&i.instance).user_id(&new_id).send().await.is_err(), "deleted");
+
+    // The SQL page and a report, for the README's pictures.
+    b.goto(&format!("{}/sql", s.base)).await.expect("sql page");
+    b.find(Locator::Css("textarea[name='sql']"))
+        .await
+        .expect("box")
+        .send_keys("SELECT username, email, phone_type FROM aws.connect.users WHERE region = 'eu-west-2' ORDER BY username LIMIT 8")
+        .await
+        .expect("type");
+    b.find(Locator::Css("button[name='run']")).await.expect("run").click().await.expect("run");
+    assert!(text(&b, "#result").await.contains("amir.silva"));
+    shot(&b, "sql").await;
+    b.goto(&format!("{}/reports/users_per_routing_profile", s.base)).await.expect("report");
+    assert!(b.source().await.expect("html").contains("Basic Routing Profile"));
+    shot(&b, "report").await;
+    b.close().await.expect("close the browser");
+}
