@@ -117,7 +117,7 @@ fn base_context(
     ctx.add_optimizer_rule(Arc::new(EmptyTargets));
     let schema = Arc::new(MemorySchemaProvider::new());
     for t in tables {
-        let provider = ApiTableProvider::new(Arc::clone(t), Arc::clone(fallback));
+        let provider = ApiTableProvider::new(Arc::clone(t), crate::tables::containers(), Arc::clone(fallback));
         schema.register_table(t.def().name.to_owned(), Arc::new(provider)).map_err(|e| Error::from_datafusion(&e))?;
     }
     let catalog = Arc::new(MemoryCatalogProvider::new());
@@ -326,7 +326,6 @@ fn scope(
             partial: settings.partial,
             default_instances: settings.instances.clone(),
             events,
-            containers: crate::tables::containers(),
             listings: Arc::default(),
         },
         writes: WriteSettings {

@@ -7,7 +7,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::api::ApiTable;
 use super::events::EventSink;
 use super::listing::StatementListings;
 use crate::aws::client::Clients;
@@ -74,8 +73,6 @@ pub(crate) struct ScanContext {
     /// Instances to use when a query names none; empty means all.
     pub(crate) default_instances: Vec<String>,
     pub(crate) events: EventSink,
-    /// The table whose rows are the containers (instances) of instance-scoped tables.
-    pub(crate) containers: Arc<dyn ApiTable>,
     /// Listings already made by this statement.
     pub(crate) listings: Arc<StatementListings>,
 }

@@ -53,6 +53,7 @@ impl DmlKind {
 
 /// The target rows of an UPDATE or DELETE: the scan, and the filters to re-apply.
 pub(crate) struct Targets {
+    pub(crate) containers: Arc<dyn ApiTable>,
     pub(crate) plan: ScanPlan,
     pub(crate) schema: SchemaRef,
     pub(crate) filter: Option<Arc<dyn PhysicalExpr>>,
@@ -194,6 +195,7 @@ impl ExecutionPlan for DmlExec {
                     self.targets.as_ref().ok_or_else(|| DataFusionError::Internal("DML without targets".into()))?;
                 let scan = ApiScanExec::new(
                     Arc::clone(&self.table),
+                    Arc::clone(&targets.containers),
                     targets.plan.clone(),
                     self.cx.scan.clone(),
                     Arc::clone(&targets.schema),

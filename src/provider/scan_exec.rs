@@ -34,6 +34,7 @@ use crate::error::{ApiFailure, Error};
 #[derive(Debug)]
 pub(crate) struct ApiScanExec {
     table: Arc<dyn ApiTable>,
+    containers: Arc<dyn ApiTable>,
     plan: ScanPlan,
     cx: ScanContext,
     schema: SchemaRef,
@@ -41,14 +42,20 @@ pub(crate) struct ApiScanExec {
 }
 
 impl ApiScanExec {
-    pub(crate) fn new(table: Arc<dyn ApiTable>, plan: ScanPlan, cx: ScanContext, schema: SchemaRef) -> Self {
+    pub(crate) fn new(
+        table: Arc<dyn ApiTable>,
+        containers: Arc<dyn ApiTable>,
+        plan: ScanPlan,
+        cx: ScanContext,
+        schema: SchemaRef,
+    ) -> Self {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&schema)),
             Partitioning::UnknownPartitioning(1),
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        ApiScanExec { table, plan, cx, schema, properties }
+        ApiScanExec { table, containers, plan, cx, schema, properties }
     }
 
     /// The rows of the scan as one stream (what a DML plan reads its targets from).
@@ -56,6 +63,7 @@ impl ApiScanExec {
         let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
         let scan = Arc::new(Scan {
             table: Arc::clone(&self.table),
+            containers: Arc::clone(&self.containers),
             plan: self.plan.clone(),
             cx: self.cx.clone(),
             schema: Arc::clone(&self.schema),
@@ -119,6 +127,8 @@ impl ExecutionPlan for ApiScanExec {
 
 struct Scan {
     table: Arc<dyn ApiTable>,
+    /// The table listing the instances an instance-scoped scan covers when the query names none.
+    containers: Arc<dyn ApiTable>,
     plan: ScanPlan,
     cx: ScanContext,
     schema: SchemaRef,
@@ -225,7 +235,7 @@ impl Scan {
             (Scope::Instance, Instances::Named(ids)) => ids.iter().map(|i| parent(Some(i.clone()), None)).collect(),
             (Scope::Instance, Instances::All) => {
                 let region_only = parent(None, None);
-                let containers = self.cx.containers.as_ref();
+                let containers = self.containers.as_ref();
                 whole_listing(&self.cx, containers, &region_only)
                     .await?
                     .iter()
@@ -318,6 +328,7 @@ impl Scan {
                     plan.limit.map_or(def.list_page_max, |l| l.clamp(1, def.list_page_max as usize) as i32);
                 let fallback = Arc::new(Scan {
                     table: Arc::clone(&self.table),
+                    containers: Arc::clone(&self.containers),
                     plan,
                     cx: self.cx.clone(),
                     schema: Arc::clone(&self.schema),

@@ -32,6 +32,8 @@ pub(crate) type FallbackScope = Arc<dyn Fn() -> StatementScope + Send + Sync>;
 /// A table served through its API calls.
 pub(crate) struct ApiTableProvider {
     table: Arc<dyn ApiTable>,
+    /// The table whose rows are the containers (instances) of instance-scoped tables.
+    containers: Arc<dyn ApiTable>,
     schema: SchemaRef,
     fallback: FallbackScope,
 }
@@ -43,9 +45,9 @@ impl fmt::Debug for ApiTableProvider {
 }
 
 impl ApiTableProvider {
-    pub(crate) fn new(table: Arc<dyn ApiTable>, fallback: FallbackScope) -> Self {
+    pub(crate) fn new(table: Arc<dyn ApiTable>, containers: Arc<dyn ApiTable>, fallback: FallbackScope) -> Self {
         let schema = table.def().schema();
-        ApiTableProvider { table, schema, fallback }
+        ApiTableProvider { table, containers, schema, fallback }
     }
 
     /// The statement's scope, from the session config (or a read-only one).
@@ -80,10 +82,10 @@ impl ApiTableProvider {
         Ok(cx)
     }
 
-    fn defaults(cx: &ScanContext) -> PlanDefaults {
+    fn defaults(&self, cx: &ScanContext) -> PlanDefaults {
         PlanDefaults {
             region: cx.clients.default_region().map(str::to_owned),
-            containers_op: cx.containers.def().list_op,
+            containers_op: self.containers.def().list_op,
             instances: cx.default_instances.clone(),
             concurrency: cx.concurrency,
         }
@@ -120,13 +122,13 @@ impl ApiTableProvider {
             def.columns.iter().enumerate().filter(|(_, c)| wanted.contains(&c.name)).map(|(i, _)| i).collect();
         let schema = Arc::new(self.schema.project(&indices)?);
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let plan = plan::plan(def, filters, Some(&names), None, &Self::defaults(&cx.scan))?;
+        let plan = plan::plan(def, filters, Some(&names), None, &self.defaults(&cx.scan))?;
         let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
         let filter = match conjunction(filters.iter().cloned()) {
             Some(f) => Some(state.create_physical_expr(f, &df_schema)?),
             None => None,
         };
-        Ok(Targets { plan, schema, filter })
+        Ok(Targets { containers: Arc::clone(&self.containers), plan, schema, filter })
     }
 
     /// Refuses assignments to columns that cannot be set, naming them.
@@ -179,8 +181,8 @@ impl TableProvider for ApiTableProvider {
         };
         let columns: Option<Vec<String>> =
             projection.map(|_| schema.fields().iter().map(|f| f.name().clone()).collect());
-        let plan = plan::plan(self.table.def(), filters, columns.as_deref(), limit, &Self::defaults(&cx))?;
-        Ok(Arc::new(ApiScanExec::new(Arc::clone(&self.table), plan, cx, schema)))
+        let plan = plan::plan(self.table.def(), filters, columns.as_deref(), limit, &self.defaults(&cx))?;
+        Ok(Arc::new(ApiScanExec::new(Arc::clone(&self.table), Arc::clone(&self.containers), plan, cx, schema)))
     }
 
     async fn insert_into(

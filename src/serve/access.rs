@@ -60,7 +60,7 @@ pub(crate) fn refuse(path: &str, status: StatusCode, code: &str, message: &str) 
         let body = format!(
             "<!doctype html><meta charset=utf-8><title>{status}</title><link rel=stylesheet href=/style.css><main><h1>{}</h1><p>{}</p></main>",
             status.canonical_reason().unwrap_or("Refused"),
-            super::web::escape(message)
+            super::forms::escape(message)
         );
         (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
     }
@@ -117,18 +117,18 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, mut request: Request<Body
     let query_token = request
         .uri()
         .query()
-        .and_then(|q| super::web::form_pairs(q).into_iter().find(|(k, _)| k == "token").map(|(_, v)| v));
+        .and_then(|q| super::forms::form_pairs(q).into_iter().find(|(k, _)| k == "token").map(|(_, v)| v));
     match (proof, query_token) {
         (None, Some(t)) if !changes && same(&t, &access.token) => {
             // The printed URL: keep the token in a cookie, and take it out of the address bar.
             let rest: Vec<String> = request
                 .uri()
                 .query()
-                .map(super::web::form_pairs)
+                .map(super::forms::form_pairs)
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|(k, _)| k != "token")
-                .map(|(k, v)| format!("{}={}", super::web::url_encode(&k), super::web::url_encode(&v)))
+                .map(|(k, v)| format!("{}={}", super::forms::url_encode(&k), super::forms::url_encode(&v)))
                 .collect();
             let target = if rest.is_empty() { path.clone() } else { format!("{path}?{}", rest.join("&")) };
             let mut response = Redirect::to(&target).into_response();

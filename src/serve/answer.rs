@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::engine::{Engine, Request, Summary};
 use crate::error::{Cause, Error, Refusal, SqlError};
+use crate::provider::events::{RowReport, RowStatus};
 
 /// What a statement returned.
 #[derive(Debug, Default)]
@@ -92,4 +93,19 @@ pub(crate) fn message(e: &Error) -> String {
         other => other.to_string(),
     };
     crate::mask::mask(&text).into_owned()
+}
+
+/// Every DescribeUser column of a user, as a query (one DescribeUser, no listing).
+pub(crate) const USER_QUERY: &str = "SELECT *, arrow_cast(last_modified_time, 'Int64') AS modified FROM aws.connect.users \
+    WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'";
+
+/// A report row's outcome in words.
+pub(crate) fn status_text(r: &RowReport) -> String {
+    match (&r.status, r.dry_run) {
+        (RowStatus::Failed(e), _) => format!("failed: {}", message(e)),
+        (RowStatus::Skipped(why), _) => format!("skipped: {why}"),
+        (_, true) => "dry run: no call made".to_owned(),
+        (RowStatus::Unchanged, _) => "unchanged: every value was already in place".to_owned(),
+        (RowStatus::Done, _) => "done".to_owned(),
+    }
 }

@@ -144,10 +144,6 @@ fn user_object(r: &Map<String, Value>) -> Value {
     u
 }
 
-/// Every DescribeUser column of a user, as a query (one DescribeUser, no listing).
-pub(crate) const USER_QUERY: &str = "SELECT *, arrow_cast(last_modified_time, 'Int64') AS modified FROM aws.connect.users \
-    WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'";
-
 /// `GET /v1/users/{instanceid}/{userid}`: DescribeUser.
 pub(crate) async fn describe_user(
     State(app): State<Arc<App>>,
@@ -158,7 +154,7 @@ pub(crate) async fn describe_user(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let sql = USER_QUERY.replace("SELECT *,", "SELECT id, arn, username, identity_info, phone_config, directory_user_id, security_profile_ids, routing_profile_id, hierarchy_group_id, tags, auto_accept_configs, after_contact_work_configs, phone_number_configs, persistent_connection_configs, voice_enhancement_configs, last_modified_region,");
+    let sql = answer::USER_QUERY.replace("SELECT *,", "SELECT id, arn, username, identity_info, phone_config, directory_user_id, security_profile_ids, routing_profile_id, hierarchy_group_id, tags, auto_accept_configs, after_contact_work_configs, phone_number_configs, persistent_connection_configs, voice_enhancement_configs, last_modified_region,");
     match answer::run(&app.engine, &sql, &[("region", &region), ("instance", &instance), ("user", &user)]).await {
         Ok(a) => match a.rows.first() {
             Some(r) => Json(json!({ "User": user_object(r) })).into_response(),
@@ -345,7 +341,9 @@ pub(crate) async fn sql(State(app): State<Arc<App>>, Json(body): Json<SqlBody>) 
                 .summary
                 .writes
                 .iter()
-                .map(|r| json!({ "subject": r.subject, "operations": r.operations(), "status": super::web::status_text(r) }))
+                .map(
+                    |r| json!({ "subject": r.subject, "operations": r.operations(), "status": answer::status_text(r) }),
+                )
                 .collect();
             let status = if a.summary.failures.is_empty() { StatusCode::OK } else { StatusCode::MULTI_STATUS };
             (

@@ -6,6 +6,7 @@
 mod access;
 mod answer;
 mod api;
+mod forms;
 mod openapi;
 mod web;
 

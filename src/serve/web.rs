@@ -16,50 +16,14 @@ use serde_json::{Map, Value, json};
 
 use super::App;
 use super::access::Proof;
-use super::answer::{self, Answer};
+use super::answer::{self, Answer, USER_QUERY, status_text};
+use super::forms::{form_pairs, url_encode};
 use crate::error::Error;
-use crate::provider::events::{RowReport, RowStatus};
-
-/// HTML-escapes text (for the few pages written without a template).
-pub(crate) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-/// `a=1&b=x+y` → pairs, percent-decoded (repeated keys kept).
-pub(crate) fn form_pairs(text: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-/// What a URL component leaves as it is: RFC 3986's unreserved characters.
-const COMPONENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// Percent-encodes a path segment or query value.
-pub(crate) fn url_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
-}
+use crate::provider::events::RowStatus;
 
 /// `2026-09-01T18:06:38.924Z` → `2026-09-01 18:06` (UTC, to the minute).
 fn minutes(iso: &str) -> String {
     iso.get(..16).map_or_else(|| iso.to_owned(), |t| t.replace('T', " "))
-}
-
-/// A report row's outcome in words.
-pub(crate) fn status_text(r: &RowReport) -> String {
-    match (&r.status, r.dry_run) {
-        (RowStatus::Failed(e), _) => format!("failed: {}", answer::message(e)),
-        (RowStatus::Skipped(why), _) => format!("skipped: {why}"),
-        (_, true) => "dry run: no call made".to_owned(),
-        (RowStatus::Unchanged, _) => "unchanged: every value was already in place".to_owned(),
-        (RowStatus::Done, _) => "done".to_owned(),
-    }
 }
 
 /// What a page cost, for its footer.
@@ -424,7 +388,7 @@ pub(crate) async fn user(
         r => r.to_owned(),
     };
     let vars = [("region", region.as_str()), ("instance", instance.as_str()), ("user", user.as_str())];
-    let a = match run(&app, &mut cost, super::api::USER_QUERY, &vars).await {
+    let a = match run(&app, &mut cost, USER_QUERY, &vars).await {
         Ok(a) => a,
         Err(e) => return error_page(&app, &e, &cost),
     };

@@ -77,8 +77,30 @@ async fn shot(b: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
 
-async fn text(b: &Client, css: &str) -> String {
-    b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.expect("text")
+/// The text of the element `css` once it satisfies `ok`: a click that submits a form returns
+/// before the next page is in, and a loaded machine makes that window long. Gives up after a
+/// minute and returns what it last saw (or the reason it saw nothing), for the assertion to show.
+async fn text_when(b: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let seen = match b.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_else(|e| format!("<{css}: {e}>")),
+            Err(e) => format!("<{css}: {e}>"),
+        };
+        if ok(&seen) || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_is(b: &Client, css: &str, expected: &str) {
+    assert_eq!(text_when(b, css, |t| t == expected).await, expected);
+}
+
+async fn text_has(b: &Client, css: &str, part: &str) {
+    let seen = text_when(b, css, |t| t.contains(part)).await;
+    assert!(seen.contains(part), "{css} says {seen:?}, without {part:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +115,7 @@ async fn the_console_works_in_a_real_browser() {
 
     // The printed URL opens the users of the first instance.
     b.goto(&format!("{}/?token={}", s.base, s.token)).await.expect("open the console");
-    assert_eq!(text(&b, "h1").await, "Users in acme-contact-center (300)");
+    text_is(&b, "h1", "Users in acme-contact-center (300)").await;
     assert!(!b.current_url().await.expect("url").as_str().contains("token="), "the token left the address bar");
     shot(&b, "users").await;
 
@@ -101,7 +123,7 @@ async fn the_console_works_in_a_real_browser() {
     let link = b.find(Locator::Css("a.user")).await.expect("a user link");
     let username = link.text().await.expect("name");
     link.click().await.expect("follow the link");
-    assert_eq!(text(&b, "h1").await, username);
+    text_is(&b, "h1", &username).await;
     let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
     let uid = listed
         .user_summary_list()
@@ -112,9 +134,9 @@ async fn the_console_works_in_a_real_browser() {
         .to_owned();
     let u =
         c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
-    assert_eq!(text(&b, "#arn").await, u.arn().expect("arn"));
-    assert_eq!(text(&b, "#first_name").await, u.identity_info().and_then(|x| x.first_name()).unwrap_or_default());
-    assert_eq!(text(&b, "#last_name").await, u.identity_info().and_then(|x| x.last_name()).unwrap_or_default());
+    text_is(&b, "#arn", u.arn().expect("arn")).await;
+    text_is(&b, "#first_name", u.identity_info().and_then(|x| x.first_name()).unwrap_or_default()).await;
+    text_is(&b, "#last_name", u.identity_info().and_then(|x| x.last_name()).unwrap_or_default()).await;
     shot(&b, "user").await;
 
     // Its routing profile, changed through the form.
@@ -126,7 +148,7 @@ async fn the_console_works_in_a_real_browser() {
         .await
         .expect("select");
     b.find(Locator::Css("#save_routing")).await.expect("button").click().await.expect("save");
-    assert!(text(&b, "#report").await.contains("UpdateUserRoutingProfile"));
+    text_has(&b, "#report", "UpdateUserRoutingProfile").await;
     let after =
         c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
     assert_eq!(after.routing_profile_id(), Some(target.as_str()));
@@ -145,7 +167,7 @@ async fn the_console_works_in_a_real_browser() {
     }
     shot(&b, "new").await;
     b.find(Locator::Css("#create")).await.expect("button").click().await.expect("create");
-    assert_eq!(text(&b, "h1").await, "browser.made");
+    text_is(&b, "h1", "browser.made").await;
     assert!(!b.source().await.expect("html").contains(PASSWORD), "the password is never sent back");
     let created = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
     let new_id = created
@@ -156,9 +178,9 @@ async fn the_console_works_in_a_real_browser() {
         .expect("created")
         .to_owned();
     b.find(Locator::Css("#delete")).await.expect("delete link").click().await.expect("ask");
-    assert_eq!(text(&b, "h1").await, "Delete browser.made?");
+    text_is(&b, "h1", "Delete browser.made?").await;
     b.find(Locator::Css("#confirm_delete")).await.expect("confirm").click().await.expect("delete");
-    assert!(text(&b, "#report").await.contains("DeleteUser"));
+    text_has(&b, "#report", "DeleteUser").await;
     assert!(c.describe_user().instance_id(&i.instance).user_id(&new_id).send().await.is_err(), "deleted");
 
     // The SQL page and a report, for the README's pictures.
@@ -170,7 +192,7 @@ async fn the_console_works_in_a_real_browser() {
         .await
         .expect("type");
     b.find(Locator::Css("button[name='run']")).await.expect("run").click().await.expect("run");
-    assert!(text(&b, "#result").await.contains("amir.silva"));
+    text_has(&b, "#result", "amir.silva").await;
     shot(&b, "sql").await;
     b.goto(&format!("{}/reports/users_per_routing_profile", s.base)).await.expect("report");
     assert!(b.source().await.expect("html").contains("Basic Routing Profile"));
