@@ -6,6 +6,7 @@
 //! demos; [`cli`] is the `connectql` program.
 
 mod aws;
+mod cache;
 pub mod cli;
 pub mod emulator;
 mod engine;
@@ -19,7 +20,10 @@ mod tables;
 
 pub use aws::client::ConnectSettings;
 pub use aws::stats::{OpStats, RetryNotice, StatsSnapshot};
-pub use engine::{ColumnInfo, Engine, EngineSettings, Request, Statement, StatementKind, Summary, TableInfo};
+pub use cache::CacheInfo;
+pub use engine::{
+    CacheSettings, ColumnInfo, Engine, EngineSettings, Request, Statement, StatementKind, Summary, TableInfo,
+};
 pub use error::{ApiFailure, Cause, Error, Refusal, Result, SqlError};
 pub use mask::{MaskedStderr, mask};
 pub use provider::context::{Confirm, WritePolicy};

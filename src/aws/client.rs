@@ -105,6 +105,11 @@ impl Connect {
         self.default_region.as_deref()
     }
 
+    /// The endpoint override in effect (flag, environment or profile), if any.
+    pub(crate) fn endpoint_url(&self) -> Option<&str> {
+        self.base.endpoint_url()
+    }
+
     /// SDK attempts per call.
     pub(crate) fn max_attempts(&self) -> u32 {
         self.max_attempts

@@ -30,6 +30,8 @@ pub struct OpStats {
     pub throttled: u64,
     /// Calls that ended in an error.
     pub failed: u64,
+    /// Calls not made: their answer came from the local cache.
+    pub cached: u64,
 }
 
 /// The calls a statement made, and its time.
@@ -37,6 +39,10 @@ pub struct OpStats {
 pub struct StatsSnapshot {
     pub ops: BTreeMap<String, OpStats>,
     pub elapsed: Duration,
+    /// Items whose detail came from the local cache.
+    pub cache_hits: u64,
+    /// Items the cache could have served but had to fetch (absent, changed or too old).
+    pub cache_misses: u64,
 }
 
 impl StatsSnapshot {
@@ -46,6 +52,10 @@ impl StatsSnapshot {
     pub fn total_calls(&self) -> u64 {
         self.ops.values().map(|s| s.calls).sum()
     }
+    /// Calls answered by the local cache instead.
+    pub fn total_cached(&self) -> u64 {
+        self.ops.values().map(|s| s.cached).sum()
+    }
     pub fn retries(&self) -> u64 {
         self.ops.values().map(|s| s.retries).sum()
     }
@@ -53,16 +63,33 @@ impl StatsSnapshot {
 
 impl fmt::Display for StatsSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ops.is_empty() {
-            return write!(f, "API calls: none ({:.3}s)", self.elapsed.as_secs_f64());
+        let made: Vec<String> =
+            self.ops.iter().filter(|(_, s)| s.calls > 0).map(|(op, s)| format!("{op}={}", s.calls)).collect();
+        if made.is_empty() {
+            write!(f, "API calls: none")?;
+        } else {
+            write!(f, "API calls: {} [{}], retries: {}", self.total_calls(), made.join(", "), self.retries())?;
+            let throttled: u64 = self.ops.values().map(|s| s.throttled).sum();
+            if throttled > 0 {
+                write!(f, " (throttled {throttled})")?;
+            }
         }
-        let parts: Vec<String> = self.ops.iter().map(|(op, s)| format!("{op}={}", s.calls)).collect();
-        write!(f, "API calls: {} [{}], retries: {}", self.total_calls(), parts.join(", "), self.retries())?;
-        let throttled: u64 = self.ops.values().map(|s| s.throttled).sum();
-        if throttled > 0 {
-            write!(f, " (throttled {throttled})")?;
+        if self.cache_hits + self.cache_misses > 0 {
+            let saved: Vec<String> =
+                self.ops.iter().filter(|(_, s)| s.cached > 0).map(|(op, s)| format!("{op}={}", s.cached)).collect();
+            write!(
+                f,
+                "; cache: {} of {} items [{}]",
+                self.cache_hits,
+                self.cache_hits + self.cache_misses,
+                if saved.is_empty() { "no call saved".to_owned() } else { format!("saved {}", saved.join(", ")) }
+            )?;
         }
-        write!(f, ", {:.3}s", self.elapsed.as_secs_f64())
+        if made.is_empty() {
+            write!(f, " ({:.3}s)", self.elapsed.as_secs_f64())
+        } else {
+            write!(f, ", {:.3}s", self.elapsed.as_secs_f64())
+        }
     }
 }
 
@@ -83,6 +110,8 @@ pub(crate) type RetryListener = Arc<dyn Fn(RetryNotice) + Send + Sync>;
 #[derive(Debug)]
 struct Inner {
     ops: BTreeMap<String, OpStats>,
+    cache_hits: u64,
+    cache_misses: u64,
     /// What the last attempt of each operation got, for the next retry's notice.
     last_outcome: BTreeMap<String, String>,
     since: Instant,
@@ -107,6 +136,8 @@ impl CallStats {
         CallStats {
             inner: Arc::new(Mutex::new(Inner {
                 ops: BTreeMap::new(),
+                cache_hits: 0,
+                cache_misses: 0,
                 last_outcome: BTreeMap::new(),
                 since: Instant::now(),
             })),
@@ -124,7 +155,27 @@ impl CallStats {
     }
 
     pub(crate) fn snapshot(&self) -> StatsSnapshot {
-        self.with(|i| StatsSnapshot { ops: i.ops.clone(), elapsed: i.since.elapsed() })
+        self.with(|i| StatsSnapshot {
+            ops: i.ops.clone(),
+            elapsed: i.since.elapsed(),
+            cache_hits: i.cache_hits,
+            cache_misses: i.cache_misses,
+        })
+    }
+
+    /// An item the local cache could serve: whole (`hit`) or in part; `saved` are the calls
+    /// not made.
+    pub(crate) fn cache_item(&self, hit: bool, saved: &[&str]) {
+        self.with(|i| {
+            if hit {
+                i.cache_hits += 1;
+            } else {
+                i.cache_misses += 1;
+            }
+            for op in saved {
+                i.ops.entry((*op).to_owned()).or_default().cached += 1;
+            }
+        });
     }
 
     /// The interceptor to install on every client of the statement.

@@ -3,17 +3,17 @@
 //! emulator. Each case runs its emulator and each client in a child process of its own, so the
 //! peak RSS printed is the client's alone.
 //!
-//! `cargo run --release --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6] [--json FILE]`
+//! `cargo run --release --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6,7] [--json FILE]`
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use connectql::ConnectSettings;
 use connectql::cli::EmulatorArgs;
 use connectql::emulator::faults::{BURST_PER_RPS, DOCUMENTED_RPS};
-use connectql::{Engine, EngineSettings, Request};
+use connectql::{CacheSettings, Engine, EngineSettings, Request};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -24,14 +24,14 @@ struct Args {
     /// Users for cases 1, 3, 4 and 6.
     #[arg(long, default_value_t = 10_000)]
     users: usize,
-    /// Users for the quota case (2).
+    /// Users for the quota and cache cases (2 and 7).
     #[arg(long, default_value_t = 5_000)]
     quota_users: usize,
     /// Users for the memory case (5).
     #[arg(long, default_value_t = 100_000)]
     big_users: usize,
     /// Cases to run.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7")]
     cases: Vec<u32>,
     /// Per-row calls in flight for connectql.
     #[arg(long, default_value_t = 64)]
@@ -58,6 +58,19 @@ enum Role {
         baseline: bool,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// Use the local cache in this directory.
+        #[arg(long)]
+        cache_dir: Option<std::path::PathBuf>,
+        /// Write the rows here, one JSON object a line, sorted.
+        #[arg(long)]
+        rows_out: Option<std::path::PathBuf>,
+    },
+    /// (internal) change the first name of every `every`-th user, as another client would.
+    Change {
+        #[arg(long)]
+        endpoint: String,
+        #[arg(long)]
+        every: usize,
     },
 }
 
@@ -79,20 +92,43 @@ fn settings(endpoint: &str) -> ConnectSettings {
     }
 }
 
+/// Rows of a batch as JSON lines.
+fn json_lines(batch: &datafusion::arrow::array::RecordBatch) -> Vec<String> {
+    let mut w = datafusion::arrow::json::LineDelimitedWriter::new(Vec::new());
+    if w.write(batch).is_err() || w.finish().is_err() {
+        return vec!["<rows that could not be written as JSON>".into()];
+    }
+    String::from_utf8_lossy(&w.into_inner()).lines().map(str::to_owned).collect()
+}
+
 /// connectql: one statement, rows consumed as they stream.
-async fn run_connectql(endpoint: &str, sql: &str, concurrency: usize) -> Value {
-    let engine = Engine::new(EngineSettings { connect: settings(endpoint), concurrency, ..EngineSettings::default() })
-        .await
-        .expect("engine");
+async fn run_connectql(
+    endpoint: &str,
+    sql: &str,
+    concurrency: usize,
+    cache_dir: Option<&std::path::Path>,
+    rows_out: Option<&std::path::Path>,
+) -> Value {
+    let cache = cache_dir.map(|d| CacheSettings { dir: Some(d.to_owned()), max_age: Duration::from_secs(24 * 3600) });
+    let engine =
+        Engine::new(EngineSettings { connect: settings(endpoint), concurrency, cache, ..EngineSettings::default() })
+            .await
+            .expect("engine");
     let started = Instant::now();
     let mut rows = 0usize;
+    let mut lines = Vec::new();
     let mut error = None;
     let mut stats = connectql::StatsSnapshot::default();
     match engine.execute(sql, &Request::default()).await {
         Ok(mut statement) => {
             while let Some(b) = statement.next_batch().await {
                 match b {
-                    Ok(b) => rows += b.num_rows(),
+                    Ok(b) => {
+                        rows += b.num_rows();
+                        if rows_out.is_some() {
+                            lines.extend(json_lines(&b));
+                        }
+                    }
                     Err(e) => {
                         error = Some(e.to_string());
                         break;
@@ -104,14 +140,52 @@ async fn run_connectql(endpoint: &str, sql: &str, concurrency: usize) -> Value {
         Err(e) => error = Some(e.to_string()),
     }
     let secs = started.elapsed().as_secs_f64();
-    let calls: serde_json::Map<String, Value> = stats.ops.iter().map(|(k, v)| (k.clone(), json!(v.calls))).collect();
+    if let Some(path) = rows_out {
+        lines.sort();
+        std::fs::write(path, lines.join("\n")).expect("write rows");
+    }
+    let calls: serde_json::Map<String, Value> =
+        stats.ops.iter().filter(|(_, v)| v.calls > 0).map(|(k, v)| (k.clone(), json!(v.calls))).collect();
+    let cached: serde_json::Map<String, Value> =
+        stats.ops.iter().filter(|(_, v)| v.cached > 0).map(|(k, v)| (k.clone(), json!(v.cached))).collect();
     let throttled: u64 = stats.ops.values().map(|s| s.throttled).sum();
-    json!({ "seconds": secs, "rows": rows, "calls": calls, "retries": stats.retries(), "throttled": throttled,
-            "failed": error, "peak_rss_mb": peak_rss_mb() })
+    json!({ "seconds": secs, "rows": rows, "calls": calls, "cached": cached, "cache_hits": stats.cache_hits,
+            "retries": stats.retries(), "throttled": throttled, "failed": error, "peak_rss_mb": peak_rss_mb() })
 }
 
-/// The baseline: what an admin's script does with the SDK, one call at a time.
-async fn run_baseline(endpoint: &str) -> Value {
+/// Another client's changes: a new first name for every `every`-th user of the main instance.
+async fn change_users(endpoint: &str, every: usize) -> Value {
+    let client = sdk_client(endpoint).await;
+    let iid = main_instance_id();
+    let mut ids = Vec::new();
+    let mut pages = client.list_users().instance_id(&iid).max_results(1000).into_paginator().items().send();
+    while let Some(u) = pages.next().await {
+        ids.push(u.expect("ListUsers").id().unwrap_or_default().to_owned());
+    }
+    let mut changed = 0;
+    for id in ids.iter().step_by(every.max(1)) {
+        let user = client.describe_user().instance_id(&iid).user_id(id).send().await.expect("DescribeUser");
+        let mut identity = user
+            .user()
+            .and_then(|u| u.identity_info())
+            .cloned()
+            .unwrap_or_else(|| aws_sdk_connect::types::UserIdentityInfo::builder().build());
+        identity.first_name = Some(format!("Changed{changed}"));
+        client
+            .update_user_identity_info()
+            .instance_id(&iid)
+            .user_id(id)
+            .identity_info(identity)
+            .send()
+            .await
+            .expect("UpdateUserIdentityInfo");
+        changed += 1;
+    }
+    json!({ "changed": changed })
+}
+
+/// A plain SDK client of the emulator, with the SDK's standard retries.
+async fn sdk_client(endpoint: &str) -> aws_sdk_connect::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_sdk_connect::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
@@ -125,7 +199,12 @@ async fn run_baseline(endpoint: &str) -> Value {
         .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(10))
         .load()
         .await;
-    let client = aws_sdk_connect::Client::new(&config);
+    aws_sdk_connect::Client::new(&config)
+}
+
+/// The baseline: what an admin's script does with the SDK, one call at a time.
+async fn run_baseline(endpoint: &str) -> Value {
+    let client = sdk_client(endpoint).await;
     let started = Instant::now();
     let mut calls = serde_json::Map::new();
     let mut bump = |op: &str| {
@@ -180,8 +259,12 @@ fn emulator(flags: &[String]) -> (Child, String) {
 }
 
 fn client(endpoint: &str, sql: Option<&str>, concurrency: usize) -> Value {
+    client_with(endpoint, sql, concurrency, &[])
+}
+
+fn client_with(endpoint: &str, sql: Option<&str>, concurrency: usize, extra: &[&str]) -> Value {
     let mut cmd = Command::new(std::env::current_exe().expect("own path"));
-    cmd.args(["client", "--endpoint", endpoint, "--concurrency", &concurrency.to_string()]);
+    cmd.args(["client", "--endpoint", endpoint, "--concurrency", &concurrency.to_string()]).args(extra);
     match sql {
         Some(s) => cmd.args(["--sql", s]),
         None => cmd.arg("--baseline"),
@@ -222,6 +305,11 @@ fn quota_bound(r: &Value, scale: f64) -> f64 {
             })
             .fold(0.0, f64::max)
     })
+}
+
+/// Every column of every user of the main instance.
+fn detail_of(iid: &str) -> String {
+    format!("SELECT * FROM aws.connect.users WHERE instance_id = '{iid}'")
 }
 
 fn main_instance_id() -> String {
@@ -360,6 +448,62 @@ fn orchestrate(args: &Args) -> Value {
         }
         let _ = emu.kill();
     }
+    if args.cases.contains(&7) {
+        let q = args.quota_users;
+        println!("Case 7: the local cache: SELECT * over {q} users under the documented quotas × 10, cold then warm");
+        let (mut emu, url) = emulator(&[
+            "--seed".into(),
+            "empty".into(),
+            "--users".into(),
+            q.to_string(),
+            "--quotas".into(),
+            "documented:10".into(),
+        ]);
+        let dir = std::env::temp_dir().join(format!("connectql-bench-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let cache = ["--cache-dir", dir.to_str().unwrap_or_default()];
+        let cold = client_with(&url, Some(&detail_of(&iid)), c, &cache);
+        line("cold", &cold);
+        let changed = (q / 100).max(1);
+        let mut change = Command::new(std::env::current_exe().expect("own path"));
+        let every = (q / changed).to_string();
+        let status = change.args(["change", "--endpoint", &url, "--every", &every]).stdout(Stdio::null()).status();
+        println!(
+            "  another client changed {changed} users (1%): {}",
+            if matches!(status, Ok(s) if s.success()) { "done" } else { "FAILED" }
+        );
+        let (warm_rows, fresh_rows) = (dir.join("warm.jsonl"), dir.join("fresh.jsonl"));
+        let warm = client_with(
+            &url,
+            Some(&detail_of(&iid)),
+            c,
+            &[cache[0], cache[1], "--rows-out", warm_rows.to_str().unwrap_or_default()],
+        );
+        line("warm 1%", &warm);
+        let unchanged = client_with(&url, Some(&detail_of(&iid)), c, &cache);
+        line("warm 0%", &unchanged);
+        let fresh =
+            client_with(&url, Some(&detail_of(&iid)), c, &["--rows-out", fresh_rows.to_str().unwrap_or_default()]);
+        line("no cache", &fresh);
+        let same = std::fs::read(&warm_rows).ok().is_some_and(|w| std::fs::read(&fresh_rows).ok() == Some(w));
+        let expected =
+            format!("{} ListUsers + {changed} DescribeUser + {changed} ListUserProficiencies", q.div_ceil(1000));
+        println!("  expected warm calls: {expected}");
+        println!(
+            "  cold / warm (1% changed) = {:.1}x (target ≥ 20x); cold / warm (none changed) = {:.1}x; rows identical to a --no-cache read: {}",
+            ratio(&cold, &warm),
+            ratio(&cold, &unchanged),
+            if same { "yes" } else { "NO" }
+        );
+        let _ = emu.kill();
+        let _ = std::fs::remove_dir_all(&dir);
+        results.insert(
+            "case7_cache".into(),
+            json!({ "users": q, "changed": changed, "cold": cold, "warm_changed": warm, "warm_unchanged": unchanged,
+                    "no_cache": fresh, "rows_identical": same, "expected_warm_calls": expected }),
+        );
+        println!();
+    }
     if args.cases.contains(&5) {
         let b = args.big_users;
         println!("Case 5: {b} users: count(*) and SELECT *, peak RSS of the client (target < 150 MB)");
@@ -386,14 +530,16 @@ async fn main() {
                 std::process::exit(2);
             }
         }
-        Some(Role::Client { endpoint, sql, baseline, concurrency }) => {
+        Some(Role::Client { endpoint, sql, baseline, concurrency, cache_dir, rows_out }) => {
             let r = if *baseline {
                 run_baseline(endpoint).await
             } else {
-                run_connectql(endpoint, sql.as_deref().unwrap_or("SELECT 1"), *concurrency).await
+                let sql = sql.as_deref().unwrap_or("SELECT 1");
+                run_connectql(endpoint, sql, *concurrency, cache_dir.as_deref(), rows_out.as_deref()).await
             };
             println!("{r}");
         }
+        Some(Role::Change { endpoint, every }) => println!("{}", change_users(endpoint, *every).await),
         None => {
             let results = tokio::task::spawn_blocking(move || {
                 let r = orchestrate(&args);

@@ -1,6 +1,7 @@
 //! clap definitions of every flag, and nothing else.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
@@ -92,6 +93,25 @@ pub(crate) struct EngineFlags {
     /// servers).
     #[arg(long, default_value_t = 10)]
     pub(crate) confirm_threshold: usize,
+    /// Do not use the local cache: every detail is fetched.
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+    /// Directory of the local cache [default: the platform cache directory, e.g.
+    /// ~/.cache/connectql; with --demo, memory].
+    #[arg(long, env = "CONNECTQL_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Cached detail older than this is fetched again even when its modification time is
+    /// unchanged (e.g. 30m, 24h, 7d; 0 reuses nothing).
+    #[arg(long, default_value = "24h", value_name = "AGE", value_parser = parse_age)]
+    pub(crate) cache_max_age: Duration,
+}
+
+/// `24h`, `30m`, `7d`, `0`.
+fn parse_age(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(s.trim()).map_err(|e| format!("'{s}': {e} (e.g. 30m, 24h, 7d, or 0)"))
 }
 
 /// `connectql serve`: the web console and the REST API.

@@ -11,7 +11,7 @@ use super::report::Reporter;
 use super::runner::{RunOptions, run_sql};
 use crate::aws::client::ConnectSettings;
 use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
-use crate::engine::{Engine, EngineSettings};
+use crate::engine::{CacheSettings, Engine, EngineSettings};
 use crate::error::Error;
 use crate::provider::context::WritePolicy;
 
@@ -63,7 +63,22 @@ fn settings(flags: &EngineFlags, demo: Option<&EmulatorHandle>, policy: WritePol
         allow_unqualified: flags.allow_unqualified,
         confirm_threshold: flags.confirm_threshold,
         assume_yes: flags.yes,
+        cache: cache_settings(flags, demo.is_some()),
     }
+}
+
+/// The local cache the flags ask for: none with --no-cache; in memory for the demo (its data is
+/// new each run) unless a directory is named; else the named or the platform directory.
+fn cache_settings(flags: &EngineFlags, demo: bool) -> Option<CacheSettings> {
+    if flags.no_cache {
+        return None;
+    }
+    let dir = match (&flags.cache_dir, demo) {
+        (Some(d), _) => Some(d.clone()),
+        (None, true) => None,
+        (None, false) => Some(crate::cache::default_dir()?),
+    };
+    Some(CacheSettings { dir, max_age: flags.cache_max_age })
 }
 
 /// The engine the flags describe (on the embedded emulator with `--demo`, which lives as long

@@ -1,5 +1,5 @@
 //! Functions connectql adds: `api_calls()` returns the API calls of the previous statement
-//! (operation, calls, attempts, throttled, failed), so scripts and `.slt` files can pin what a
+//! (operation, calls, attempts, throttled, failed, and `cached`: calls the local cache saved), so scripts and `.slt` files can pin what a
 //! query cost; `connectql_assert(condition, message)` fails the statement with the message
 //! unless the condition holds (scripts use it to fail loudly).
 
@@ -32,6 +32,7 @@ impl TableFunctionImpl for ApiCalls {
             Field::new("attempts", DataType::UInt64, false),
             Field::new("throttled", DataType::UInt64, false),
             Field::new("failed", DataType::UInt64, false),
+            Field::new("cached", DataType::UInt64, false),
         ]));
         let ops: Vec<(&String, _)> = stats.ops.iter().collect();
         let column = |f: fn(&crate::aws::stats::OpStats) -> u64| -> ArrayRef {
@@ -43,6 +44,7 @@ impl TableFunctionImpl for ApiCalls {
             column(|s| s.attempts),
             column(|s| s.throttled),
             column(|s| s.failed),
+            column(|s| s.cached),
         ];
         let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
         Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))

@@ -12,6 +12,7 @@ mod statement;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::Array;
@@ -26,8 +27,10 @@ pub use self::describe::{ColumnInfo, TableInfo};
 pub use self::statement::{Statement, StatementKind, Summary};
 use crate::aws::client::{Connect, ConnectSettings};
 use crate::aws::stats::{CallStats, StatsSnapshot};
+use crate::cache::{CacheInfo, DetailCache};
 use crate::error::{Error, SqlError};
 use crate::provider::context::{Confirm, ScanContext, StatementScope, WritePolicy, WriteSettings};
+use crate::provider::detail_cache::CacheUse;
 use crate::provider::events::{Event, EventSink, Observer};
 use crate::provider::guard::{DmlShape, EmptyTargets};
 use crate::provider::table::FallbackScope;
@@ -56,6 +59,25 @@ pub struct EngineSettings {
     pub confirm_threshold: usize,
     /// Go ahead with changes above the threshold without asking.
     pub assume_yes: bool,
+    /// The local detail cache; none disables it.
+    pub cache: Option<CacheSettings>,
+}
+
+/// Where the local detail cache lives and how long its entries may be reused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSettings {
+    /// The directory of the cache file (created 0700; the file 0600); none keeps the cache in
+    /// memory, for this engine only (the demo, whose data lives no longer either).
+    pub dir: Option<std::path::PathBuf>,
+    /// Entries older than this are fetched again, changed or not; zero reuses nothing.
+    pub max_age: Duration,
+}
+
+impl CacheSettings {
+    /// The platform cache directory (`$XDG_CACHE_HOME/connectql`, `~/.cache/connectql`), 24 h.
+    pub fn default_location() -> Option<CacheSettings> {
+        crate::cache::default_dir().map(|dir| CacheSettings { dir: Some(dir), max_age: Duration::from_secs(24 * 3600) })
+    }
 }
 
 impl Default for EngineSettings {
@@ -70,6 +92,7 @@ impl Default for EngineSettings {
             allow_unqualified: false,
             confirm_threshold: 10,
             assume_yes: false,
+            cache: None,
         }
     }
 }
@@ -100,6 +123,7 @@ struct Inner {
     settings: EngineSettings,
     /// The calls of the last finished statement (`.stats`, `api_calls()`).
     last_stats: Arc<Mutex<StatsSnapshot>>,
+    cache: Option<Arc<DetailCache>>,
 }
 
 /// The context every statement's own context is cloned from: catalog `aws`, schema `connect`,
@@ -158,12 +182,20 @@ impl Engine {
         let connect = Arc::new(Connect::load(&settings.connect).await?);
         let tables = crate::tables::all();
         let last_stats = Arc::new(Mutex::new(StatsSnapshot::default()));
+        let cache = settings.cache.as_ref().map(|c| {
+            Arc::new(match &c.dir {
+                Some(dir) => DetailCache::open(dir),
+                None => DetailCache::in_memory(),
+            })
+        });
         let fallback: FallbackScope = {
-            let (connect, settings) = (Arc::clone(&connect), settings.clone());
-            Arc::new(move || scope(&connect, &settings, EventSink::default(), None, WritePolicy::ReadOnly, false))
+            let (connect, settings, cache) = (Arc::clone(&connect), settings.clone(), cache.clone());
+            Arc::new(move || {
+                scope(&connect, &settings, cache.as_ref(), EventSink::default(), None, WritePolicy::ReadOnly, false)
+            })
         };
         let ctx = base_context(&tables, &fallback, &last_stats)?;
-        Ok(Engine { inner: Arc::new(Inner { ctx, connect, tables, settings, last_stats }) })
+        Ok(Engine { inner: Arc::new(Inner { ctx, connect, tables, settings, last_stats, cache }) })
     }
 
     /// Every table: name, description and columns with what each costs.
@@ -191,6 +223,22 @@ impl Engine {
     /// The region used when a statement names none.
     pub fn default_region(&self) -> Option<String> {
         self.inner.connect.default_region().map(str::to_owned)
+    }
+
+    /// The local detail cache: where it is, its size and entries; none when disabled.
+    pub fn cache_info(&self) -> Option<CacheInfo> {
+        self.inner.cache.as_ref().map(|c| c.info())
+    }
+
+    /// Empties the local detail cache (a file that could not be used is replaced).
+    ///
+    /// # Errors
+    /// The cache is disabled, or its file cannot be emptied or replaced.
+    pub fn clear_cache(&self) -> Result<CacheInfo, Error> {
+        let cache =
+            self.inner.cache.as_ref().ok_or_else(|| Error::Usage("the cache is disabled (--no-cache)".into()))?;
+        cache.clear().map_err(|e| Error::Internal(format!("cannot clear the cache: {e}")))?;
+        Ok(cache.info())
     }
 
     /// The engine's settings.
@@ -231,6 +279,7 @@ impl Engine {
         let mut scope = scope(
             &self.inner.connect,
             &self.inner.settings,
+            self.inner.cache.as_ref(),
             events,
             request.confirm.clone(),
             policy,
@@ -312,6 +361,7 @@ impl Engine {
 fn scope(
     connect: &Arc<Connect>,
     settings: &EngineSettings,
+    cache: Option<&Arc<DetailCache>>,
     events: EventSink,
     confirm: Option<Confirm>,
     policy: WritePolicy,
@@ -326,6 +376,9 @@ fn scope(
             partial: settings.partial,
             default_instances: settings.instances.clone(),
             events,
+            cache: cache
+                .zip(settings.cache.as_ref())
+                .map(|(store, c)| CacheUse::new(Arc::clone(store), connect.endpoint_url(), c.max_age)),
             listings: Arc::default(),
         },
         writes: WriteSettings {
@@ -414,7 +467,7 @@ mod tests {
 
         // Even on a context whose statement may write, the table refuses what restricts nothing.
         let writable =
-            scope(&engine.inner.connect, &settings, EventSink::default(), None, WritePolicy::ReadWrite, false);
+            scope(&engine.inner.connect, &settings, None, EventSink::default(), None, WritePolicy::ReadWrite, false);
         let ctx = engine.statement_context(&writable);
         for (sql, reason) in [
             ("DELETE FROM aws.connect.users", crate::error::Refusal::Unqualified),

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::detail_cache::CacheUse;
 use super::events::EventSink;
 use super::listing::StatementListings;
 use crate::aws::client::Clients;
@@ -73,6 +74,8 @@ pub(crate) struct ScanContext {
     /// Instances to use when a query names none; empty means all.
     pub(crate) default_instances: Vec<String>,
     pub(crate) events: EventSink,
+    /// The local detail cache, unless disabled.
+    pub(crate) cache: Option<CacheUse>,
     /// Listings already made by this statement.
     pub(crate) listings: Arc<StatementListings>,
 }

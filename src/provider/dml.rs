@@ -406,11 +406,17 @@ impl Job {
                 let (table, cx) = (Arc::clone(&self.table), self.cx.clone());
                 async move {
                     let parent = parent_of(&current);
-                    if updating {
+                    // Whatever the outcome, the item's cached detail may no longer be right.
+                    let written = (!cx.dry_run()).then(|| current.clone());
+                    let report = if updating {
                         update_one(table.as_ref(), &cx, &parent, current, &changes).await
                     } else {
                         table.delete(&cx, &parent, &current).await
+                    };
+                    if let (Some(cache), Some(row)) = (&cx.scan.cache, written) {
+                        cache.forget(table.def(), &parent, &row);
                     }
+                    report
                 }
             })
             .collect();

@@ -3,8 +3,9 @@
 //! record batch at once, and a closed consumer or a satisfied LIMIT stops the paging. One output
 //! partition: the calls of a scan are paced and bounded as one.
 
+use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -23,6 +24,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::api::{ApiTable, Page, Parent, Row, whole_listing};
 use super::context::ScanContext;
+use super::detail_cache::{CacheUse, GET_PART, Reuse};
 use super::events::Event;
 use super::keys::instance_arn_of;
 use super::plan::{Access, Instances, ItemRef, ScanPlan};
@@ -76,7 +78,13 @@ impl ApiScanExec {
 
 impl DisplayAs for ApiScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "ApiScanExec: {} calls=[{}]", self.plan, self.plan.calls(self.table.def()))?;
+        let def = self.table.def();
+        write!(f, "ApiScanExec: {} calls=[{}]", self.plan, self.plan.calls(def))?;
+        let per_row = self.plan.hydrate || !self.plan.extras.is_empty();
+        if self.cx.cache.is_some() && def.cacheable() && per_row && self.plan.access == Access::List {
+            let stamp = def.change_stamp.unwrap_or_default();
+            write!(f, " cache=[per-row calls skipped for items whose {stamp} is unchanged in the local cache]")?;
+        }
         if let Some(columns) = &self.plan.columns {
             write!(f, " projection=[{}]", columns.join(", "))?;
         }
@@ -122,6 +130,24 @@ impl ExecutionPlan for ApiScanExec {
             return internal_err!("ApiScanExec has one partition, asked for partition {partition}");
         }
         Ok(self.rows())
+    }
+}
+
+/// The ids a listing returned, for the cache to forget the others once it is complete.
+#[derive(Debug, Default)]
+struct Listed {
+    ids: BTreeSet<String>,
+    /// A listed row, which names the account.
+    first: Option<Row>,
+    complete: bool,
+}
+
+impl Listed {
+    fn add(&mut self, rows: &[Row]) {
+        if self.first.is_none() {
+            self.first = rows.first().cloned();
+        }
+        self.ids.extend(rows.iter().filter_map(|r| r.get("id").and_then(Value::as_str)).map(str::to_owned));
     }
 }
 
@@ -198,7 +224,9 @@ impl Scan {
                 }
             };
             for parent in parents {
-                if let Err(e) = Arc::clone(&self).scan_parent(Arc::new(parent.clone()), &mut sink).await {
+                let scanned = Arc::clone(&self).scan_parent(Arc::new(parent.clone()), &mut sink).await;
+                self.report_cache_problem();
+                if let Err(e) = scanned {
                     match e {
                         ScanFailure::Api(e) => self.fail(region, parent.instance_id.as_deref(), e)?,
                         ScanFailure::Engine(e) => return Err(e),
@@ -210,6 +238,13 @@ impl Scan {
             }
         }
         Ok(())
+    }
+
+    /// A problem the cache met is a warning (once); the scan goes on without the cache.
+    fn report_cache_problem(&self) {
+        if let Some(problem) = self.cache().and_then(CacheUse::problem) {
+            self.cx.events.warn(format!("the local cache is not used: {problem}; statements run without it"));
+        }
     }
 
     /// Without `--partial` a failing region or instance fails the statement, naming it; with it,
@@ -286,7 +321,11 @@ impl Scan {
                 let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
                 async move {
                     match scan.table.get(&scan.cx, &parent, &id).await? {
-                        Some(row) => scan.with_extras(&parent, row).await.map(Some),
+                        Some(row) => {
+                            let row = scan.with_extras(&parent, row).await?;
+                            scan.keep_named(&parent, &id, &row);
+                            Ok(Some(row))
+                        }
                         None => Ok(None),
                     }
                 }
@@ -299,6 +338,11 @@ impl Scan {
     async fn list_cached(self: Arc<Self>, parent: Arc<Parent>, sink: &mut Sink) -> Scanned {
         let listing = whole_listing(&self.cx, self.table.as_ref(), &parent).await?;
         let rows: Vec<Row> = listing.as_ref().clone();
+        if self.cache().is_some() {
+            let mut listed = Listed { complete: true, ..Listed::default() };
+            listed.add(&rows);
+            self.listing_complete(&parent, &listed);
+        }
         if !self.plan.hydrate && self.plan.extras.is_empty() {
             self.send_keyed(&parent, rows, sink).await?;
             return Ok(());
@@ -351,10 +395,12 @@ impl Scan {
 
     /// The list call, page by page, each row completed with the get call and extras if needed.
     async fn list(self: Arc<Self>, parent: Arc<Parent>, sink: &mut Sink) -> Scanned {
+        let listed = Arc::new(Mutex::new(Listed::default()));
+        let track = self.cache().is_some();
         let pages = {
-            let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
+            let (scan, parent, listed) = (Arc::clone(&self), Arc::clone(&parent), Arc::clone(&listed));
             stream::try_unfold((None::<String>, false), move |(token, finished)| {
-                let (scan, parent) = (Arc::clone(&scan), Arc::clone(&parent));
+                let (scan, parent, listed) = (Arc::clone(&scan), Arc::clone(&parent), Arc::clone(&listed));
                 async move {
                     if finished {
                         return Ok(None);
@@ -362,6 +408,11 @@ impl Scan {
                     let page: Page = scan.table.list(&scan.cx, &parent, token, scan.plan.page_size).await?;
                     let next = page.next.filter(|t| !t.is_empty());
                     let finished = next.is_none();
+                    if track {
+                        let mut l = listed.lock().unwrap_or_else(PoisonError::into_inner);
+                        l.add(&page.rows);
+                        l.complete = finished;
+                    }
                     Ok::<_, ApiFailure>(Some((page.rows, (next, finished))))
                 }
             })
@@ -374,11 +425,16 @@ impl Scan {
                     break;
                 }
             }
-            return Ok(());
+        } else {
+            let rows = pages.map_ok(|rows| stream::iter(rows.into_iter().map(Ok))).try_flatten();
+            let rows = rows.take(sink.remaining.unwrap_or(usize::MAX));
+            self.complete_all(Arc::clone(&parent), rows, sink).await?;
         }
-        let rows = pages.map_ok(|rows| stream::iter(rows.into_iter().map(Ok))).try_flatten();
-        let rows = rows.take(sink.remaining.unwrap_or(usize::MAX));
-        self.complete_all(parent, rows, sink).await
+        let listed = std::mem::take(&mut *listed.lock().unwrap_or_else(PoisonError::into_inner));
+        if listed.complete {
+            self.listing_complete(&parent, &listed);
+        }
+        Ok(())
     }
 
     /// Completes listed rows with bounded concurrency and sends them as they are ready.
@@ -430,38 +486,105 @@ impl Scan {
         Ok(())
     }
 
-    /// Completes a listed row with the get call (if the plan needs it) and the extras. A row
-    /// whose item vanished between the list and the get call is skipped with a warning.
-    async fn complete(&self, parent: &Parent, row: Row) -> Result<Option<Row>, ApiFailure> {
-        if !self.plan.hydrate {
-            return self.with_extras(parent, row).await.map(Some);
-        }
+    /// The cache, when this scan's table may be served from it.
+    fn cache(&self) -> Option<&CacheUse> {
+        self.cx.cache.as_ref().filter(|_| self.table.def().cacheable())
+    }
+
+    /// Completes a listed row with the get call (if the plan needs it) and the extras, reusing
+    /// the cached detail of an item that did not change. A row whose item vanished between the
+    /// list and the get call is skipped with a warning.
+    async fn complete(&self, parent: &Parent, mut row: Row) -> Result<Option<Row>, ApiFailure> {
+        let def = self.table.def();
         let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        // The get call and the per-row extras only need the id: make them at the same time.
-        let (full, extras) =
-            futures::join!(self.table.get(&self.cx, parent, &id), self.with_extras(parent, row.clone()));
-        match full? {
-            Some(full) => {
-                let mut row = extras?;
-                row.extend(full);
-                Ok(Some(row))
+        let stamp = CacheUse::stamp(def, &row);
+        let cached = self.cache().map(|c| (c, c.container(def, parent, &row)));
+        let reuse = cached.as_ref().map_or_else(Reuse::default, |(c, at)| c.reusable(at, &id, stamp));
+        let need_get = self.plan.hydrate && !reuse.parts.contains(GET_PART);
+        let need_extras: Vec<&'static str> =
+            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| !reuse.parts.contains(*c)).collect();
+        if cached.is_some() {
+            let mut saved: Vec<&str> =
+                self.plan.extras.iter().filter(|(c, _)| reuse.parts.contains(*c)).map(|(_, op)| *op).collect();
+            if self.plan.hydrate && !need_get {
+                saved.extend(def.get_op);
             }
-            None => {
-                let label = self.table.def().label_column;
-                let name = row.get(label).and_then(Value::as_str).unwrap_or("");
+            self.cx.clients.stats().cache_item(!need_get && need_extras.is_empty(), &saved);
+        }
+        if !need_get && need_extras.is_empty() {
+            row.extend(reuse.detail);
+            return Ok(Some(row));
+        }
+        // The get call and the per-row extras only need the id: make them at the same time.
+        let get = async {
+            match need_get {
+                true => self.table.get(&self.cx, parent, &id).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let (full, extras) = futures::join!(get, self.extras(parent, &row, &need_extras));
+        let full = match full? {
+            Some(None) => {
+                if let Some((c, at)) = &cached {
+                    c.store().forget(at, &id);
+                }
+                let name = row.get(def.label_column).and_then(Value::as_str).unwrap_or("");
                 self.cx.events.warn(format!(
                     "{}: {id} {name} was listed but no longer exists (deleted during the scan); skipped",
                     self.plan.table
                 ));
-                Ok(None)
+                return Ok(None);
+            }
+            Some(Some(full)) => Some(full),
+            None => None,
+        };
+        let (mut detail, mut parts) = (reuse.detail, reuse.parts);
+        if let Some(full) = full {
+            detail.extend(full);
+            parts.insert(GET_PART.to_owned());
+        }
+        for (column, value) in extras? {
+            parts.insert(column.clone());
+            detail.insert(column, value);
+        }
+        if let Some((c, at)) = &cached {
+            c.keep(at, &id, stamp, parts, detail.clone());
+        }
+        row.extend(detail);
+        Ok(Some(row))
+    }
+
+    /// The values of per-row extra columns of a row.
+    async fn extras(&self, parent: &Parent, row: &Row, columns: &[&'static str]) -> Result<Row, ApiFailure> {
+        let mut filled = row.clone();
+        let mut values = Row::new();
+        for column in columns {
+            self.table.extra(&self.cx, parent, column, &mut filled).await?;
+            if let Some(v) = filled.get(*column) {
+                values.insert((*column).to_owned(), v.clone());
             }
         }
+        Ok(values)
     }
 
     async fn with_extras(&self, parent: &Parent, mut row: Row) -> Result<Row, ApiFailure> {
-        for (column, _) in &self.plan.extras {
-            self.table.extra(&self.cx, parent, column, &mut row).await?;
-        }
+        let columns: Vec<&'static str> = self.plan.extras.iter().map(|(c, _)| *c).collect();
+        row.extend(self.extras(parent, &row, &columns).await?);
         Ok(row)
+    }
+
+    /// Keeps what a get call (and the extras) returned for a named item.
+    fn keep_named(&self, parent: &Parent, id: &str, row: &Row) {
+        let Some(c) = self.cache() else { return };
+        let def = self.table.def();
+        let mut parts: BTreeSet<String> = self.plan.extras.iter().map(|(c, _)| (*c).to_owned()).collect();
+        parts.insert(GET_PART.to_owned());
+        c.keep(&c.container(def, parent, row), id, CacheUse::stamp(def, row), parts, row.clone());
+    }
+
+    /// After a complete listing of a container: the cache forgets the items it no longer has.
+    fn listing_complete(&self, parent: &Parent, listed: &Listed) {
+        let (Some(c), Some(first)) = (self.cache(), &listed.first) else { return };
+        c.listed(&c.container(self.table.def(), parent, first), &listed.ids);
     }
 }

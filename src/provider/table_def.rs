@@ -153,6 +153,9 @@ pub(crate) struct TableDef {
     pub(crate) list_page_max: i32,
     /// The get operation, if the table has one.
     pub(crate) get_op: Option<&'static str>,
+    /// The listed column that moves whenever an item changes (its modification time): with a
+    /// get call, it lets a scan reuse cached detail of unchanged items.
+    pub(crate) change_stamp: Option<&'static str>,
     /// Whole listings are kept for the rest of the statement (small tables: a join or a
     /// subquery reads them again for free). Large tables are streamed instead, never kept.
     pub(crate) listing_cached: bool,
@@ -202,6 +205,11 @@ impl TableDef {
         out.push(self.label_column);
         out.extend(self.scope_columns());
         out
+    }
+
+    /// Whether a scan may serve this table's detail from the local cache.
+    pub(crate) fn cacheable(&self) -> bool {
+        self.change_stamp.is_some() && self.get_op.is_some()
     }
 
     /// Whether a column's values are secrets.

@@ -335,8 +335,22 @@ pub(crate) async fn sql(State(app): State<Arc<App>>, Json(body): Json<SqlBody>) 
             if !a.summary.writes.is_empty() {
                 app.changed();
             }
-            let calls: Map<String, Value> =
-                a.summary.stats.ops.iter().map(|(op, s)| (op.clone(), json!(s.calls))).collect();
+            let calls: Map<String, Value> = a
+                .summary
+                .stats
+                .ops
+                .iter()
+                .filter(|(_, s)| s.calls > 0)
+                .map(|(op, s)| (op.clone(), json!(s.calls)))
+                .collect();
+            let cached: Map<String, Value> = a
+                .summary
+                .stats
+                .ops
+                .iter()
+                .filter(|(_, s)| s.cached > 0)
+                .map(|(op, s)| (op.clone(), json!(s.cached)))
+                .collect();
             let writes: Vec<Value> = a
                 .summary
                 .writes
@@ -349,7 +363,7 @@ pub(crate) async fn sql(State(app): State<Arc<App>>, Json(body): Json<SqlBody>) 
             (
                 status,
                 Json(json!({
-                    "columns": a.columns, "rows": a.rows, "calls": calls,
+                    "columns": a.columns, "rows": a.rows, "calls": calls, "cached": cached,
                     "warnings": a.summary.warnings, "failures": a.summary.failures, "writes": writes,
                 })),
             )

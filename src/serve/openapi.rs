@@ -104,7 +104,7 @@ pub(crate) fn spec() -> Value {
                 "post": {
                     "operationId": "RunSql",
                     "requestBody": json_body("{sql}: one statement (writes follow the server's policy)", object.clone()),
-                    "responses": responses("{columns, rows, calls, warnings, failures, writes}", object.clone()),
+                    "responses": responses("{columns, rows, calls, cached, warnings, failures, writes}", object.clone()),
                 },
             },
             "/v1/openapi.json": {

@@ -31,25 +31,34 @@ fn minutes(iso: &str) -> String {
 struct Cost {
     calls: u64,
     by_op: HashMap<String, u64>,
+    /// Items whose detail came from the local cache, of those it could have served.
+    cache_hits: u64,
+    cache_items: u64,
     note: Option<String>,
 }
 
 impl Cost {
     fn add(&mut self, a: &Answer) {
-        for (op, s) in &a.summary.stats.ops {
+        let stats = &a.summary.stats;
+        for (op, s) in stats.ops.iter().filter(|(_, s)| s.calls > 0) {
             self.calls += s.calls;
             *self.by_op.entry(op.clone()).or_default() += s.calls;
         }
+        self.cache_hits += stats.cache_hits;
+        self.cache_items += stats.cache_hits + stats.cache_misses;
     }
 
     fn text(&self) -> String {
         let mut ops: Vec<String> = self.by_op.iter().map(|(op, n)| format!("{op}={n}")).collect();
         ops.sort();
-        let base = if self.calls == 0 {
+        let mut base = if self.calls == 0 {
             "API calls: none".to_owned()
         } else {
             format!("API calls: {} [{}]", self.calls, ops.join(", "))
         };
+        if self.cache_items > 0 {
+            base.push_str(&format!("; cache hits: {} of {} items", self.cache_hits, self.cache_items));
+        }
         match &self.note {
             Some(n) => format!("{base}; {n}"),
             None => base,

@@ -20,6 +20,7 @@ fn definition() -> TableDef {
         list_op: "ListAgentStatuses",
         list_page_max: 1000,
         get_op: None,
+        change_stamp: None,
         listing_cached: true,
         search: None,
         writes: None,

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use aws_sdk_connect::types::InstanceSummary;
 use datafusion::arrow::datatypes::DataType;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::types::{millis, s, string_map, timestamp, utf8};
+use super::types::{millis, s, string_map, tags_json, timestamp, utf8};
 use crate::aws::errors::{found, from_sdk};
 use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
@@ -27,6 +27,7 @@ fn definition() -> TableDef {
         list_op: "ListInstances",
         list_page_max: 10,
         get_op: Some("DescribeInstance"),
+        change_stamp: None,
         listing_cached: true,
         search: None,
         writes: None,
@@ -105,7 +106,7 @@ impl ApiTable for InstancesTable {
         let Some(out) = found("DescribeInstance", out)? else { return Ok(None) };
         Ok(out.instance().map(|i| {
             let mut row = instance_row!(i);
-            row.insert("tags".into(), i.tags().map_or(Value::Null, |t| json!(t)));
+            row.insert("tags".into(), tags_json(i.tags()));
             row
         }))
     }

@@ -3,9 +3,11 @@
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::DataType;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::types::{instance_scope, list_of, modified, named_item, named_row, s, string_map, struct_of, utf8};
+use super::types::{
+    instance_scope, list_of, modified, named_item, named_row, s, string_map, struct_of, tags_json, utf8,
+};
 use crate::aws::errors::found;
 use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
@@ -26,6 +28,7 @@ fn definition() -> TableDef {
         list_op: "ListRoutingProfiles",
         list_page_max: 1000,
         get_op: Some("DescribeRoutingProfile"),
+        change_stamp: Some("last_modified_time"),
         listing_cached: true,
         search: None,
         writes: None,
@@ -103,7 +106,7 @@ impl ApiTable for RoutingProfilesTable {
             row.insert("number_of_associated_users".into(), p.number_of_associated_users().into());
             row.insert("is_default".into(), p.is_default().into());
             row.insert("agent_availability_timer".into(), s(p.agent_availability_timer().map(|t| t.as_str())));
-            row.insert("tags".into(), p.tags().map_or(Value::Null, |t| json!(t)));
+            row.insert("tags".into(), tags_json(p.tags()));
             row
         }))
     }

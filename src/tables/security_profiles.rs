@@ -2,9 +2,8 @@
 //! description and tags need DescribeSecurityProfile).
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
 
-use super::types::{instance_scope, modified, named_item, named_row, s, string_map, utf8};
+use super::types::{instance_scope, modified, named_item, named_row, s, string_map, tags_json, utf8};
 use crate::aws::errors::found;
 use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
@@ -25,6 +24,7 @@ fn definition() -> TableDef {
         list_op: "ListSecurityProfiles",
         list_page_max: 1000,
         get_op: Some("DescribeSecurityProfile"),
+        change_stamp: Some("last_modified_time"),
         listing_cached: true,
         search: None,
         writes: None,
@@ -78,7 +78,7 @@ impl ApiTable for SecurityProfilesTable {
                 named_row(p.id(), p.arn(), p.security_profile_name(), p.last_modified_time(), p.last_modified_region());
             row.insert("type".into(), s(p.r#type().map(|t| t.as_str())));
             row.insert("description".into(), s(p.description()));
-            row.insert("tags".into(), p.tags().map_or(Value::Null, |t| json!(t)));
+            row.insert("tags".into(), tags_json(p.tags()));
             row
         }))
     }

@@ -34,6 +34,20 @@ pub(crate) fn string_map() -> DataType {
     )
 }
 
+/// Tags as a JSON object in key order: the SDK hands them over in a `HashMap`, whose order changes
+/// from run to run, and the same user must print the same way every time.
+pub(crate) fn tags_json(tags: Option<&std::collections::HashMap<String, String>>) -> Value {
+    tags.map_or(Value::Null, |t| {
+        Value::Object(
+            t.iter()
+                .collect::<std::collections::BTreeMap<_, _>>()
+                .into_iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    })
+}
+
 pub(crate) fn timestamp() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
@@ -108,3 +122,19 @@ macro_rules! list_page {
     };
 }
 pub(crate) use list_page;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_print_in_key_order_whatever_the_map_order() {
+        let tags: std::collections::HashMap<String, String> =
+            (0..20).map(|i| (format!("k{:02}", 19 - i), i.to_string())).collect();
+        let keys: Vec<String> = tags_json(Some(&tags)).as_object().expect("object").keys().cloned().collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert_eq!(tags_json(None), Value::Null);
+    }
+}

@@ -3,9 +3,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_connect::types::HierarchyGroupSummary;
-use serde_json::{Value, json};
 
-use super::types::{instance_scope, modified, named_item, named_row, s, string_map, utf8};
+use super::types::{instance_scope, modified, named_item, named_row, s, string_map, tags_json, utf8};
 use crate::aws::errors::found;
 use crate::error::ApiFailure;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
@@ -43,6 +42,7 @@ fn definition() -> TableDef {
         list_op: "ListUserHierarchyGroups",
         list_page_max: 1000,
         get_op: Some("DescribeUserHierarchyGroup"),
+        change_stamp: Some("last_modified_time"),
         listing_cached: true,
         search: None,
         writes: None,
@@ -101,7 +101,7 @@ impl ApiTable for UserHierarchyGroupsTable {
                 row.insert(format!("level_{name}_id"), s(level.and_then(|l| l.id())));
                 row.insert(format!("level_{name}_name"), s(level.and_then(|l| l.name())));
             }
-            row.insert("tags".into(), g.tags().map_or(Value::Null, |t| json!(t)));
+            row.insert("tags".into(), tags_json(g.tags()));
             row
         }))
     }

@@ -26,6 +26,7 @@ fn definition() -> TableDef {
         list_op: "DescribeUserHierarchyStructure",
         list_page_max: 5,
         get_op: None,
+        change_stamp: None,
         listing_cached: true,
         search: None,
         writes: None,

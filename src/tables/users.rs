@@ -15,7 +15,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 use serde_json::{Map, Value, json};
 
-use super::types::{list_of, millis, s, string_map, struct_of, timestamp, utf8};
+use super::types::{list_of, millis, s, string_map, struct_of, tags_json, timestamp, utf8};
 use crate::aws::errors::{found, from_sdk};
 use crate::error::ApiFailure;
 use crate::provider::events::RowReport;
@@ -61,6 +61,7 @@ fn definition() -> TableDef {
         list_op: "ListUsers",
         list_page_max: 1000,
         get_op: Some("DescribeUser"),
+        change_stamp: Some("last_modified_time"),
         listing_cached: false,
         search: Some(SearchDef { op: "SearchUsers", page_max: 500, criterion: search_criterion }),
         writes: Some(WriteDef { create: "CreateUser", delete: "DeleteUser" }),
@@ -231,7 +232,7 @@ macro_rules! common_row {
         row.insert("directory_user_id".into(), s(u.directory_user_id()));
         row.insert("first_name".into(), s(u.identity_info().and_then(|i| i.first_name())));
         row.insert("last_name".into(), s(u.identity_info().and_then(|i| i.last_name())));
-        row.insert("tags".into(), u.tags().map_or(Value::Null, |t| json!(t)));
+        row.insert("tags".into(), tags_json(u.tags()));
         row.insert(
             "auto_accept_configs".into(),
             u.auto_accept_configs()

@@ -217,6 +217,47 @@ fn repl_over_piped_stdin() {
     assert!(saved.contains("WHERE region = 'eu-west-2';"), "{saved}");
 }
 
+/// `.cache` says where the cache is, how big, and how much of the last statement it served;
+/// `.cache clear` empties it, so the next statement describes every user again.
+#[test]
+fn repl_cache_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    let mut child = cli()
+        .args(["--demo", "--cache-dir", cache.to_str().expect("utf8")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let q = "SELECT count(email) AS n FROM aws.connect.users WHERE region = 'eu-west-2';";
+    let input = format!(".cache\n{q}\n{q}\n.cache\n.cache clear\n.cache\n{q}\n.cache\n.quit\n");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let place = format!("cache: {}", cache.join("cache.sqlite").display());
+    let reports: Vec<&str> = text.lines().filter(|l| l.starts_with(&place) || l.contains(" entries, ")).collect();
+    assert_eq!(reports.len(), 8, "four .cache reports: {text}");
+    assert!(
+        reports[1].starts_with("0 entries, ")
+            && reports[1].ends_with("no item of the last statement could come from it"),
+        "{text}"
+    );
+    assert!(
+        reports[3].starts_with("30 entries, ")
+            && reports[3].ends_with("last statement: 30 of 30 items from the cache (100.0%)"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("cache cleared: {}", cache.join("cache.sqlite").display())), "{text}");
+    assert!(reports[5].starts_with("0 entries, "), "cleared: {text}");
+    assert!(
+        reports[7].starts_with("30 entries, ")
+            && reports[7].ends_with("last statement: 0 of 30 items from the cache (0.0%)"),
+        "{text}"
+    );
+}
+
 /// The shell in a terminal: Tab completes a column name, and `.schema` answers.
 #[test]
 fn repl_in_a_terminal_completes_names() {

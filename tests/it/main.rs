@@ -3,6 +3,7 @@
 
 mod architecture;
 mod browser;
+mod cache;
 mod claims;
 mod cli;
 mod dml;

@@ -12,7 +12,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use futures::StreamExt;
 
-use super::support::{client, engine, query, start};
+use super::support::{client, engine, engine_with, query, start};
 
 /// A user as the SDK sees it.
 #[derive(Debug, Clone)]
@@ -276,8 +276,20 @@ fn cases(users: &[User], every: bool) -> Vec<(String, Expect)> {
     out
 }
 
+/// Every case with 1 and 8 partitions, without the local cache and with it (its second pass
+/// served from what the first one kept).
 async fn compare(emu: &EmulatorHandle, users: &[User], every: bool) {
-    let e = engine(emu).await;
+    let dir = tempfile::tempdir().expect("cache dir");
+    let cache =
+        connectql::CacheSettings { dir: Some(dir.path().to_owned()), max_age: std::time::Duration::from_secs(3600) };
+    for cache in [None, Some(cache)] {
+        compare_with(emu, users, every, cache).await;
+    }
+}
+
+async fn compare_with(emu: &EmulatorHandle, users: &[User], every: bool, cache: Option<connectql::CacheSettings>) {
+    let cached = cache.is_some();
+    let e = engine_with(emu, |s| s.cache = cache).await;
     for partitions in [1, 8] {
         query(&e, &format!("SET datafusion.execution.target_partitions = {partitions}")).await.expect("set");
         for (sql, expect) in cases(users, every) {
@@ -285,7 +297,7 @@ async fn compare(emu: &EmulatorHandle, users: &[User], every: bool) {
             expected.sort();
             let got = texts(&query(&e, &sql).await.unwrap_or_else(|err| panic!("{sql}: {err}")));
             assert!(!expected.is_empty(), "the case selects something: {sql}");
-            assert_same(&got, &expected, &format!("{sql} with {partitions} partitions"));
+            assert_same(&got, &expected, &format!("{sql} with {partitions} partitions, cache {cached}"));
         }
         // LIMIT: the first rows by name, whichever pages they come from.
         let iid = &users.iter().find(|u| u.region == "us-east-1").expect("user").instance_id;

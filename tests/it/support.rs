@@ -134,10 +134,19 @@ pub(crate) fn strings(batches: &[datafusion::arrow::array::RecordBatch], column:
         .collect()
 }
 
-/// The connectql binary with loopback-only AWS settings.
+/// A new, empty directory for one run's local cache.
+pub(crate) fn fresh_cache_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cache-{}-{n}", std::process::id()))
+}
+
+/// The connectql binary with loopback-only AWS settings, and a local cache of its own (a test
+/// that shares one passes `--cache-dir`).
 pub(crate) fn cli() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_connectql"));
-    c.env("AWS_EC2_METADATA_DISABLED", "true")
+    c.env("CONNECTQL_CACHE_DIR", fresh_cache_dir())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ACCESS_KEY_ID", "AKIDCONNECTQLTEST")
         .env("AWS_SECRET_ACCESS_KEY", "test-secret")
         .env("AWS_REGION", MAIN_REGION)

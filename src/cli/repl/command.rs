@@ -11,6 +11,8 @@ pub(crate) enum Command {
     Timer(bool),
     DryRun(bool),
     Stats,
+    /// `.cache` (false) or `.cache clear` (true).
+    Cache(bool),
     Help,
     Quit,
 }
@@ -23,6 +25,7 @@ pub(crate) const HELP: &str = "\
 .timer on|off      print each statement's elapsed time
 .dryrun on|off     print the calls INSERT/UPDATE/DELETE would make, change nothing
 .stats             API calls, retries and time of the last statement
+.cache [clear]     the local cache: file, size, entries, hits of the last statement; or empty it
 .help              this text
 .quit              leave (Ctrl-D works too)
 SQL statements end with ';'. Ctrl-C cancels a running statement.";
@@ -56,6 +59,11 @@ pub(crate) fn parse(line: &str) -> Result<Command, String> {
         ".timer" => on_off(arg, ".timer").map(Command::Timer),
         ".dryrun" => on_off(arg, ".dryrun").map(Command::DryRun),
         ".stats" => Ok(Command::Stats),
+        ".cache" => match arg {
+            None => Ok(Command::Cache(false)),
+            Some("clear") => Ok(Command::Cache(true)),
+            Some(other) => Err(format!(".cache takes nothing or 'clear', not '{other}'")),
+        },
         ".help" => Ok(Command::Help),
         ".quit" | ".exit" => Ok(Command::Quit),
         other => Err(format!("unknown command '{other}' (try .help)")),
@@ -79,6 +87,9 @@ mod tests {
             (".dryrun on", Ok(Command::DryRun(true))),
             (".dryrun", Err(".dryrun takes 'on' or 'off'")),
             (".stats", Ok(Command::Stats)),
+            (".cache", Ok(Command::Cache(false))),
+            (".cache clear", Ok(Command::Cache(true))),
+            (".cache drop", Err(".cache takes nothing or 'clear'")),
             (".help", Ok(Command::Help)),
             (".quit", Ok(Command::Quit)),
             (".exit", Ok(Command::Quit)),

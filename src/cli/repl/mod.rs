@@ -145,6 +145,7 @@ pub(crate) async fn run(
                     eprintln!("dry run {}", if on { "on: writes print their calls and change nothing" } else { "off" });
                 }
                 Ok(Command::Stats) => println!("{}", engine.last_stats()),
+                Ok(Command::Cache(clear)) => cache_command(engine, clear),
                 Err(e) => eprintln!("Error: {e}"),
             }
             continue;
@@ -159,4 +160,36 @@ pub(crate) async fn run(
         }
     }
     if last_failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// `.cache` and `.cache clear`.
+fn cache_command(engine: &Engine, clear: bool) {
+    let info = if clear { engine.clear_cache().map(Some) } else { Ok(engine.cache_info()) };
+    match info {
+        Ok(Some(i)) => {
+            let last = engine.last_stats();
+            let items = last.cache_hits + last.cache_misses;
+            let rate = if items == 0 {
+                "no item of the last statement could come from it".to_owned()
+            } else {
+                format!(
+                    "last statement: {} of {items} items from the cache ({:.1}%)",
+                    last.cache_hits,
+                    100.0 * last.cache_hits as f64 / items as f64
+                )
+            };
+            let place = if i.path.as_os_str().is_empty() {
+                "in memory, for this session (the demo's data is new each run)".to_owned()
+            } else {
+                i.path.display().to_string()
+            };
+            if clear {
+                println!("cache cleared: {place}");
+            } else {
+                println!("cache: {place}\n{} entries, {} bytes; {rate}", i.entries, i.bytes);
+            }
+        }
+        Ok(None) => println!("the cache is disabled (--no-cache)"),
+        Err(e) => eprintln!("Error: {e}"),
+    }
 }

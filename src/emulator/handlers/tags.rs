@@ -41,23 +41,40 @@ fn tags_of<'a>(state: &'a mut RegionState, arn: &str, now_ms: u64) -> ApiResult<
     tags.as_object_mut().ok_or_else(not_found)
 }
 
+/// A user's tags changed: like every change to a user, it moves LastModifiedTime.
+fn touch_user(state: &mut RegionState, arn: &str, req: &Req) -> ApiResult<()> {
+    let region = state.region.clone();
+    if let [instance, "agent", id] = arn_parts(state, arn)?.as_slice()
+        && let Some(u) = state.instances.get_mut(*instance).and_then(|i| i.users.get_mut(*id))
+    {
+        u.touch(req.now_ms, &region);
+    }
+    Ok(())
+}
+
 pub fn tag_resource(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
     let new_tags = req.obj("tags").cloned().unwrap_or_default();
-    let tags = tags_of(state, req.str("resourceArn")?, req.now_ms)?;
-    tags.extend(new_tags);
-    if tags.len() > 50 {
+    let arn = req.str("resourceArn")?;
+    let tags = tags_of(state, arn, req.now_ms)?;
+    let mut merged = tags.clone();
+    merged.extend(new_tags);
+    if merged.len() > 50 {
         return Err(ApiError::invalid_parameter("A resource can have at most 50 tags."));
     }
+    *tags = merged;
+    touch_user(state, arn, req)?;
     Ok(empty())
 }
 
 pub fn untag_resource(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
     let keys: Vec<String> =
         req.list("tagKeys").into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
-    let tags = tags_of(state, req.str("resourceArn")?, req.now_ms)?;
+    let arn = req.str("resourceArn")?;
+    let tags = tags_of(state, arn, req.now_ms)?;
     for k in keys {
         tags.remove(&k);
     }
+    touch_user(state, arn, req)?;
     Ok(empty())
 }
 
