@@ -5,6 +5,7 @@
 //! per-row write reports ([`Summary`]). [`emulator`] is a local Amazon Connect for tests and
 //! demos; [`cli`] is the `connectql` program.
 
+mod answer;
 mod aws;
 mod cache;
 pub mod cli;
@@ -12,11 +13,13 @@ pub mod emulator;
 mod engine;
 mod error;
 mod mask;
+mod mcp;
 mod provider;
 mod reports;
 mod serve;
 mod sql;
 mod tables;
+mod users_api;
 
 pub use aws::client::ConnectSettings;
 pub use aws::stats::{OpStats, RetryNotice, StatsSnapshot};

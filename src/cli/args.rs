@@ -129,6 +129,22 @@ pub(crate) struct ServeArgs {
     /// on a non-loopback address).
     #[arg(long)]
     pub(crate) token_file: Option<PathBuf>,
+    /// Append one JSON line per MCP tool call (at /mcp) to this file (passwords masked).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) audit_log: Option<PathBuf>,
+}
+
+/// `connectql mcp`: the MCP server over stdio, for desktop assistants.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct McpArgs {
+    #[command(flatten)]
+    pub(crate) engine: EngineFlags,
+    /// Offer the write tools (the users API's writes, plan_write and execute_write).
+    #[arg(long)]
+    pub(crate) allow_writes: bool,
+    /// Append one JSON line per tool call to this file (passwords masked).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) audit_log: Option<PathBuf>,
 }
 
 /// An RFC 3339 time as epoch milliseconds.
@@ -151,8 +167,10 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 pub(crate) enum Command {
     /// Run the local Amazon Connect emulator in the foreground.
     Emulator(EmulatorArgs),
-    /// Serve the web console and the REST API (read-only unless --allow-writes).
+    /// Serve the web console, the REST API and MCP over HTTP (read-only unless --allow-writes).
     Serve(ServeArgs),
+    /// Serve MCP over stdio, for AI assistants (read-only unless --allow-writes).
+    Mcp(McpArgs),
 }
 
 /// What the emulator starts with.

@@ -54,6 +54,7 @@ pub async fn main() -> ExitCode {
             }
         },
         Some(args::Command::Serve(s)) => run::serve(s).await,
+        Some(args::Command::Mcp(m)) => run::mcp(m).await,
         None => run::run(args).await,
     }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::args::{Args, EngineFlags, ServeArgs};
+use super::args::{Args, EngineFlags, McpArgs, ServeArgs};
 use super::report::Reporter;
 use super::runner::{RunOptions, run_sql};
 use crate::aws::client::ConnectSettings;
@@ -209,12 +209,47 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let options = crate::serve::ServeOptions { addr: args.http, allow_writes: args.allow_writes, token };
+    let options = crate::serve::ServeOptions {
+        addr: args.http,
+        allow_writes: args.allow_writes,
+        token,
+        audit_log: args.audit_log.clone(),
+    };
     match crate::serve::run(engine, options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");
             ExitCode::from(if e.kind() == std::io::ErrorKind::InvalidInput { EXIT_USAGE } else { EXIT_FAILED })
+        }
+    }
+}
+
+/// `connectql mcp`: the engine (read-only unless `--allow-writes`) behind MCP tools on stdio.
+/// Standard output carries the protocol only; everything else goes to stderr.
+pub(crate) async fn mcp(args: McpArgs) -> ExitCode {
+    let policy = if args.allow_writes { WritePolicy::ReadWrite } else { WritePolicy::ReadOnly };
+    let how = " (start connectql mcp with --allow-writes)";
+    let (engine, _demo) = match start_engine(&args.engine, policy, how).await {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let options = crate::mcp::McpOptions {
+        allow_writes: args.allow_writes,
+        audit_log: args.audit_log.clone(),
+        how_to_allow_writes: "start connectql mcp with --allow-writes".to_owned(),
+    };
+    let server = match crate::mcp::McpServer::new(engine, options, None) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Error: --audit-log: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    match crate::mcp::serve_stdio(server).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::from(EXIT_FAILED)
         }
     }
 }

@@ -52,6 +52,7 @@ pub(crate) async fn run_statement<W: Write>(
         policy: opts.policy,
         confirm: opts.confirm.clone(),
         observer: Some(reporter.observer()),
+        ..Request::default()
     };
     let mut statement = engine.execute(sql, &request).await?;
     let spinning = reporter.spin(&statement, opts.progress);

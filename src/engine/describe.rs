@@ -33,10 +33,13 @@ pub struct ColumnInfo {
     pub description: String,
     /// UPDATE can set it.
     pub settable: bool,
+    /// How a filter on it reaches the API, when it does (otherwise it is applied after the calls).
+    pub pushed_filter: Option<String>,
 }
 
 impl TableInfo {
     pub(crate) fn of(def: &TableDef) -> TableInfo {
+        let notes = crate::provider::plan::filter_notes(def);
         TableInfo {
             name: def.name.to_owned(),
             qualified_name: def.qualified_name(),
@@ -50,6 +53,7 @@ impl TableInfo {
                     cost: c.cost_text(def),
                     description: c.doc.to_owned(),
                     settable: matches!(c.update, Update::Via(_)),
+                    pushed_filter: notes.iter().find(|(n, _)| *n == c.name).map(|(_, how)| how.clone()),
                 })
                 .collect(),
             writable: def.writes.is_some(),

@@ -108,6 +108,11 @@ pub struct Request {
     pub confirm: Option<Confirm>,
     /// Told of every event (warnings, rows written, retries) as it happens.
     pub observer: Option<Observer>,
+    /// Refuse, before anything runs, whatever is not a read: writes, DDL, `SET`, `COPY` (an
+    /// agent's query tool, which must not write local files or change settings either).
+    pub reads_only: bool,
+    /// Refuse, before anything runs, whatever is not an INSERT, UPDATE or DELETE (planned changes).
+    pub writes_only: bool,
 }
 
 /// A ready-to-query engine; clones share everything.
@@ -124,6 +129,16 @@ struct Inner {
     /// The calls of the last finished statement (`.stats`, `api_calls()`).
     last_stats: Arc<Mutex<StatsSnapshot>>,
     cache: Option<Arc<DetailCache>>,
+}
+
+/// The plan only reads: no write, DDL, `SET` or `COPY`, also under EXPLAIN ANALYZE.
+fn only_reads(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) | LogicalPlan::Copy(_) => false,
+        LogicalPlan::Explain(e) => only_reads(&e.plan),
+        LogicalPlan::Analyze(a) => only_reads(&a.input),
+        _ => true,
+    }
 }
 
 /// The context every statement's own context is cloned from: catalog `aws`, schema `connect`,
@@ -292,6 +307,18 @@ impl Engine {
         }
         let plan = ctx.state().statement_to_plan(parsed).await.map_err(|e| Error::from_datafusion(&e))?;
         let kind = StatementKind::of(&plan);
+        if request.writes_only && kind != StatementKind::Write {
+            return Err(Error::refused(
+                crate::error::Refusal::Unsupported,
+                "only INSERT, UPDATE and DELETE run here: read with a query",
+            ));
+        }
+        if request.reads_only && !only_reads(&plan) {
+            return Err(Error::refused(
+                crate::error::Refusal::ReadOnly,
+                "only SELECT, EXPLAIN and DESCRIBE run here: no INSERT, UPDATE, DELETE, COPY, CREATE or SET",
+            ));
+        }
         // SET and RESET change the engine's settings, not this statement's copy of them.
         let runner = match &plan {
             LogicalPlan::Statement(

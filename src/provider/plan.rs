@@ -85,6 +85,35 @@ pub(crate) fn pushdown(def: &TableDef, filter: &Expr) -> TableProviderFilterPush
     }
 }
 
+/// How a filter on each column reaches the API, in words (DESCRIBE for agents): key columns
+/// narrow or replace the listing, search filters go into the search call's criteria. Columns
+/// absent here are filtered by DataFusion after the calls.
+pub(crate) fn filter_notes(def: &TableDef) -> Vec<(&'static str, String)> {
+    use datafusion::prelude::{col, lit};
+    def.columns
+        .iter()
+        .filter_map(|c| {
+            if matches!(c.name, "region") {
+                return Some((c.name, "= or IN: only those regions are read".to_owned()));
+            }
+            if def.scope_columns().contains(&c.name) {
+                return Some((c.name, "= or IN: only those instances are read".to_owned()));
+            }
+            if def.id_columns.iter().any(|(k, _)| *k == c.name) {
+                let how =
+                    def.get_op.map_or("names the items".to_owned(), |op| format!("one {op} per value, no listing"));
+                return Some((c.name, format!("= or IN: {how}")));
+            }
+            let search = def.search.as_ref()?;
+            let probes = [("=", col(c.name).eq(lit("x"))), ("LIKE", col(c.name).like(lit("x%")))];
+            let pushed: Vec<&str> =
+                probes.iter().filter(|(_, e)| (search.criterion)(e).is_some()).map(|(how, _)| *how).collect();
+            (!pushed.is_empty())
+                .then(|| (c.name, format!("{} sent to {} as a criterion", pushed.join(" and "), search.op)))
+        })
+        .collect()
+}
+
 /// The search criteria of the filters the search call can apply (AND of them).
 fn search_criteria(def: &TableDef, filters: &[Expr]) -> Option<serde_json::Value> {
     let search = def.search.as_ref()?;

@@ -4,7 +4,6 @@
 //! nothing else on stdout; Ctrl-C or SIGTERM stops it once in-flight requests finish.
 
 mod access;
-mod answer;
 mod api;
 mod forms;
 mod openapi;
@@ -30,6 +29,8 @@ pub(crate) struct ServeOptions {
     pub(crate) allow_writes: bool,
     /// The token from `--token-file`; a random one when absent.
     pub(crate) token: Option<String>,
+    /// Where MCP tool calls are recorded.
+    pub(crate) audit_log: Option<std::path::PathBuf>,
 }
 
 /// The state every request shares.
@@ -73,7 +74,7 @@ fn random_token() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
-fn router(app: Arc<App>) -> Router {
+fn router(app: Arc<App>, mcp: Router<Arc<App>>) -> Router {
     Router::new()
         .route("/", get(web::users))
         .route("/users.csv", get(web::download_csv))
@@ -94,6 +95,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/v1/users/{instance}/{user}/status", axum::routing::put(api::put_status))
         .route("/v1/sql", post(api::sql))
         .route("/v1/openapi.json", get(api::openapi))
+        .merge(mcp)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), access::guard))
         .with_state(app)
 }
@@ -134,20 +136,39 @@ pub(crate) async fn run(engine: Engine, options: ServeOptions) -> std::io::Resul
         let port = bound.port();
         vec![bound.to_string(), format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")]
     });
+    let mcp_options = crate::mcp::McpOptions {
+        allow_writes: options.allow_writes,
+        audit_log: options.audit_log.clone(),
+        how_to_allow_writes: "start connectql serve with --allow-writes".to_owned(),
+    };
     let app = Arc::new(App {
-        engine,
+        engine: engine.clone(),
         access: access::Access { token: token.clone(), csrf: random_token(), hosts },
         allow_writes: options.allow_writes,
         templates: templates().map_err(std::io::Error::other)?,
         lists: Mutex::default(),
     });
+    let on_change: Arc<dyn Fn() + Send + Sync> = {
+        let app = Arc::clone(&app);
+        Arc::new(move || app.changed())
+    };
+    let mcp = crate::mcp::McpServer::new(engine, mcp_options, Some(on_change))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("--audit-log: {e}")))?;
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let mcp = Router::<Arc<App>>::new().nest_service("/mcp", crate::mcp::http_service(mcp, stopping.clone()));
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "web: http://{bound}/?token={token}")?;
+        // One write, so a reader that stops after these lines never sees half of them.
+        out.write_all(format!("web: http://{bound}/?token={token}\nmcp: http://{bound}/mcp\n").as_bytes())?;
         out.flush()?;
     }
-    axum::serve(listener, router(app)).with_graceful_shutdown(stop).await
+    let stop = async move {
+        stop.await;
+        // Open MCP streams end too, so the server can drain.
+        stopping.cancel();
+    };
+    axum::serve(listener, router(app, mcp)).with_graceful_shutdown(stop).await
 }
 
 #[cfg(test)]

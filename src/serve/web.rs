@@ -16,8 +16,8 @@ use serde_json::{Map, Value, json};
 
 use super::App;
 use super::access::Proof;
-use super::answer::{self, Answer, USER_QUERY, status_text};
 use super::forms::{form_pairs, url_encode};
+use crate::answer::{self, Answer, USER_QUERY, status_text};
 use crate::error::Error;
 use crate::provider::events::RowStatus;
 

@@ -11,6 +11,7 @@ mod docs;
 mod emulator_cli;
 mod emulator_model;
 mod emulator_sdk;
+mod mcp;
 mod oracle;
 mod reports;
 mod select;

@@ -20,6 +20,8 @@ pub(crate) struct Server {
     child: Child,
     pub(crate) base: String,
     pub(crate) token: String,
+    /// The `mcp:` line's URL.
+    pub(crate) mcp: String,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -40,9 +42,12 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve runs");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("its first line");
+        let (mut line, mut mcp) = (String::new(), String::new());
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut line).expect("its first line");
+        stdout.read_line(&mut mcp).expect("its second line");
         let url = line.trim().strip_prefix("web: ").unwrap_or_else(|| panic!("first line: {line}")).to_owned();
+        let mcp = mcp.trim().strip_prefix("mcp: ").unwrap_or_else(|| panic!("second line: {mcp}")).to_owned();
         let (base, token) = url.split_once("/?token=").expect("a token in the URL");
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&stderr);
@@ -56,7 +61,7 @@ impl Server {
                 sink.lock().expect("lock").push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Server { child, base: base.to_owned(), token: token.to_owned(), stderr }
+        Server { child, base: base.to_owned(), token: token.to_owned(), mcp, stderr }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
+use http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::engine::{Engine, Request, Summary};
@@ -21,7 +21,7 @@ pub(crate) struct Answer {
 }
 
 /// Rows of batches as JSON objects.
-fn json_rows(batches: &[RecordBatch]) -> Result<Vec<Map<String, Value>>, Error> {
+pub(crate) fn json_rows(batches: &[RecordBatch]) -> Result<Vec<Map<String, Value>>, Error> {
     let mut w: datafusion::arrow::json::Writer<Vec<u8>, LineDelimited> =
         WriterBuilder::new().with_explicit_nulls(true).build(Vec::new());
     for b in batches {

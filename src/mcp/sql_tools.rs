@@ -1,0 +1,286 @@
+//! The SQL tools: tables and their costs, EXPLAIN, capped queries, reports, and changes planned
+//! as a dry run before they run. Every statement goes through the engine's door with the
+//! request options that make the tool what it says: reads only for `query` and `run_report`,
+//! writes only for `plan_write` and `execute_write`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::answer;
+use crate::engine::{Engine, Request, Summary};
+use crate::provider::context::WritePolicy;
+use crate::provider::events::RowStatus;
+use crate::users_api::Failure;
+
+/// How long a plan waits for `execute_write`.
+pub(crate) const PLAN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// An answer's rows are cut to fit this many characters of JSON (an agent's context is finite).
+pub(crate) const MAX_CHARS: usize = 60_000;
+
+/// What a statement gave, up to a cap.
+struct Ran {
+    columns: Vec<String>,
+    rows: Vec<Map<String, Value>>,
+    /// Rows were left out (more than the cap, or too many characters).
+    truncated: bool,
+    summary: Summary,
+}
+
+fn add_calls(calls: &mut BTreeMap<String, u64>, summary: &Summary) {
+    for (op, s) in summary.stats.ops.iter().filter(|(_, s)| s.calls > 0) {
+        *calls.entry(op.clone()).or_default() += s.calls;
+    }
+}
+
+/// Runs one statement, reading at most `max_rows` rows (reading stops there, so the calls for
+/// the rest are never made).
+async fn run(
+    engine: &Engine,
+    sql: &str,
+    request: &Request,
+    max_rows: usize,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<Ran, Failure> {
+    let mut statement = engine.execute(sql, request).await.map_err(|e| Failure::of(&e))?;
+    let columns: Vec<String> = statement.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let mut batches = Vec::new();
+    let mut seen = 0;
+    let mut failed = None;
+    while seen <= max_rows {
+        match statement.next_batch().await {
+            Some(Ok(b)) => {
+                seen += b.num_rows();
+                batches.push(b);
+            }
+            Some(Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let summary = statement.summary();
+    add_calls(calls, &summary);
+    if let Some(e) = failed {
+        return Err(Failure::of(&e));
+    }
+    let mut rows = answer::json_rows(&batches).map_err(|e| Failure::of(&e))?;
+    let mut truncated = rows.len() > max_rows;
+    rows.truncate(max_rows);
+    while !rows.is_empty()
+        && Value::Array(rows.iter().cloned().map(Value::Object).collect()).to_string().len() > MAX_CHARS
+    {
+        rows.truncate(rows.len() * 3 / 4);
+        truncated = true;
+    }
+    Ok(Ran { columns, rows, truncated, summary })
+}
+
+fn calls_of(summary: &Summary) -> Value {
+    Value::Object(
+        summary.stats.ops.iter().filter(|(_, s)| s.calls > 0).map(|(op, s)| (op.clone(), json!(s.calls))).collect(),
+    )
+}
+
+/// `list_tables`.
+pub(crate) fn list_tables(engine: &Engine) -> Value {
+    let tables: Vec<Value> = engine
+        .tables()
+        .iter()
+        .map(|t| json!({ "name": t.qualified_name, "description": t.description, "writable": t.writable }))
+        .collect();
+    json!({ "tables": tables })
+}
+
+/// `describe_table`: by short or qualified name.
+pub(crate) fn describe_table(engine: &Engine, name: &str) -> Result<Value, Failure> {
+    let short = name.trim().rsplit('.').next().unwrap_or_default();
+    let table = engine.table(short).ok_or_else(|| {
+        let known: Vec<String> = engine.tables().into_iter().map(|t| t.name).collect();
+        Failure::bad_request(format!("no table {name}: the tables are {}", known.join(", ")))
+    })?;
+    let columns: Vec<Value> = table
+        .columns
+        .iter()
+        .map(|c| {
+            json!({ "name": c.name, "type": c.data_type, "cost": c.cost, "description": c.description,
+                    "filter_pushed_down": c.pushed_filter, "settable_by_update": c.settable })
+        })
+        .collect();
+    Ok(
+        json!({ "table": table.qualified_name, "description": table.description, "writable": table.writable, "columns": columns }),
+    )
+}
+
+/// `explain`: EXPLAIN of the statement (a write is explained as its dry run would go), making no
+/// API call for the statement itself.
+pub(crate) async fn explain(
+    engine: &Engine,
+    sql: &str,
+    vars: BTreeMap<String, String>,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<Value, Failure> {
+    let body = sql.trim().trim_end_matches(';');
+    if body.to_ascii_uppercase().starts_with("EXPLAIN") {
+        return Err(Failure::bad_request("pass the statement itself; explain adds EXPLAIN"));
+    }
+    let request = Request { vars, policy: Some(WritePolicy::ReadOnly), ..Request::default() };
+    let ran = run(engine, &format!("EXPLAIN {body}"), &request, 100, calls).await?;
+    let plan: Vec<Value> = ran.rows.into_iter().map(Value::Object).collect();
+    let text: Vec<String> = plan
+        .iter()
+        .filter(|r| r["plan_type"] == "physical_plan")
+        .filter_map(|r| r["plan"].as_str().map(str::to_owned))
+        .collect();
+    Ok(json!({ "plan": text.join("\n"), "rows": plan, "calls_made": calls_of(&ran.summary) }))
+}
+
+/// `query`: one read, rows capped.
+pub(crate) async fn query(
+    engine: &Engine,
+    sql: &str,
+    vars: BTreeMap<String, String>,
+    max_rows: usize,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<Value, Failure> {
+    let request = Request { vars, policy: Some(WritePolicy::ReadOnly), reads_only: true, ..Request::default() };
+    let ran = run(engine, sql, &request, max_rows, calls).await.map_err(|f| {
+        if f.code == "RefusedReadOnly" {
+            Failure { message: format!("{} (query only reads; plan a change with plan_write)", f.message), ..f }
+        } else {
+            f
+        }
+    })?;
+    Ok(json!({
+        "columns": ran.columns,
+        "rows": ran.rows,
+        "row_count": ran.rows.len(),
+        "truncated": ran.truncated,
+        "calls": calls_of(&ran.summary),
+        "warnings": ran.summary.warnings,
+        "failures": ran.summary.failures,
+    }))
+}
+
+/// `run_report`: a report of `queries/` by name, every statement read-only.
+pub(crate) async fn run_report(
+    engine: &Engine,
+    name: &str,
+    vars: BTreeMap<String, String>,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<Value, Failure> {
+    let report = crate::reports::Report::find(name).ok_or_else(|| {
+        let names: Vec<&str> = crate::reports::REPORTS.iter().map(|r| r.name).collect();
+        Failure::bad_request(format!("no report {name}: the reports are {}", names.join(", ")))
+    })?;
+    let mut values = vars;
+    for (var, default) in report.variables() {
+        if let Some(d) = default {
+            values.entry(var).or_insert(d);
+        }
+    }
+    // The scripts are connectql's own (some keep a session table), so only API writes are refused;
+    // the variables are values, never SQL.
+    let request = Request { vars: values, policy: Some(WritePolicy::ReadOnly), ..Request::default() };
+    let mut results = Vec::new();
+    for statement in crate::sql::script::split_statements(report.script) {
+        let ran = run(engine, &statement, &request, 1000, calls).await?;
+        if !ran.columns.is_empty() && !ran.rows.is_empty()
+            || statement.trim_start().to_ascii_uppercase().starts_with("SELECT")
+        {
+            results.push(json!({ "columns": ran.columns, "rows": ran.rows, "truncated": ran.truncated, "warnings": ran.summary.warnings }));
+        }
+    }
+    Ok(
+        json!({ "report": report.name, "title": report.title(), "description": report.description(), "results": results }),
+    )
+}
+
+/// Each written row: who, which calls, how it ended.
+fn rows_of(summary: &Summary) -> Vec<Value> {
+    summary
+        .writes
+        .iter()
+        .map(|r| {
+            let calls: Vec<Value> =
+                r.calls.iter().map(|c| json!({ "operation": c.operation, "parameters": c.params })).collect();
+            json!({ "subject": r.subject, "calls": calls, "status": answer::status_text(r) })
+        })
+        .collect()
+}
+
+/// `plan_write`: the change as a dry run.
+pub(crate) async fn plan_write(
+    engine: &Engine,
+    sql: &str,
+    vars: BTreeMap<String, String>,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<Value, Failure> {
+    let request = Request { vars, policy: Some(WritePolicy::DryRun), writes_only: true, ..Request::default() };
+    let ran = run(engine, sql, &request, 1000, calls).await?;
+    let rows = rows_of(&ran.summary);
+    let settings = engine.settings();
+    let guard = if rows.len() > settings.confirm_threshold && !settings.assume_yes {
+        Some(format!(
+            "{} rows is more than this server's threshold of {}: execute_write will refuse it (start the server with --yes, or change fewer rows at a time)",
+            rows.len(),
+            settings.confirm_threshold
+        ))
+    } else {
+        None
+    };
+    Ok(json!({
+        "statement": crate::mask::mask(sql),
+        "rows": rows,
+        "row_count": rows.len(),
+        "refused_when_executed": guard,
+        "calls_made_to_plan": calls_of(&ran.summary),
+        "warnings": ran.summary.warnings,
+    }))
+}
+
+/// `execute_write`: the planned change, for real.
+pub(crate) async fn execute_write(
+    engine: &Engine,
+    sql: &str,
+    vars: BTreeMap<String, String>,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<Value, Failure> {
+    let request = Request { vars, policy: Some(WritePolicy::ReadWrite), writes_only: true, ..Request::default() };
+    let ran = run(engine, sql, &request, usize::MAX - 1, calls).await?;
+    let rows = rows_of(&ran.summary);
+    let failed = ran.summary.writes.iter().filter(|r| matches!(r.status, RowStatus::Failed(_))).count();
+    let changed = ran.summary.writes.iter().filter(|r| r.changed()).count();
+    let body = json!({
+        "rows": rows,
+        "changed": changed,
+        "failed": failed,
+        "calls": calls_of(&ran.summary),
+        "warnings": ran.summary.warnings,
+    });
+    if failed > 0 {
+        return Err(Failure {
+            status: http::StatusCode::MULTI_STATUS,
+            code: "PartialFailure".into(),
+            message: format!("{failed} of {} rows failed; the others were changed: {body}", rows.len()),
+        });
+    }
+    Ok(body)
+}
+
+/// A short account of a tool's answer for the audit log (not its rows).
+pub(crate) fn outcome_summary(answer: &Value) -> Value {
+    let mut out = Map::new();
+    for key in ["row_count", "truncated", "changed", "failed", "plan_id", "UserId", "UserArn"] {
+        if let Some(v) = answer.get(key) {
+            out.insert(key.to_owned(), v.clone());
+        }
+    }
+    if let Some(rows) = answer.get("rows").and_then(Value::as_array).filter(|_| answer.get("row_count").is_none()) {
+        out.insert("rows".into(), json!(rows.len()));
+    }
+    Value::Object(out)
+}

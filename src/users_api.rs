@@ -1,0 +1,290 @@
+//! Connect's users API — ListUsers, DescribeUser, CreateUser, DeleteUser, UpdateUserIdentityInfo,
+//! UpdateUserRoutingProfile, PutUserStatus — with the service's own JSON bodies and answers,
+//! each run as a statement through the engine's door (its planning, pacing, retries, cache,
+//! validation, guards and masking). The REST routes and the MCP tools both answer with these, so
+//! programs written against the API work unchanged on either.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use crate::answer::{self, Answer};
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::provider::events::RowStatus;
+
+/// A call's failure as the API reports it: an HTTP status, an error code, a message (masked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) status: StatusCode,
+    pub(crate) code: String,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn of(e: &Error) -> Failure {
+        Failure { status: answer::status(e), code: answer::code(e), message: answer::message(e) }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Failure {
+        Failure { status: StatusCode::BAD_REQUEST, code: "InvalidParameterException".into(), message: message.into() }
+    }
+
+    fn not_found(message: impl Into<String>) -> Failure {
+        Failure { status: StatusCode::NOT_FOUND, code: "ResourceNotFoundException".into(), message: message.into() }
+    }
+
+    /// A write asked of a read-only server; `how` says how to allow writes.
+    pub(crate) fn read_only(how: &str) -> Failure {
+        Failure { status: StatusCode::FORBIDDEN, code: "RefusedReadOnly".into(), message: how.to_owned() }
+    }
+
+    /// `{"code", "message"}`, as the REST API and the MCP tools answer a failure.
+    pub(crate) fn body(&self) -> Value {
+        json!({ "code": self.code, "message": self.message })
+    }
+}
+
+/// Where a call goes and what its statements cost, by operation (for an audit line).
+pub(crate) struct Call<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) region: String,
+    calls: Mutex<BTreeMap<String, u64>>,
+}
+
+/// Connect's paging parameters.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Paging {
+    pub(crate) next_token: Option<String>,
+    pub(crate) max_results: Option<usize>,
+}
+
+const WHERE_USER: &str = "WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'";
+
+/// Milliseconds since the epoch as Connect's JSON timestamp (epoch seconds).
+fn seconds(v: &Value) -> Value {
+    v.as_i64().map_or(Value::Null, |ms| json!(ms as f64 / 1000.0))
+}
+
+/// Text of a JSON value for a `{{ placeholder }}` inside quotes: strings as they are, the rest
+/// as JSON.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The one member a body must carry.
+fn member<'b>(body: &'b Value, name: &str) -> Result<&'b Value, Failure> {
+    body.get(name).filter(|v| !v.is_null()).ok_or_else(|| Failure::bad_request(format!("{name} is required")))
+}
+
+/// The User object of DescribeUser from a row of `aws.connect.users`.
+fn user_object(r: &Map<String, Value>) -> Value {
+    let clean = |v: &Value| match v {
+        Value::Object(m) => {
+            Value::Object(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect())
+        }
+        other => other.clone(),
+    };
+    let list = |v: &Value| match v {
+        Value::Array(items) => Value::Array(items.iter().map(clean).collect()),
+        _ => json!([]),
+    };
+    let mut u = json!({
+        "Id": r["id"], "Arn": r["arn"], "Username": r["username"],
+        "IdentityInfo": clean(&r["identity_info"]), "PhoneConfig": clean(&r["phone_config"]),
+        "DirectoryUserId": r["directory_user_id"],
+        "SecurityProfileIds": r["security_profile_ids"].as_array().cloned().unwrap_or_default(),
+        "RoutingProfileId": r["routing_profile_id"], "HierarchyGroupId": r["hierarchy_group_id"],
+        "Tags": if r["tags"].is_null() { json!({}) } else { r["tags"].clone() },
+        "AutoAcceptConfigs": list(&r["auto_accept_configs"]),
+        "AfterContactWorkConfigs": list(&r["after_contact_work_configs"]),
+        "PhoneNumberConfigs": list(&r["phone_number_configs"]),
+        "PersistentConnectionConfigs": list(&r["persistent_connection_configs"]),
+        "VoiceEnhancementConfigs": list(&r["voice_enhancement_configs"]),
+    });
+    if !r["modified"].is_null() {
+        u["LastModifiedTime"] = seconds(&r["modified"]);
+        u["LastModifiedRegion"] = r["last_modified_region"].clone();
+    }
+    if let Value::Object(m) = &mut u {
+        m.retain(|_, v| !v.is_null());
+    }
+    u
+}
+
+/// A write's answer: the first row's outcome, as the API would answer the call.
+fn write_outcome(answer: &Answer) -> Result<Option<Map<String, Value>>, Failure> {
+    match answer.summary.writes.first() {
+        None => Ok(None),
+        Some(r) => match &r.status {
+            RowStatus::Failed(e) => Err(Failure::of(e)),
+            _ => Ok(Some(r.returned.clone().unwrap_or_default())),
+        },
+    }
+}
+
+impl<'a> Call<'a> {
+    /// A call in `region`, or the engine's default region.
+    pub(crate) fn new(engine: &'a Engine, region: Option<String>) -> Result<Call<'a>, Failure> {
+        let region = region.or_else(|| engine.default_region()).ok_or_else(|| {
+            Failure::bad_request("no region: name one, or start connectql with --region (or AWS_REGION)")
+        })?;
+        Ok(Call { engine, region, calls: Mutex::default() })
+    }
+
+    /// The API calls this call's statements made, by operation.
+    pub(crate) fn calls(&self) -> BTreeMap<String, u64> {
+        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    async fn run(&self, sql: &str, vars: &[(&str, &str)]) -> Result<Answer, Failure> {
+        let mut all = vec![("region", self.region.as_str())];
+        all.extend_from_slice(vars);
+        let answer = answer::run(self.engine, sql, &all).await.map_err(|e| Failure::of(&e))?;
+        let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (op, s) in answer.summary.stats.ops.iter().filter(|(_, s)| s.calls > 0) {
+            *calls.entry(op.clone()).or_default() += s.calls;
+        }
+        Ok(answer)
+    }
+
+    /// ListUsers: `{"UserSummaryList": [...], "NextToken"?}`. Tokens are this server's own.
+    pub(crate) async fn list_users(&self, instance: &str, paging: &Paging) -> Result<Value, Failure> {
+        let max = paging.max_results.unwrap_or(100);
+        if !(1..=1000).contains(&max) {
+            return Err(Failure::bad_request("maxResults must be between 1 and 1000"));
+        }
+        let offset = match paging
+            .next_token
+            .as_deref()
+            .map(|t| t.strip_prefix("after-").and_then(|n| n.parse::<usize>().ok()))
+        {
+            None => 0,
+            Some(Some(n)) => n,
+            Some(None) => return Err(Failure::bad_request("nextToken is not a token this server gave")),
+        };
+        let sql = "SELECT id, arn, username, arrow_cast(last_modified_time, 'Int64') AS modified, last_modified_region \
+                   FROM aws.connect.users WHERE region = '{{ region }}' AND instance_id = '{{ instance }}'";
+        let answer = self.run(sql, &[("instance", instance)]).await?;
+        let list: Vec<Value> = answer
+            .rows
+            .iter()
+            .skip(offset)
+            .take(max)
+            .map(|r| {
+                let mut u = json!({ "Id": r["id"], "Arn": r["arn"], "Username": r["username"] });
+                if !r["modified"].is_null() {
+                    u["LastModifiedTime"] = seconds(&r["modified"]);
+                    u["LastModifiedRegion"] = r["last_modified_region"].clone();
+                }
+                u
+            })
+            .collect();
+        let mut body = json!({ "UserSummaryList": list });
+        if offset + max < answer.rows.len() {
+            body["NextToken"] = json!(format!("after-{}", offset + max));
+        }
+        Ok(body)
+    }
+
+    /// DescribeUser: `{"User": {...}}`.
+    pub(crate) async fn describe_user(&self, instance: &str, user: &str) -> Result<Value, Failure> {
+        let sql = answer::USER_QUERY.replace(
+            "SELECT *,",
+            "SELECT id, arn, username, identity_info, phone_config, directory_user_id, security_profile_ids, \
+             routing_profile_id, hierarchy_group_id, tags, auto_accept_configs, after_contact_work_configs, \
+             phone_number_configs, persistent_connection_configs, voice_enhancement_configs, last_modified_region,",
+        );
+        let answer = self.run(&sql, &[("instance", instance), ("user", user)]).await?;
+        match answer.rows.first() {
+            Some(r) => Ok(json!({ "User": user_object(r) })),
+            None => Err(Failure::not_found(format!("User not found for UserId: {user}"))),
+        }
+    }
+
+    /// CreateUser: `{"UserId", "UserArn"}`. Only the members given become columns; every value
+    /// is a quoted placeholder, so no member can change the statement.
+    pub(crate) async fn create_user(&self, instance: &str, body: &Value) -> Result<Value, Failure> {
+        let members = [
+            ("Username", "username"),
+            ("Password", "password"),
+            ("IdentityInfo", "identity_info"),
+            ("PhoneConfig", "phone_config"),
+            ("DirectoryUserId", "directory_user_id"),
+            ("SecurityProfileIds", "security_profile_ids"),
+            ("RoutingProfileId", "routing_profile_id"),
+            ("HierarchyGroupId", "hierarchy_group_id"),
+            ("Tags", "tags"),
+        ];
+        if !body.is_object() {
+            return Err(Failure::bad_request("the body must be a JSON object"));
+        }
+        if let Some(unknown) = body.as_object().and_then(|o| o.keys().find(|k| !members.iter().any(|(m, _)| m == k))) {
+            return Err(Failure::bad_request(format!("unknown member {unknown}")));
+        }
+        let given: Vec<(&str, String)> =
+            members.iter().filter_map(|(m, c)| body.get(*m).filter(|v| !v.is_null()).map(|v| (*c, text(v)))).collect();
+        let columns: Vec<&str> = given.iter().map(|(c, _)| *c).collect();
+        let values: Vec<String> = given.iter().map(|(c, _)| format!("'{{{{ {c} }}}}'")).collect();
+        let sql = format!(
+            "INSERT INTO aws.connect.users (region, instance_id, {}) VALUES ('{{{{ region }}}}', '{{{{ instance }}}}', {})",
+            columns.join(", "),
+            values.join(", ")
+        );
+        let mut vars: Vec<(&str, &str)> = vec![("instance", instance)];
+        vars.extend(given.iter().map(|(c, v)| (*c, v.as_str())));
+        let answer = self.run(&sql, &vars).await?;
+        match write_outcome(&answer)? {
+            Some(r) => Ok(json!({ "UserId": r.get("id"), "UserArn": r.get("arn") })),
+            None => Err(Failure::bad_request("nothing was created")),
+        }
+    }
+
+    /// An UPDATE or DELETE of one user, answered as the API does (`{}`, or its error).
+    async fn change_user(
+        &self,
+        sql: &str,
+        instance: &str,
+        user: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Value, Failure> {
+        let mut vars = vec![("instance", instance), ("user", user)];
+        vars.extend_from_slice(extra);
+        let answer = self.run(sql, &vars).await?;
+        match write_outcome(&answer)? {
+            Some(_) => Ok(json!({})),
+            None => Err(Failure::not_found(format!("User not found for UserId: {user}"))),
+        }
+    }
+
+    /// DeleteUser.
+    pub(crate) async fn delete_user(&self, instance: &str, user: &str) -> Result<Value, Failure> {
+        self.change_user(&format!("DELETE FROM aws.connect.users {WHERE_USER}"), instance, user, &[]).await
+    }
+
+    /// UpdateUserIdentityInfo (replaces the identity, as the API does).
+    pub(crate) async fn update_identity(&self, instance: &str, user: &str, body: &Value) -> Result<Value, Failure> {
+        let identity = text(member(body, "IdentityInfo")?);
+        let sql = format!("UPDATE aws.connect.users SET identity_info = '{{{{ identity }}}}' {WHERE_USER}");
+        self.change_user(&sql, instance, user, &[("identity", &identity)]).await
+    }
+
+    /// UpdateUserRoutingProfile.
+    pub(crate) async fn update_routing(&self, instance: &str, user: &str, body: &Value) -> Result<Value, Failure> {
+        let profile = text(member(body, "RoutingProfileId")?);
+        let sql = format!("UPDATE aws.connect.users SET routing_profile_id = '{{{{ profile }}}}' {WHERE_USER}");
+        self.change_user(&sql, instance, user, &[("profile", &profile)]).await
+    }
+
+    /// PutUserStatus.
+    pub(crate) async fn put_status(&self, instance: &str, user: &str, body: &Value) -> Result<Value, Failure> {
+        let status = text(member(body, "AgentStatusId")?);
+        let sql = format!("UPDATE aws.connect.users SET agent_status = '{{{{ status }}}}' {WHERE_USER}");
+        self.change_user(&sql, instance, user, &[("status", &status)]).await
+    }
+}
