@@ -19,8 +19,12 @@ type Client = RunningService<RoleClient, ClientConfig>;
 
 /// `connectql mcp` against the emulator, as a desktop assistant starts it.
 async fn stdio(emu: &connectql::emulator::EmulatorHandle, extra: &[&str]) -> Client {
+    stdio_with(&["mcp", "--endpoint-url", &emu.base_url()], extra).await
+}
+
+async fn stdio_with(args: &[&str], extra: &[&str]) -> Client {
     let mut command = cli();
-    command.args(["mcp", "--endpoint-url", &emu.base_url()]).args(extra);
+    command.args(args).args(extra);
     let (transport, _stderr) = TokioChildProcess::builder(tokio::process::Command::from(command))
         .stderr(std::process::Stdio::inherit())
         .spawn()
@@ -191,6 +195,12 @@ async fn over_stdio_read_only_tools_answer_as_the_api_does() {
     assert!(!file.exists(), "query wrote a file");
     assert!(sdk.describe_user().instance_id(&i.instance).user_id(some).send().await.is_ok(), "still there");
     c.cancel().await.expect("close");
+
+    // The README's desktop configuration: `connectql mcp --demo`, its own emulator inside.
+    let d = stdio_with(&["mcp", "--demo"], &[]).await;
+    let n = ok(&d, "query", json!({ "sql": "SELECT count(*) AS n FROM aws.connect.users" })).await;
+    assert_eq!(n["rows"][0]["n"], json!(324), "{n}");
+    d.cancel().await.expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
