@@ -133,7 +133,7 @@ fn definition() -> TableDef {
             )
             .searchable()
             .set_by(PHONE),
-            c("tags", string_map(), Get, "Tags").searchable(),
+            c("tags", string_map(), Get, "Tags").searchable().set_by("TagResource"),
             c(
                 "user_proficiencies",
                 list_of(struct_of(&[

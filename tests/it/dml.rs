@@ -435,3 +435,49 @@ async fn passwords_stay_out_of_output_logs_and_history() {
     assert!(!saved.contains(PASSWORD), "but not its password: {saved}");
     assert!(!saved.contains("secret.keeper"), "nor any other literal of a statement with a password: {saved}");
 }
+
+/// `SET tags = …` makes the tags exactly that map: TagResource for added or changed keys,
+/// UntagResource for removed ones, nothing when they are already so. Read back through the SDK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_sets_tags_exactly() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let c = client(&emu, MAIN_REGION);
+    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let id = listed.user_summary_list()[3].id().expect("id").to_owned();
+    let tags_of = || async {
+        let u = c.describe_user().instance_id(&i.instance).user_id(&id).send().await.expect("describe");
+        let mut t: Vec<(String, String)> =
+            u.user().and_then(|u| u.tags()).cloned().unwrap_or_default().into_iter().collect();
+        t.sort();
+        t
+    };
+    let set = |value: &str| {
+        let sql =
+            format!("UPDATE aws.connect.users SET tags = {value} WHERE id = '{id}' AND instance_id = '{}'", i.instance);
+        let calls = "SELECT operation, calls FROM api_calls() WHERE operation IN ('TagResource', 'UntagResource') AND calls > 0 ORDER BY 1";
+        let o = run(&emu, &["-e", &sql, "-e", calls]);
+        assert!(o.status.success(), "{}", err(&o));
+        out(&o)
+    };
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+
+    let o = set(r#"'{"team": "blue", "site": "lisbon"}'"#);
+    assert!(
+        o.ends_with("operation,calls\nTagResource,1\n")
+            || o.ends_with("operation,calls\nTagResource,1\nUntagResource,0\n"),
+        "{o}"
+    );
+    let before = tags_of().await;
+    assert!(before.contains(&pair("team", "blue")) && before.contains(&pair("site", "lisbon")), "{before:?}");
+
+    let o = set("map(['team'], ['green'])");
+    assert!(o.ends_with("operation,calls\nTagResource,1\nUntagResource,1\n"), "changed team, removed the rest: {o}");
+    assert_eq!(tags_of().await, [pair("team", "green")]);
+
+    let o = set("map(['team'], ['green'])");
+    assert!(o.ends_with("operation,calls\n"), "already so: no call: {o}");
+    let o = set("NULL");
+    assert!(o.ends_with("operation,calls\nUntagResource,1\n"), "{o}");
+    assert_eq!(tags_of().await, []);
+}

@@ -24,6 +24,7 @@ use crate::provider::{ApiTable, Parent, Row, TableDef, WriteContext};
 
 const IDENTITY: &str = "UpdateUserIdentityInfo";
 const PHONE: &str = "UpdateUserPhoneConfig";
+const TAG: &str = "TagResource";
 
 fn def() -> &'static TableDef {
     super::UsersTable.def()
@@ -480,6 +481,39 @@ async fn set_hierarchy_group(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), S
     Ok(())
 }
 
+/// A tags value (a map, or its JSON text) as a sorted map; NULL is no tags.
+fn tag_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    match decoded(v) {
+        Some(Value::Object(m)) => m.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned()))).collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// `SET tags = …` makes the user's tags exactly that map: TagResource for added or changed keys,
+/// UntagResource for removed ones, no call when nothing changes.
+async fn set_tags(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    if !touches(t.changes, TAG) {
+        return Ok(());
+    }
+    let next = tag_map(t.changes.get("tags"));
+    let current = tag_map(t.current.get("tags"));
+    let arn = text(t.current, "arn").unwrap_or_default();
+    let added: BTreeMap<String, String> =
+        next.iter().filter(|(k, v)| current.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let removed: Vec<String> = current.keys().filter(|k| !next.contains_key(*k)).cloned().collect();
+    if !added.is_empty() {
+        let params = json!({ "resourceArn": arn, "tags": added });
+        let send = t.client.tag_resource().resource_arn(&arn).set_tags(Some(added.into_iter().collect())).send();
+        r.call(TAG, params, send).await?;
+    }
+    if !removed.is_empty() {
+        let params = json!({ "resourceArn": arn, "tagKeys": removed });
+        let send = t.client.untag_resource().resource_arn(&arn).set_tag_keys(Some(removed)).send();
+        r.call("UntagResource", params, send).await?;
+    }
+    Ok(())
+}
+
 async fn set_agent_status(r: &mut Report<'_>, t: &Target<'_>, cx: &WriteContext, parent: &Parent) -> Result<(), Stop> {
     let Some(wanted) = text(t.changes, "agent_status") else { return Ok(()) };
     let status = agent_status_id(cx, parent, &wanted).await?;
@@ -501,6 +535,7 @@ pub(super) async fn update(cx: &WriteContext, parent: &Parent, current: &Row, ch
         set_routing_profile(&mut report, &t).await?;
         set_security_profiles(&mut report, &t).await?;
         set_hierarchy_group(&mut report, &t).await?;
+        set_tags(&mut report, &t).await?;
         set_agent_status(&mut report, &t, cx, parent).await
     }
     .await;
