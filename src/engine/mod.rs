@@ -33,6 +33,7 @@ use crate::provider::context::{Confirm, ScanContext, StatementScope, WritePolicy
 use crate::provider::detail_cache::CacheUse;
 use crate::provider::events::{Event, EventSink, Observer};
 use crate::provider::guard::{DmlShape, EmptyTargets};
+use crate::provider::recent::RecentCreates;
 use crate::provider::table::FallbackScope;
 use crate::provider::{ApiTable, ApiTableProvider, TableDef};
 use crate::sql::dialect::{self, Extras};
@@ -129,6 +130,8 @@ struct Inner {
     /// The calls of the last finished statement (`.stats`, `api_calls()`).
     last_stats: Arc<Mutex<StatsSnapshot>>,
     cache: Option<Arc<DetailCache>>,
+    /// What this engine created lately: its later statements read their own creates.
+    recent: Arc<RecentCreates>,
 }
 
 /// The plan only reads: no write, DDL, `SET` or `COPY`, also under EXPLAIN ANALYZE.
@@ -210,7 +213,9 @@ impl Engine {
             })
         };
         let ctx = base_context(&tables, &fallback, &last_stats)?;
-        Ok(Engine { inner: Arc::new(Inner { ctx, connect, tables, settings, last_stats, cache }) })
+        Ok(Engine {
+            inner: Arc::new(Inner { ctx, connect, tables, settings, last_stats, cache, recent: Arc::default() }),
+        })
     }
 
     /// Every table: name, description and columns with what each costs.
@@ -301,6 +306,7 @@ impl Engine {
             extras.skip_existing,
         );
         scope.writes.read_only_hint = Arc::from(self.inner.settings.read_only_hint.as_str());
+        scope.scan.recent = Arc::clone(&self.inner.recent);
         let ctx = self.statement_context(&scope);
         if let DfStatement::Statement(s) = &mut parsed {
             subquery::materialize(s, &Subqueries { ctx: &ctx }).await?;
@@ -407,6 +413,7 @@ fn scope(
                 .zip(settings.cache.as_ref())
                 .map(|(store, c)| CacheUse::new(Arc::clone(store), connect.endpoint_url(), c.max_age)),
             listings: Arc::default(),
+            recent: Arc::default(),
         },
         writes: WriteSettings {
             policy,

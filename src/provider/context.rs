@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::detail_cache::CacheUse;
 use super::events::EventSink;
 use super::listing::StatementListings;
+use super::recent::RecentCreates;
 use crate::aws::client::Clients;
 
 /// Whether statements may change anything.
@@ -78,6 +79,8 @@ pub(crate) struct ScanContext {
     pub(crate) cache: Option<CacheUse>,
     /// Listings already made by this statement.
     pub(crate) listings: Arc<StatementListings>,
+    /// What this engine created lately, for reads right after (eventual consistency).
+    pub(crate) recent: Arc<RecentCreates>,
 }
 
 impl ScanContext {

@@ -346,7 +346,13 @@ impl Job {
             .into_iter()
             .map(|row| {
                 let (table, cx) = (Arc::clone(&self.table), self.cx.clone());
-                async move { table.create(&cx, &row).await }
+                async move {
+                    let report = table.create(&cx, &row).await;
+                    if !cx.dry_run() && matches!(report.status, RowStatus::Done) {
+                        remember_created(&cx, table.def().name, report.returned.as_ref());
+                    }
+                    report
+                }
             })
             .collect();
         count_batch(self.run(subjects, calls).await)
@@ -413,8 +419,16 @@ impl Job {
                     } else {
                         table.delete(&cx, &parent, &current).await
                     };
-                    if let (Some(cache), Some(row)) = (&cx.scan.cache, written) {
-                        cache.forget(table.def(), &parent, &row);
+                    if let Some(row) = written {
+                        if let Some(cache) = &cx.scan.cache {
+                            cache.forget(table.def(), &parent, &row);
+                        }
+                        if !updating
+                            && matches!(report.status, RowStatus::Done)
+                            && let Some(id) = row.get("id").and_then(Value::as_str)
+                        {
+                            cx.scan.recent.forget(table.def().name, id);
+                        }
                     }
                     report
                 }
@@ -464,4 +478,13 @@ async fn update_one(
         }
     }
     table.update(cx, parent, &target, changes).await
+}
+
+/// Remembers a created item (from its ARN: region, instance, id) so the engine's next reads see
+/// it even before the service's listings do.
+fn remember_created(cx: &WriteContext, table: &'static str, returned: Option<&serde_json::Map<String, Value>>) {
+    let Some(arn) = returned.and_then(|r| r.get("arn")).and_then(Value::as_str) else { return };
+    let Some(parsed) = super::keys::ConnectArn::parse(arn) else { return };
+    let Some(id) = parsed.resource_id.as_deref() else { return };
+    cx.scan.recent.created(table, &parsed.region, Some(&parsed.instance_id), id);
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -28,6 +29,7 @@ use super::detail_cache::{CacheUse, GET_PART, Reuse};
 use super::events::Event;
 use super::keys::instance_arn_of;
 use super::plan::{Access, Instances, ItemRef, ScanPlan};
+use super::recent;
 use super::rows::to_batch;
 use super::table_def::Scope;
 use crate::error::{ApiFailure, Error};
@@ -320,7 +322,7 @@ impl Scan {
             .map(|id| {
                 let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
                 async move {
-                    match scan.table.get(&scan.cx, &parent, &id).await? {
+                    match scan.get_waiting(&parent, &id).await? {
                         Some(row) => {
                             let row = scan.with_extras(&parent, row).await?;
                             scan.keep_named(&parent, &id, &row);
@@ -382,10 +384,19 @@ impl Scan {
             other => other?,
         };
         let mut page = first;
+        let mut listed = self.cx.recent.any(def.name).then(Listed::default);
         loop {
             let next = page.next.filter(|t| !t.is_empty());
+            if let Some(l) = &mut listed {
+                l.add(&page.rows);
+            }
             self.send_keyed(&parent, page.rows, sink).await?;
-            let Some(token) = next else { return Ok(()) };
+            let Some(token) = next else {
+                return match listed {
+                    Some(l) => self.add_recent(parent, &l.ids, sink).await,
+                    None => Ok(()),
+                };
+            };
             if sink.done() {
                 return Ok(());
             }
@@ -396,7 +407,7 @@ impl Scan {
     /// The list call, page by page, each row completed with the get call and extras if needed.
     async fn list(self: Arc<Self>, parent: Arc<Parent>, sink: &mut Sink) -> Scanned {
         let listed = Arc::new(Mutex::new(Listed::default()));
-        let track = self.cache().is_some();
+        let track = self.cache().is_some() || self.cx.recent.any(self.table.def().name);
         let pages = {
             let (scan, parent, listed) = (Arc::clone(&self), Arc::clone(&parent), Arc::clone(&listed));
             stream::try_unfold((None::<String>, false), move |(token, finished)| {
@@ -433,6 +444,7 @@ impl Scan {
         let listed = std::mem::take(&mut *listed.lock().unwrap_or_else(PoisonError::into_inner));
         if listed.complete {
             self.listing_complete(&parent, &listed);
+            self.add_recent(parent, &listed.ids, sink).await?;
         }
         Ok(())
     }
@@ -552,6 +564,49 @@ impl Scan {
         }
         row.extend(detail);
         Ok(Some(row))
+    }
+
+    /// A get call that, for an item this engine just created, waits (with backoff, bounded) for
+    /// the service to show it: Connect is eventually consistent.
+    async fn get_waiting(&self, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
+        let table = self.table.def().name;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self.table.get(&self.cx, parent, id).await? {
+                Some(row) => return Ok(Some(row)),
+                None if self.cx.recent.worth_waiting(table, id) => {
+                    if started.elapsed() >= recent::WAIT {
+                        self.cx.recent.give_up(table, id);
+                        self.cx.events.warn(format!(
+                            "{}: {id}, created by this run, is still not visible after {} s (Connect is eventually consistent); left out",
+                            self.plan.table,
+                            recent::WAIT.as_secs()
+                        ));
+                        return Ok(None);
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// After a complete listing: the items this engine created there that the listing does not
+    /// show yet, fetched by their get call.
+    async fn add_recent(self: &Arc<Self>, parent: Arc<Parent>, listed: &BTreeSet<String>, sink: &mut Sink) -> Scanned {
+        let def = self.table.def();
+        if sink.done() || def.get_op.is_none() {
+            return Ok(());
+        }
+        let missing = self.cx.recent.missing(def.name, &parent, listed);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let items: Vec<ItemRef> =
+            missing.into_iter().map(|id| ItemRef { region: None, instance_id: None, id }).collect();
+        Arc::clone(self).get_named(parent, &items, sink).await
     }
 
     /// The values of per-row extra columns of a row.

@@ -393,7 +393,19 @@ async fn the_provisioning_script_onboards_and_verifies() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("ResourceNotFoundException"), "{}", err(&o));
 
-    // Created, but not visible to reads within the run: the read-back's assertion fails loudly.
+    // Connect is eventually consistent: under a 2 s visibility delay the run still reads its own
+    // create (the listing misses it; the engine describes it, waiting while it is not found).
+    emu.emulator.set_faults(Faults { visibility_delay_ms: 2_000, ..Faults::default() });
+    emu.emulator.reset_calls();
+    let a = args("soon.user", &i.sales);
+    let o = run(&emu, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains(&format!("soon.user,{},true", i.sales)), "{}", out(&o));
+    assert!(emu.emulator.calls_of("DescribeUser") > 1, "it waited for the user: {:?}", emu.emulator.calls());
+    assert_eq!(emu.emulator.calls_of("CreateUser"), 1);
+
+    // Created, but not visible within the run at all: after a bounded wait the read-back's
+    // assertion fails loudly, and the run says why.
     emu.emulator.set_faults(Faults { visibility_delay_ms: 600_000, ..Faults::default() });
     emu.emulator.reset_calls();
     let a = args("late.user", &i.sales);
@@ -401,6 +413,7 @@ async fn the_provisioning_script_onboards_and_verifies() {
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert_eq!(emu.emulator.calls_of("CreateUser"), 1);
     assert!(err(&o).contains("provisioning check failed: user late.user was not found after creation"), "{}", err(&o));
+    assert!(err(&o).contains("created by this run, is still not visible after 10 s"), "{}", err(&o));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
