@@ -1,5 +1,5 @@
 //! Items this engine created, remembered for a while. Connect is eventually consistent: right
-//! after CreateUser, ListUsers and SearchUsers may not show the new user yet, and DescribeUser may
+//! after a create, the list and search calls may not show the new item yet, and its get call may
 //! answer ResourceNotFoundException. So a scan adds the recent creates its complete listing
 //! missed, and a get of a recent create waits for it (with backoff, bounded): a script reads its
 //! own writes, and an UPDATE right after an INSERT finds the row it just created.
