@@ -147,8 +147,8 @@ impl<'a> Call<'a> {
         all.extend_from_slice(vars);
         let answer = answer::run(self.engine, sql, &all).await.map_err(|e| Failure::of(&e))?;
         let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (op, s) in answer.summary.stats.ops.iter().filter(|(_, s)| s.calls > 0) {
-            *calls.entry(op.clone()).or_default() += s.calls;
+        for (op, n) in answer.summary.stats.calls_by_operation() {
+            *calls.entry(op).or_default() += n;
         }
         Ok(answer)
     }

@@ -56,6 +56,10 @@ impl StatsSnapshot {
     pub fn total_cached(&self) -> u64 {
         self.ops.values().map(|s| s.cached).sum()
     }
+    /// The calls made, by operation (operations with none left out).
+    pub fn calls_by_operation(&self) -> BTreeMap<String, u64> {
+        self.ops.iter().filter(|(_, s)| s.calls > 0).map(|(op, s)| (op.clone(), s.calls)).collect()
+    }
     pub fn retries(&self) -> u64 {
         self.ops.values().map(|s| s.retries).sum()
     }

@@ -30,8 +30,8 @@ struct Ran {
 }
 
 fn add_calls(calls: &mut BTreeMap<String, u64>, summary: &Summary) {
-    for (op, s) in summary.stats.ops.iter().filter(|(_, s)| s.calls > 0) {
-        *calls.entry(op.clone()).or_default() += s.calls;
+    for (op, n) in summary.stats.calls_by_operation() {
+        *calls.entry(op).or_default() += n;
     }
 }
 
@@ -80,9 +80,7 @@ async fn run(
 }
 
 fn calls_of(summary: &Summary) -> Value {
-    Value::Object(
-        summary.stats.ops.iter().filter(|(_, s)| s.calls > 0).map(|(op, s)| (op.clone(), json!(s.calls))).collect(),
-    )
+    json!(summary.stats.calls_by_operation())
 }
 
 /// `list_tables`.

@@ -149,14 +149,7 @@ pub(crate) async fn sql(State(app): State<Arc<App>>, Json(body): Json<SqlBody>) 
             if !a.summary.writes.is_empty() {
                 app.changed();
             }
-            let calls: Map<String, Value> = a
-                .summary
-                .stats
-                .ops
-                .iter()
-                .filter(|(_, s)| s.calls > 0)
-                .map(|(op, s)| (op.clone(), json!(s.calls)))
-                .collect();
+            let calls = a.summary.stats.calls_by_operation();
             let cached: Map<String, Value> = a
                 .summary
                 .stats
