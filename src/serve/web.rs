@@ -692,20 +692,7 @@ pub(crate) async fn sql_page(State(app): State<Arc<App>>, Extension(proof): Exte
                 if !a.summary.writes.is_empty() {
                     app.changed();
                 }
-                let rows: Vec<Vec<String>> = a
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        a.columns
-                            .iter()
-                            .map(|c| match &r[c] {
-                                Value::String(s) => s.clone(),
-                                Value::Null => String::new(),
-                                v => v.to_string(),
-                            })
-                            .collect()
-                    })
-                    .collect();
+                let rows = text_cells(&a);
                 ctx["columns"] = json!(a.columns);
                 ctx["rows"] = json!(rows);
                 ctx["warnings"] = json!(a.summary.warnings);
@@ -749,20 +736,7 @@ pub(crate) async fn report(
     for statement in crate::sql::script::split_statements(report.script) {
         match run(&app, &mut cost, &statement, &borrowed).await {
             Ok(a) => {
-                let rows: Vec<Vec<String>> = a
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        a.columns
-                            .iter()
-                            .map(|c| match &r[c] {
-                                Value::String(s) => s.clone(),
-                                Value::Null => String::new(),
-                                v => v.to_string(),
-                            })
-                            .collect()
-                    })
-                    .collect();
+                let rows = text_cells(&a);
                 if !a.columns.is_empty() {
                     results.push(json!({ "columns": a.columns, "rows": rows }));
                 }
@@ -775,6 +749,23 @@ pub(crate) async fn report(
     }
     let ctx = json!({ "title": report.title(), "description": report.description(), "results": results, "vars": vars });
     render(&app, "report.html", ctx.as_object().cloned().unwrap_or_default(), &cost, StatusCode::OK)
+}
+
+/// A statement's rows as text cells in column order (NULL as empty), for a results table.
+fn text_cells(a: &Answer) -> Vec<Vec<String>> {
+    a.rows
+        .iter()
+        .map(|r| {
+            a.columns
+                .iter()
+                .map(|c| match &r[c] {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    v => v.to_string(),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// `GET /style.css`.
