@@ -218,6 +218,7 @@ fn innermost(e: &DataFusionError) -> &DataFusionError {
     match e {
         DataFusionError::Context(_, inner) => innermost(inner),
         DataFusionError::Shared(inner) => innermost(inner),
+        DataFusionError::Diagnostic(_, inner) => innermost(inner),
         other => other,
     }
 }

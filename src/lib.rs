@@ -14,6 +14,7 @@ mod engine;
 mod error;
 mod mask;
 mod mcp;
+mod postgres;
 mod provider;
 mod reports;
 mod serve;
@@ -25,7 +26,8 @@ pub use aws::client::ConnectSettings;
 pub use aws::stats::{OpStats, RetryNotice, StatsSnapshot};
 pub use cache::CacheInfo;
 pub use engine::{
-    CacheSettings, ColumnInfo, Engine, EngineSettings, Request, Statement, StatementKind, Summary, TableInfo,
+    CacheSettings, ColumnInfo, Dialect, Engine, EngineSettings, Prepared, Request, Statement, StatementKind, Summary,
+    TableInfo,
 };
 pub use error::{ApiFailure, Cause, Error, Refusal, Result, SqlError};
 pub use mask::{MaskedStderr, mask};

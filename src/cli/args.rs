@@ -132,6 +132,16 @@ pub(crate) struct ServeArgs {
     /// Append one JSON line per MCP tool call (at /mcp) to this file (passwords masked).
     #[arg(long, value_name = "FILE")]
     pub(crate) audit_log: Option<PathBuf>,
+    /// Also serve the Postgres wire protocol here (user connectql, the token as password,
+    /// database aws); port 0 picks a free one.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) pg: Option<std::net::SocketAddr>,
+    /// PEM certificate chain for TLS on the Postgres listener (with --pg-tls-key).
+    #[arg(long, value_name = "FILE", requires = "pg_tls_key", requires = "pg")]
+    pub(crate) pg_tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS on the Postgres listener (with --pg-tls-cert).
+    #[arg(long, value_name = "FILE", requires = "pg_tls_cert")]
+    pub(crate) pg_tls_key: Option<PathBuf>,
 }
 
 /// `connectql mcp`: the MCP server over stdio, for desktop assistants.

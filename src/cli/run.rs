@@ -39,7 +39,13 @@ async fn start_demo() -> std::io::Result<EmulatorHandle> {
 }
 
 /// Engine settings from the flags (and the demo endpoint, when there is one).
-fn settings(flags: &EngineFlags, demo: Option<&EmulatorHandle>, policy: WritePolicy, hint: &str) -> EngineSettings {
+fn settings(
+    flags: &EngineFlags,
+    demo: Option<&EmulatorHandle>,
+    policy: WritePolicy,
+    hint: &str,
+    postgres_catalog: bool,
+) -> EngineSettings {
     let mut connect = ConnectSettings {
         profile: flags.profile.clone(),
         region: flags.region.clone(),
@@ -64,6 +70,7 @@ fn settings(flags: &EngineFlags, demo: Option<&EmulatorHandle>, policy: WritePol
         confirm_threshold: flags.confirm_threshold,
         assume_yes: flags.yes,
         cache: cache_settings(flags, demo.is_some()),
+        postgres_catalog,
     }
 }
 
@@ -87,6 +94,7 @@ pub(crate) async fn start_engine(
     flags: &EngineFlags,
     policy: WritePolicy,
     hint: &str,
+    postgres_catalog: bool,
 ) -> Result<(Engine, Option<EmulatorHandle>), ExitCode> {
     let demo = if flags.demo {
         match start_demo().await {
@@ -99,7 +107,7 @@ pub(crate) async fn start_engine(
     } else {
         None
     };
-    match Engine::new(settings(flags, demo.as_ref(), policy, hint)).await {
+    match Engine::new(settings(flags, demo.as_ref(), policy, hint, postgres_catalog)).await {
         Ok(e) => Ok((e, demo)),
         Err(e) => Err(setup_failed(&e)),
     }
@@ -155,7 +163,7 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         (_, true) => WritePolicy::DryRun,
         _ => WritePolicy::ReadWrite,
     };
-    let (engine, demo) = match start_engine(&args.engine, policy, " (started with --read-only)").await {
+    let (engine, demo) = match start_engine(&args.engine, policy, " (started with --read-only)", false).await {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -204,8 +212,8 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         None => None,
     };
     let policy = if args.allow_writes { WritePolicy::ReadWrite } else { WritePolicy::ReadOnly };
-    let (engine, _demo) = match start_engine(&args.engine, policy, " (start connectql serve with --allow-writes)").await
-    {
+    let hint = " (start connectql serve with --allow-writes)";
+    let (engine, _demo) = match start_engine(&args.engine, policy, hint, args.pg.is_some()).await {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -214,6 +222,10 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         allow_writes: args.allow_writes,
         token,
         audit_log: args.audit_log.clone(),
+        postgres: args.pg.map(|addr| crate::postgres::PgOptions {
+            addr,
+            tls: args.pg_tls_cert.clone().zip(args.pg_tls_key.clone()),
+        }),
     };
     match crate::serve::run(engine, options).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -229,7 +241,7 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
 pub(crate) async fn mcp(args: McpArgs) -> ExitCode {
     let policy = if args.allow_writes { WritePolicy::ReadWrite } else { WritePolicy::ReadOnly };
     let how = " (start connectql mcp with --allow-writes)";
-    let (engine, _demo) = match start_engine(&args.engine, policy, how).await {
+    let (engine, _demo) = match start_engine(&args.engine, policy, how, false).await {
         Ok(e) => e,
         Err(code) => return code,
     };

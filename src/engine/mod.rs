@@ -8,6 +8,7 @@
 
 mod describe;
 mod functions;
+mod postgres;
 mod statement;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::LogicalPlan;
@@ -24,6 +26,7 @@ use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{DescribeAlias, ObjectName, Query, Statement as SqlStatement};
 
 pub use self::describe::{ColumnInfo, TableInfo};
+pub(crate) use self::postgres::DATABASE as POSTGRES_DATABASE;
 pub use self::statement::{Statement, StatementKind, Summary};
 use crate::aws::client::{Connect, ConnectSettings};
 use crate::aws::stats::{CallStats, StatsSnapshot};
@@ -62,6 +65,8 @@ pub struct EngineSettings {
     pub assume_yes: bool,
     /// The local detail cache; none disables it.
     pub cache: Option<CacheSettings>,
+    /// Add `pg_catalog` and Postgres' functions, for Postgres clients ([`Dialect::Postgres`]).
+    pub postgres_catalog: bool,
 }
 
 /// Where the local detail cache lives and how long its entries may be reused.
@@ -94,6 +99,7 @@ impl Default for EngineSettings {
             confirm_threshold: 10,
             assume_yes: false,
             cache: None,
+            postgres_catalog: false,
         }
     }
 }
@@ -114,6 +120,31 @@ pub struct Request {
     pub reads_only: bool,
     /// Refuse, before anything runs, whatever is not an INSERT, UPDATE or DELETE (planned changes).
     pub writes_only: bool,
+    /// Whose SQL the text is.
+    pub dialect: Dialect,
+    /// Values of `$1`, `$2`, …, in order (a Postgres client's bound parameters).
+    pub params: Vec<ScalarValue>,
+}
+
+/// Whose SQL a statement is written in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// connectql's: DataFusion's SQL with StackQL's names, JSON literals, `RETURNING`, …
+    #[default]
+    Connectql,
+    /// A Postgres client's (psql, BI tools, drivers): rewritten into connectql's first, and
+    /// `pg_catalog` answers their catalog queries (see [`EngineSettings::postgres_catalog`]).
+    Postgres,
+}
+
+/// What a statement will take and return, known before it runs (a client's prepared statement).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub kind: StatementKind,
+    /// The type of each `$n` where the plan tells it, in order.
+    pub params: Vec<Option<DataType>>,
+    /// The columns of its rows (none for a write without `RETURNING`, or a command).
+    pub schema: SchemaRef,
 }
 
 /// A ready-to-query engine; clones share everything.
@@ -150,6 +181,7 @@ fn base_context(
     tables: &[Arc<dyn ApiTable>],
     fallback: &FallbackScope,
     last: &Arc<Mutex<StatsSnapshot>>,
+    postgres_catalog: bool,
 ) -> Result<SessionContext, Error> {
     let config = SessionConfig::new().with_information_schema(true).with_default_catalog_and_schema("aws", "connect");
     let ctx = SessionContext::new_with_config(config);
@@ -167,6 +199,9 @@ fn base_context(
     ctx.register_catalog("aws", catalog);
     ctx.register_udtf("api_calls", Arc::new(functions::ApiCalls(Arc::clone(last))));
     ctx.register_udf(functions::assert_udf());
+    if postgres_catalog {
+        postgres::register_catalog(&ctx)?;
+    }
     Ok(ctx)
 }
 
@@ -212,7 +247,7 @@ impl Engine {
                 scope(&connect, &settings, cache.as_ref(), EventSink::default(), None, WritePolicy::ReadOnly, false)
             })
         };
-        let ctx = base_context(&tables, &fallback, &last_stats)?;
+        let ctx = base_context(&tables, &fallback, &last_stats, settings.postgres_catalog)?;
         Ok(Engine {
             inner: Arc::new(Inner { ctx, connect, tables, settings, last_stats, cache, recent: Arc::default() }),
         })
@@ -282,8 +317,7 @@ impl Engine {
     /// An unset placeholder, a statement that does not parse or plan, a refusal by the write
     /// policy or a guard, or a failure before the first row.
     pub async fn execute(&self, text: &str, request: &Request) -> Result<Statement, Error> {
-        let text = script::fill_placeholders(text, &request.vars)?;
-        let mut parsed = parse_one(&text)?;
+        let mut parsed = self.parse(text, request)?;
         let statement_secrets = self.register_secrets(&parsed);
         let events = EventSink::new(request.observer.clone());
         let explain_only = matches!(&parsed, DfStatement::Explain(e) if !e.options.analyze);
@@ -333,9 +367,74 @@ impl Engine {
             ) => &self.inner.ctx,
             _ => &ctx,
         };
+        let command = statement::command(&plan);
         let df = runner.execute_logical_plan(plan).await.map_err(|e| Error::from_datafusion(&e))?;
         let stream = df.execute_stream().await.map_err(|e| Error::from_datafusion(&e))?;
-        Ok(Statement::new(self.clone(), kind, stream, scope, statement_secrets, extras.returning))
+        Ok(Statement::new(self.clone(), kind, command, stream, scope, statement_secrets, extras.returning))
+    }
+
+    /// What a statement takes (`$n`) and returns, without running it or making a call.
+    ///
+    /// # Errors
+    /// The statement does not parse or plan.
+    pub async fn prepare(&self, text: &str, request: &Request) -> Result<Prepared, Error> {
+        let mut parsed = self.parse(text, request)?;
+        if let Some(table) = self.describe_target(&parsed) {
+            let batch = describe::batch(table);
+            return Ok(Prepared { kind: StatementKind::Describe, params: Vec::new(), schema: batch.schema() });
+        }
+        let extras = self.rewrite(&mut parsed)?;
+        let scope = scope(
+            &self.inner.connect,
+            &self.inner.settings,
+            None,
+            EventSink::default(),
+            None,
+            WritePolicy::DryRun,
+            extras.skip_existing,
+        );
+        let ctx = self.statement_context(&scope);
+        let plan = ctx.state().statement_to_plan(parsed).await.map_err(|e| Error::from_datafusion(&e))?;
+        let kind = StatementKind::of(&plan);
+        let types = plan.get_parameter_types().map_err(|e| Error::from_datafusion(&e))?;
+        let mut numbered: Vec<(usize, Option<DataType>)> = types
+            .into_iter()
+            .filter_map(|(name, t)| name.strip_prefix('$').and_then(|n| n.parse().ok()).map(|n| (n, t)))
+            .collect();
+        numbered.sort_by_key(|(n, _)| *n);
+        let mut params = vec![None; numbered.last().map_or(0, |(n, _)| *n)];
+        for (n, t) in numbered {
+            params[n - 1] = t;
+        }
+        let schema = match (&extras.returning, kind) {
+            (Some(columns), _) => Arc::new(Schema::new(
+                columns.iter().map(|(header, _)| Field::new(header, DataType::Utf8, true)).collect::<Vec<_>>(),
+            )),
+            (None, StatementKind::Write | StatementKind::Command) => Arc::new(Schema::empty()),
+            (None, _) => Arc::clone(plan.schema().inner()),
+        };
+        Ok(Prepared { kind, params, schema })
+    }
+
+    /// The statement of a request's text: placeholders filled, a Postgres client's SQL made
+    /// connectql's, bound parameters in place.
+    fn parse(&self, text: &str, request: &Request) -> Result<DfStatement, Error> {
+        let text = script::fill_placeholders(text, &request.vars)?;
+        let text = match request.dialect {
+            Dialect::Connectql => text,
+            Dialect::Postgres => postgres::translate(&text)?,
+        };
+        let mut parsed = parse_one(&text)?;
+        if !request.params.is_empty() {
+            let target = match &mut parsed {
+                DfStatement::Explain(e) => e.statement.as_mut(),
+                other => other,
+            };
+            if let DfStatement::Statement(s) = target {
+                crate::sql::params::bind(s, &request.params)?;
+            }
+        }
+        Ok(parsed)
     }
 
     /// Records a finished statement's calls as the last ones.

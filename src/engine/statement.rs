@@ -48,6 +48,31 @@ impl StatementKind {
     }
 }
 
+/// The Postgres command tag of a plan (`SELECT`, `INSERT`, `UPDATE`, `DELETE`, `EXPLAIN`, …).
+pub(crate) fn command(plan: &LogicalPlan) -> &'static str {
+    use datafusion::logical_expr::{Statement as Stmt, WriteOp};
+    match plan {
+        LogicalPlan::Dml(d) => match d.op {
+            WriteOp::Insert(_) => "INSERT",
+            WriteOp::Update => "UPDATE",
+            WriteOp::Delete => "DELETE",
+            _ => "SELECT",
+        },
+        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => "EXPLAIN",
+        LogicalPlan::DescribeTable(_) => "DESCRIBE",
+        LogicalPlan::Copy(_) => "COPY",
+        LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(_) | DdlStatement::CreateExternalTable(_)) => "CREATE TABLE",
+        LogicalPlan::Ddl(DdlStatement::CreateView(_)) => "CREATE VIEW",
+        LogicalPlan::Ddl(DdlStatement::DropTable(_)) => "DROP TABLE",
+        LogicalPlan::Ddl(DdlStatement::DropView(_)) => "DROP VIEW",
+        LogicalPlan::Ddl(_) => "DDL",
+        LogicalPlan::Statement(Stmt::SetVariable(_)) => "SET",
+        LogicalPlan::Statement(Stmt::ResetVariable(_)) => "RESET",
+        LogicalPlan::Statement(_) => "STATEMENT",
+        _ => "SELECT",
+    }
+}
+
 /// What a finished statement did.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -71,6 +96,7 @@ impl Summary {
 pub struct Statement {
     engine: Engine,
     kind: StatementKind,
+    command: &'static str,
     schema: SchemaRef,
     stream: Option<SendableRecordBatchStream>,
     ready: VecDeque<RecordBatch>,
@@ -86,6 +112,7 @@ impl Statement {
     pub(crate) fn new(
         engine: Engine,
         kind: StatementKind,
+        command: &'static str,
         stream: SendableRecordBatchStream,
         scope: StatementScope,
         secrets: Vec<String>,
@@ -100,6 +127,7 @@ impl Statement {
         Statement {
             engine,
             kind,
+            command,
             schema,
             stream: Some(stream),
             ready: VecDeque::new(),
@@ -115,6 +143,7 @@ impl Statement {
         Statement {
             engine,
             kind: StatementKind::Describe,
+            command: "DESCRIBE",
             schema: batch.schema(),
             stream: None,
             ready: VecDeque::from([batch]),
@@ -127,6 +156,16 @@ impl Statement {
 
     pub fn kind(&self) -> StatementKind {
         self.kind
+    }
+
+    /// Its Postgres command tag: `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `EXPLAIN`, `DESCRIBE`, …
+    pub fn command(&self) -> &'static str {
+        self.command
+    }
+
+    /// Whether a write returns the rows it created (`RETURNING`) rather than a count.
+    pub fn has_returning(&self) -> bool {
+        self.returning.is_some()
     }
 
     /// The schema of the rows.

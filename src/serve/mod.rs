@@ -31,6 +31,8 @@ pub(crate) struct ServeOptions {
     pub(crate) token: Option<String>,
     /// Where MCP tool calls are recorded.
     pub(crate) audit_log: Option<std::path::PathBuf>,
+    /// The Postgres wire protocol listener, if asked for.
+    pub(crate) postgres: Option<crate::postgres::PgOptions>,
 }
 
 /// The state every request shares.
@@ -119,14 +121,17 @@ fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
 /// The address cannot be bound, or a non-loopback address without a token file.
 pub(crate) async fn run(engine: Engine, options: ServeOptions) -> std::io::Result<()> {
     let loopback = options.addr.ip().is_loopback();
-    if !loopback && options.token.is_none() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "--http {}: a non-loopback address needs --token-file (a token you chose, shared with the clients)",
-                options.addr
-            ),
-        ));
+    for (flag, addr) in [("--http", Some(options.addr)), ("--pg", options.postgres.as_ref().map(|p| p.addr))] {
+        if let Some(addr) = addr.filter(|a| !a.ip().is_loopback())
+            && options.token.is_none()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "{flag} {addr}: a non-loopback address needs --token-file (a token you chose, shared with the clients)"
+                ),
+            ));
+        }
     }
     let stop = stop_signal()?;
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
@@ -152,6 +157,14 @@ pub(crate) async fn run(engine: Engine, options: ServeOptions) -> std::io::Resul
         let app = Arc::clone(&app);
         Arc::new(move || app.changed())
     };
+    let postgres = match &options.postgres {
+        Some(pg) => Some(
+            crate::postgres::PgListener::bind(engine.clone(), pg, &token)
+                .await
+                .map_err(|e| std::io::Error::new(e.kind(), format!("--pg {}: {e}", pg.addr)))?,
+        ),
+        None => None,
+    };
     let mcp = crate::mcp::McpServer::new(engine, mcp_options, Some(on_change))
         .map_err(|e| std::io::Error::new(e.kind(), format!("--audit-log: {e}")))?;
     let stopping = tokio_util::sync::CancellationToken::new();
@@ -159,9 +172,22 @@ pub(crate) async fn run(engine: Engine, options: ServeOptions) -> std::io::Resul
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
+        let mut lines = format!("web: http://{bound}/?token={token}\nmcp: http://{bound}/mcp\n");
+        if let Some(pg) = &postgres {
+            let tls = if pg.tls() { "?sslmode=require" } else { "" };
+            lines.push_str(&format!(
+                "postgres: postgresql://{}@{}/{}{tls}\n",
+                crate::postgres::USER,
+                pg.local_addr()?,
+                crate::engine::POSTGRES_DATABASE
+            ));
+        }
         // One write, so a reader that stops after these lines never sees half of them.
-        out.write_all(format!("web: http://{bound}/?token={token}\nmcp: http://{bound}/mcp\n").as_bytes())?;
+        out.write_all(lines.as_bytes())?;
         out.flush()?;
+    }
+    if let Some(pg) = postgres {
+        tokio::spawn(pg.serve(stopping.clone()));
     }
     let stop = async move {
         stop.await;

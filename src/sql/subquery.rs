@@ -18,7 +18,7 @@ pub(crate) trait SubqueryRunner: Sync {
 }
 
 /// The SQL literal of a value.
-fn literal(value: &ScalarValue) -> Expr {
+pub(crate) fn literal(value: &ScalarValue) -> Expr {
     let v = match value {
         v if v.is_null() => Value::Null,
         ScalarValue::Boolean(Some(b)) => Value::Boolean(*b),

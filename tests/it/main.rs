@@ -13,6 +13,7 @@ mod emulator_model;
 mod emulator_sdk;
 mod mcp;
 mod oracle;
+mod postgres;
 mod reports;
 mod select;
 mod serve;

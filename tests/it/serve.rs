@@ -22,6 +22,8 @@ pub(crate) struct Server {
     pub(crate) token: String,
     /// The `mcp:` line's URL.
     pub(crate) mcp: String,
+    /// The `postgres:` line's URL, with `--pg`.
+    pub(crate) pg: Option<String>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -46,6 +48,11 @@ impl Server {
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         stdout.read_line(&mut line).expect("its first line");
         stdout.read_line(&mut mcp).expect("its second line");
+        let pg = extra.contains(&"--pg").then(|| {
+            let mut pg = String::new();
+            stdout.read_line(&mut pg).expect("its third line");
+            pg.trim().strip_prefix("postgres: ").unwrap_or_else(|| panic!("third line: {pg}")).to_owned()
+        });
         let url = line.trim().strip_prefix("web: ").unwrap_or_else(|| panic!("first line: {line}")).to_owned();
         let mcp = mcp.trim().strip_prefix("mcp: ").unwrap_or_else(|| panic!("second line: {mcp}")).to_owned();
         let (base, token) = url.split_once("/?token=").expect("a token in the URL");
@@ -61,14 +68,14 @@ impl Server {
                 sink.lock().expect("lock").push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Server { child, base: base.to_owned(), token: token.to_owned(), mcp, stderr }
+        Server { child, base: base.to_owned(), token: token.to_owned(), mcp, pg, stderr }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().expect("lock").clone()
     }
 }

@@ -1,0 +1,335 @@
+//! `connectql serve --pg` as Postgres clients use it: the real binary against the emulator,
+//! reached by `tokio-postgres` (simple and extended protocols, authentication, types, writes,
+//! cancellation) and by the real `psql` (`\dt`, `\d`, a query). Effects are read back through
+//! the plain SDK.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use connectql::emulator::EmulatorHandle;
+use connectql::emulator::faults::Faults;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+
+use super::serve::Server;
+use super::support::{MAIN_REGION, client, demo, ids, start};
+
+const PASSWORD: &str = "Sup3rSecretPassw0rd";
+
+fn serve(emu: &EmulatorHandle, extra: &[&str]) -> Server {
+    let mut args = vec!["--pg", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    Server::start(emu, &args)
+}
+
+/// `postgresql://connectql@127.0.0.1:PORT/aws` with the token as password.
+fn url(s: &Server, password: &str) -> String {
+    let pg = s.pg.as_deref().expect("a postgres line");
+    let rest = pg.strip_prefix("postgresql://connectql@").unwrap_or_else(|| panic!("postgres line: {pg}"));
+    format!("postgresql://connectql:{password}@{rest}")
+}
+
+async fn connect(s: &Server) -> Client {
+    connect_as(&url(s, &s.token)).await.expect("connects with the token")
+}
+
+async fn connect_as(url: &str) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+/// The rows of a simple query, as text.
+async fn simple(c: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
+    c.simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A demo user of the main instance: its id.
+async fn a_user(emu: &EmulatorHandle, instance: &str) -> String {
+    let listed = client(emu, MAIN_REGION).list_users().instance_id(instance).send().await.expect("ListUsers");
+    listed.user_summary_list().first().and_then(|u| u.id()).expect("a user").to_owned()
+}
+
+fn sqlstate(e: &tokio_postgres::Error) -> SqlState {
+    e.code().cloned().unwrap_or_else(|| panic!("not a server error: {e:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_log_in_with_the_token_only() {
+    let emu = demo().await;
+    let s = serve(&emu, &[]);
+    let pg = s.pg.clone().expect("postgres line");
+    assert!(pg.starts_with("postgresql://connectql@127.0.0.1:") && pg.ends_with("/aws"), "{pg}");
+    // Wrong password, wrong user, no password, wrong database: refused.
+    let wrong = connect_as(&url(&s, "not-the-token")).await.expect_err("wrong password");
+    assert_eq!(sqlstate(&wrong), SqlState::INVALID_PASSWORD, "{wrong:?}");
+    let other_user = url(&s, &s.token).replace("connectql:", "postgres:");
+    assert!(connect_as(&other_user).await.is_err(), "another user is refused");
+    let no_password = pg.clone();
+    assert!(connect_as(&no_password).await.is_err(), "no password is refused");
+    let other_db = url(&s, &s.token).replace("/aws", "/postgres");
+    let e = connect_as(&other_db).await.expect_err("another database");
+    assert_eq!(sqlstate(&e), SqlState::INVALID_CATALOG_NAME, "{e:?}");
+    // The token works, in both protocols, and both names of the table.
+    let c = connect(&s).await;
+    let users = client(&emu, MAIN_REGION);
+    let instance = ids(&emu).await.instance;
+    let listed = users.list_users().instance_id(&instance).max_results(1000).send().await.expect("ListUsers");
+    let expected = listed.user_summary_list().len().to_string();
+    let rows = simple(&c, &format!("SELECT count(*) FROM connect.users WHERE instance_id = '{instance}'")).await;
+    assert_eq!(rows, vec![vec![Some(expected.clone())]]);
+    let row = c
+        .query_one("SELECT count(*) FROM aws.connect.users WHERE instance_id = $1", &[&instance])
+        .await
+        .expect("extended protocol with a parameter");
+    assert_eq!(row.get::<_, i64>(0).to_string(), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_column_has_a_type_clients_can_use() {
+    let emu = demo().await;
+    let s = serve(&emu, &[]);
+    let c = connect(&s).await;
+    let ids = ids(&emu).await;
+    let statement = c.prepare("SELECT * FROM aws.connect.users WHERE id = $1").await.expect("prepares");
+    assert_eq!(statement.params(), &[Type::TEXT]);
+    let types: Vec<(String, Type)> =
+        statement.columns().iter().map(|c| (c.name().to_owned(), c.type_().clone())).collect();
+    let of = |name: &str| types.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).expect(name);
+    assert_eq!(of("username"), Type::TEXT);
+    assert_eq!(of("tags"), Type::JSON);
+    assert_eq!(of("last_modified_time"), Type::TIMESTAMPTZ);
+    assert!(types.iter().all(|(_, t)| *t != Type::UNKNOWN), "{types:?}");
+    let user_id = a_user(&emu, &ids.instance).await;
+    let row = c.query_one(&statement, &[&user_id]).await.expect("the user");
+    // Every column decodes as the type it was announced as.
+    for (i, (name, t)) in types.iter().enumerate() {
+        let ok = match *t {
+            Type::TEXT => row.try_get::<_, Option<String>>(i).is_ok(),
+            Type::JSON => row.try_get::<_, Option<serde_json::Value>>(i).is_ok(),
+            Type::TIMESTAMPTZ => row.try_get::<_, Option<chrono::DateTime<chrono::Utc>>>(i).is_ok(),
+            Type::BOOL => row.try_get::<_, Option<bool>>(i).is_ok(),
+            Type::INT4 => row.try_get::<_, Option<i32>>(i).is_ok(),
+            Type::INT8 => row.try_get::<_, Option<i64>>(i).is_ok(),
+            ref other => panic!("{name}: unexpected type {other}"),
+        };
+        assert!(ok, "{name} does not decode as {t}");
+    }
+    let described = client(&emu, MAIN_REGION)
+        .describe_user()
+        .instance_id(&ids.instance)
+        .user_id(&user_id)
+        .send()
+        .await
+        .expect("DescribeUser");
+    let user = described.user().expect("user");
+    assert_eq!(row.get::<_, Option<String>>("username").as_deref(), user.username());
+    let tags: Option<serde_json::Value> = row.get("tags");
+    let expected: serde_json::Map<String, serde_json::Value> = user
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect())
+        .unwrap_or_default();
+    assert_eq!(tags.unwrap_or(serde_json::Value::Object(Default::default())), serde_json::Value::Object(expected));
+    // A join across tables, in the simple protocol.
+    let joined = simple(
+        &c,
+        &format!(
+            "SELECT u.username, r.name FROM aws.connect.users u JOIN aws.connect.routing_profiles r \
+             ON u.routing_profile_id = r.id AND u.instance_id = r.instance_id WHERE u.id = '{user_id}'"
+        ),
+    )
+    .await;
+    assert_eq!(joined.len(), 1, "{joined:?}");
+    assert_eq!(joined[0][0].as_deref(), user.username());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_carry_their_sqlstate() {
+    let emu = start(connectql::emulator::EmulatorConfig {
+        faults: Faults { deny: vec!["ListUsers".to_owned()], ..Faults::default() },
+        ..connectql::emulator::EmulatorConfig::default()
+    })
+    .await;
+    let s = serve(&emu, &[]);
+    let c = connect(&s).await;
+    let e = c.simple_query("SELEC 1").await.expect_err("syntax");
+    assert_eq!(sqlstate(&e), SqlState::SYNTAX_ERROR);
+    let e = c.query("SELECT * FROM connect.nope", &[]).await.expect_err("unknown table");
+    assert_eq!(sqlstate(&e), SqlState::UNDEFINED_TABLE);
+    let e = c.simple_query("SELECT username FROM connect.users").await.expect_err("denied by AWS");
+    assert_eq!(sqlstate(&e), SqlState::INTERNAL_ERROR);
+    let message = e.as_db_error().expect("db error").message().to_owned();
+    assert!(message.contains("ListUsers") && message.contains("AccessDeniedException"), "{message}");
+    // The connection is still usable after errors.
+    assert_eq!(simple(&c, "SELECT 1 + 1").await, vec![vec![Some("2".to_owned())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_follow_the_servers_policy() {
+    let emu = demo().await;
+    let ids = ids(&emu).await;
+    let user_id = a_user(&emu, &ids.instance).await;
+    let sdk = client(&emu, MAIN_REGION);
+    {
+        let s = serve(&emu, &[]);
+        let c = connect(&s).await;
+        let writes = |calls: &connectql::emulator::CallCounts| {
+            calls
+                .iter()
+                .filter(|(op, _)| !op.starts_with("List") && !op.starts_with("Describe") && !op.starts_with("Search"))
+                .map(|(_, n)| n)
+                .sum::<u64>()
+        };
+        let before = writes(&emu.emulator.calls());
+        for sql in [
+            format!("UPDATE aws.connect.users SET first_name = 'X' WHERE id = '{user_id}'"),
+            format!("DELETE FROM aws.connect.users WHERE id = '{user_id}'"),
+        ] {
+            let e = c.simple_query(&sql).await.expect_err("read-only");
+            assert_eq!(sqlstate(&e), SqlState::INSUFFICIENT_PRIVILEGE, "{sql}: {e:?}");
+            assert!(e.as_db_error().expect("db").message().contains("--allow-writes"), "{e:?}");
+        }
+        assert_eq!(writes(&emu.emulator.calls()), before, "nothing was written");
+    }
+    let s = serve(&emu, &["--allow-writes"]);
+    let c = connect(&s).await;
+    // An UPDATE with bound parameters, through the extended protocol.
+    let n = c
+        .execute("UPDATE aws.connect.users SET first_name = $1 WHERE id = $2", &[&"Pgwire", &user_id])
+        .await
+        .expect("update");
+    assert_eq!(n, 1);
+    let user = sdk.describe_user().instance_id(&ids.instance).user_id(&user_id).send().await.expect("DescribeUser");
+    assert_eq!(user.user().and_then(|u| u.identity_info()).and_then(|i| i.first_name()), Some("Pgwire"));
+    // An INSERT with a password: created, and the password is nowhere in what the server says.
+    let insert = format!(
+        "INSERT INTO aws.connect.users (instance_id, username, password, first_name, last_name, routing_profile_id, \
+         security_profile_ids, phone_type) VALUES ('{}', 'pg.user', '{PASSWORD}', 'Pg', 'User', '{}', ['{}'], 'SOFT_PHONE')",
+        ids.instance, ids.routing, ids.supervisor
+    );
+    let done = c.simple_query(&insert).await.expect("insert");
+    let inserted = done.iter().find_map(|m| match m {
+        SimpleQueryMessage::CommandComplete(n) => Some(*n),
+        _ => None,
+    });
+    assert_eq!(inserted, Some(1));
+    let found = sdk
+        .search_users()
+        .instance_id(&ids.instance)
+        .search_criteria(
+            aws_sdk_connect::types::UserSearchCriteria::builder()
+                .string_condition(
+                    aws_sdk_connect::types::StringCondition::builder()
+                        .field_name("Username")
+                        .value("pg.user")
+                        .comparison_type(aws_sdk_connect::types::StringComparisonType::Exact)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SearchUsers");
+    assert_eq!(found.users().len(), 1, "created");
+    // The guards hold: an unqualified DELETE and a change above the threshold are refused.
+    let e = c.simple_query("DELETE FROM aws.connect.users").await.expect_err("unqualified");
+    assert_eq!(sqlstate(&e), SqlState::INSUFFICIENT_PRIVILEGE);
+    let e = c
+        .simple_query(&format!(
+            "UPDATE aws.connect.users SET first_name = 'Many' WHERE instance_id = '{}'",
+            ids.instance
+        ))
+        .await
+        .expect_err("above the threshold without --yes");
+    assert_eq!(sqlstate(&e), SqlState::INSUFFICIENT_PRIVILEGE, "{e:?}");
+    // ROLLBACK cannot undo: the client is told.
+    let messages = c
+        .simple_query(&format!(
+            "BEGIN; UPDATE aws.connect.users SET first_name = 'Again' WHERE id = '{user_id}'; ROLLBACK"
+        ))
+        .await
+        .expect("a transaction block");
+    assert!(messages.iter().any(|m| matches!(m, SimpleQueryMessage::CommandComplete(1))), "{messages:?}");
+    assert!(!s.stderr().contains(PASSWORD), "the password is not logged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_request_stops_the_calls() {
+    let emu = start(connectql::emulator::EmulatorConfig {
+        faults: Faults { latency_ms: 200, ..Faults::default() },
+        ..connectql::emulator::EmulatorConfig::default()
+    })
+    .await;
+    let s = serve(&emu, &["--concurrency", "2"]);
+    let c = connect(&s).await;
+    let token = c.cancel_token();
+    let described = || emu.emulator.calls_of("DescribeUser");
+    // Every column: a DescribeUser per user, 200 ms each, two at a time.
+    let query = tokio::spawn(async move { c.simple_query("SELECT * FROM aws.connect.users").await.map(|_| ()) });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while described() == 0 {
+        assert!(Instant::now() < deadline, "the query never started describing users");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    token.cancel_query(NoTls).await.expect("cancel request");
+    let e = query.await.expect("task").expect_err("cancelled");
+    assert_eq!(sqlstate(&e), SqlState::QUERY_CANCELED, "{e:?}");
+    let at_cancel = described();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // At most the calls in flight when it was cancelled finish; none start after.
+    assert!(described() <= at_cancel + 2, "calls went on: {at_cancel} then {}", described());
+    let users = emu.emulator.calls_of("ListUsers");
+    assert!(described() < 300, "the scan did not run to its end ({} DescribeUser, {users} ListUsers)", described());
+}
+
+/// The real psql: `\dt`, `\d` and a query. Fails (never skips) without psql on the machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_lists_describes_and_queries() {
+    let emu = demo().await;
+    let s = serve(&emu, &[]);
+    let url = url(&s, &s.token);
+    let psql = |args: &[&str]| {
+        let out = Command::new("psql")
+            .arg(&url)
+            .args(["-X", "-v", "ON_ERROR_STOP=1"])
+            .args(args)
+            .env_remove("PGPASSWORD")
+            .output()
+            .expect("psql is installed (Debian: postgresql-client)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "psql {args:?}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        text
+    };
+    let tables = psql(&["-c", r"\dt connect.*"]);
+    for t in ["users", "routing_profiles", "security_profiles"] {
+        assert!(tables.lines().any(|l| l.contains(" connect ") && l.contains(&format!(" {t} "))), "{t}:\n{tables}");
+    }
+    let columns = psql(&["-c", r"\d connect.users"]);
+    for c in ["username", "first_name", "tags", "last_modified_time"] {
+        assert!(columns.lines().any(|l| l.trim_start().starts_with(c)), "{c}:\n{columns}");
+    }
+    let ids = ids(&emu).await;
+    let listed = client(&emu, MAIN_REGION)
+        .list_users()
+        .instance_id(&ids.instance)
+        .max_results(1000)
+        .send()
+        .await
+        .expect("ListUsers");
+    let count = psql(&[
+        "-t",
+        "-A",
+        "-c",
+        &format!("SELECT count(*) FROM connect.users WHERE instance_id = '{}'", ids.instance),
+    ]);
+    assert_eq!(count.trim(), listed.user_summary_list().len().to_string());
+}
