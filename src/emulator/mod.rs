@@ -191,6 +191,25 @@ impl Emulator {
             ApiError::new(ErrorKind::UnknownOperation, format!("No operation matches {method} {path}"))
         })?;
         self.calls[route.operation].fetch_add(1, Ordering::Relaxed);
+        // A validation failure is answered with the validation error the operation models
+        // (ListInstances and DescribeInstance model InvalidRequestException only).
+        self.run(route, labels, uri, body, &account, &region, n)
+            .await
+            .map_err(|e| model::model().as_modeled(route.operation, e))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        &self,
+        route: &routes::Route,
+        labels: Vec<(&'static str, String)>,
+        uri: &Uri,
+        body: &Bytes,
+        account: &str,
+        region: &str,
+        n: u64,
+    ) -> Result<Value, ApiError> {
+        let (account, region) = (account.to_owned(), region.to_owned());
         let faults = self.faults.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         if faults.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;

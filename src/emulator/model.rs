@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use regex::Regex;
+
+use super::errors::{ApiError, ErrorKind};
 use serde_json::{Map, Value};
 
 /// The vendored subset of `shared/aws-models/connect-2017-08-08.service-2.json` (documentation
@@ -102,6 +104,29 @@ impl Model {
     pub fn input_shape(&self, op: &str) -> Option<&Map<String, Value>> {
         let name = self.operations.get(op)?.pointer("/input/shape")?.as_str()?;
         self.shape(name)
+    }
+
+    /// Whether the operation's model lists the error `code` (`InvalidRequestException`, …).
+    pub fn models_error(&self, op: &str, code: &str) -> bool {
+        self.operations
+            .get(op)
+            .and_then(|o| o.get("errors"))
+            .and_then(Value::as_array)
+            .is_some_and(|errors| errors.iter().any(|e| e.get("shape").and_then(Value::as_str) == Some(code)))
+    }
+
+    /// The error as the operation can answer it: a validation error the operation does not
+    /// model becomes the one it does (InvalidParameterException ↔ InvalidRequestException).
+    pub fn as_modeled(&self, op: &str, mut e: ApiError) -> ApiError {
+        let other = match e.kind {
+            ErrorKind::InvalidParameter => ErrorKind::InvalidRequest,
+            ErrorKind::InvalidRequest => ErrorKind::InvalidParameter,
+            _ => return e,
+        };
+        if !self.models_error(op, e.kind.code()) && self.models_error(op, other.code()) {
+            e.kind = other;
+        }
+        e
     }
 
     /// Validates a request's input against the operation's input shape. Returns the list of

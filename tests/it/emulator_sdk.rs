@@ -60,8 +60,9 @@ async fn instances_are_regional() {
     let inst = d.instance().expect("instance");
     assert_eq!(inst.identity_management_type().map(|t| t.as_str()), Some("SAML"));
     assert!(inst.created_time().is_some());
+    // ListInstances models no InvalidParameterException: its validation error is InvalidRequestException.
     let err = c.list_instances().max_results(11).send().await.expect_err("MaxResult10");
-    assert_eq!(code(&err), "InvalidParameterException");
+    assert_eq!(code(&err), "InvalidRequestException");
 }
 
 #[tokio::test]
@@ -321,6 +322,83 @@ async fn create_user_enforces_the_documented_rules() {
         .expect_err("no password under SAML");
     assert_eq!(code(&err), "InvalidRequestException");
     saml_user().username("sam.lee.with.a.longer.name@acme.example").send().await.expect("SAML user without password");
+}
+
+/// Limits the docs state and the model lacks; validation failures answered with an error the
+/// operation models; nothing stored by a refused request.
+#[tokio::test]
+async fn documented_limits_beyond_the_model_and_modeled_error_types() {
+    let emu = demo().await;
+    let c = client(&emu, MAIN_REGION);
+    let iid = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
+    let (rp, sp) = profiles(&c, &iid, "Agent").await;
+    let users_before = c.list_users().instance_id(&iid).max_results(1000).send().await.expect("ListUsers");
+    let base = |username: &str| {
+        c.create_user()
+            .instance_id(&iid)
+            .username(username)
+            .password("Str0ngPassw0rd!")
+            .security_profile_ids(&sp)
+            .routing_profile_id(&rp)
+    };
+    // LastName: 256 characters on a CONNECT_MANAGED instance (the model allows 300).
+    let err = base("long.last").identity_info(identity("Long", &"x".repeat(257))).send().await.expect_err("257");
+    assert_eq!(code(&err), "InvalidParameterException");
+    assert!(message(&err).contains("LastName"), "{}", message(&err));
+    base("max.last").identity_info(identity("Max", &"x".repeat(256))).send().await.expect("256 is allowed");
+    // After-contact work: at most 2,000,000 s (the model has no maximum); chat at most 5,400 s.
+    let acw = |seconds: i32| {
+        UserPhoneConfig::builder().phone_type(PhoneType::SoftPhone).after_contact_work_time_limit(seconds).build()
+    };
+    let err = base("long.acw")
+        .identity_info(identity("Long", "Acw"))
+        .phone_config(acw(2_000_001))
+        .send()
+        .await
+        .expect_err("ACW");
+    assert_eq!(code(&err), "InvalidParameterException");
+    assert!(message(&err).contains("AfterContactWorkTimeLimit"), "{}", message(&err));
+    let chat = aws_sdk_connect::types::AfterContactWorkConfigPerChannel::builder()
+        .channel(aws_sdk_connect::types::Channel::Chat)
+        .after_contact_work_config(
+            aws_sdk_connect::types::AfterContactWorkConfig::builder().after_contact_work_time_limit(5_401).build(),
+        )
+        .build()
+        .expect("config");
+    let err = base("long.chat")
+        .identity_info(identity("Long", "Chat"))
+        .after_contact_work_configs(chat)
+        .send()
+        .await
+        .expect_err("chat");
+    assert_eq!(code(&err), "InvalidParameterException");
+    let max = base("max.acw")
+        .identity_info(identity("Max", "Acw"))
+        .phone_config(acw(2_000_000))
+        .send()
+        .await
+        .expect("2,000,000 is allowed");
+    let user = max.user_id().expect("id");
+    let err = c
+        .update_user_phone_config()
+        .instance_id(&iid)
+        .user_id(user)
+        .phone_config(acw(2_000_001))
+        .send()
+        .await
+        .expect_err("UpdateUserPhoneConfig too");
+    assert_eq!(code(&err), "InvalidParameterException");
+    let users_after = c.list_users().instance_id(&iid).max_results(1000).send().await.expect("ListUsers");
+    assert_eq!(
+        users_after.user_summary_list().len(),
+        users_before.user_summary_list().len() + 2,
+        "only the valid users were created"
+    );
+    // ListInstances models InvalidRequestException, not InvalidParameterException.
+    let err = c.list_instances().max_results(0).send().await.expect_err("maxResults 0");
+    assert_eq!(code(&err), "InvalidRequestException");
+    let err = c.list_users().instance_id(&iid).max_results(0).send().await.expect_err("maxResults 0");
+    assert_eq!(code(&err), "InvalidParameterException");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod cli;
 mod dml;
 mod docs;
 mod emulator_cli;
+mod emulator_fuzz;
 mod emulator_model;
 mod emulator_sdk;
 mod mcp;

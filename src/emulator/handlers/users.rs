@@ -64,6 +64,7 @@ pub fn create_user(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
     }
     let identity = req.obj("IdentityInfo").cloned().unwrap_or_default();
     check_identity(&identity, &idm, None)?;
+    check_after_contact_work(req)?;
     let phone = req.obj("PhoneConfig").cloned();
     check_phone_conflicts(phone.as_ref(), req)?;
     if let Some(p) = &phone {
@@ -169,6 +170,7 @@ pub fn update_user_phone_config(state: &mut RegionState, req: &Req) -> ApiResult
     let instance = state.instance_mut(req.str("InstanceId")?)?;
     let phone = req.obj("PhoneConfig").cloned().unwrap_or_default();
     check_phone(&phone)?;
+    check_after_contact_work(req)?;
     let user = instance.user_mut(req.str("UserId")?)?;
     set_phone_config(&mut user.user, phone);
     user.touch(req.now_ms, req.region);
@@ -267,6 +269,13 @@ fn check_identity(identity: &Obj, idm: &str, current: Option<&Obj>) -> ApiResult
             }
         }
     }
+    // The UserIdentityInfo doc: CONNECT_MANAGED last names are 1–256 characters (the model
+    // allows 300, the SAML bound).
+    if idm == "CONNECT_MANAGED" && s(identity, "LastName").chars().count() > 256 {
+        return Err(ApiError::invalid_parameter(
+            "IdentityInfo.LastName must be at most 256 characters for instances with CONNECT_MANAGED identity management.",
+        ));
+    }
     if let Some(email) = identity.get("SecondaryEmail").and_then(Value::as_str)
         && !email_ok(email)
     {
@@ -286,6 +295,39 @@ fn email_ok(email: &str) -> bool {
         && domain.chars().all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
         && (2..=63).contains(&tld.len())
         && tld.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// The documented after-contact-work limit: 2,000,000 seconds (24 days); the model has no maximum.
+const MAX_AFTER_CONTACT_WORK_SECONDS: u64 = 2_000_000;
+/// Chat's after-contact work is capped at 5,400 seconds.
+const MAX_CHAT_AFTER_CONTACT_WORK_SECONDS: u64 = 5_400;
+
+/// After-contact-work limits within the documented bounds, in PhoneConfig and per channel.
+fn check_after_contact_work(req: &Req) -> ApiResult<()> {
+    let too_long = |what: String, value: u64, max: u64| {
+        ApiError::invalid_parameter(format!("{what} must be at most {max} seconds; got {value}."))
+    };
+    if let Some(v) = req.obj("PhoneConfig").and_then(|p| p.get("AfterContactWorkTimeLimit")).and_then(Value::as_u64)
+        && v > MAX_AFTER_CONTACT_WORK_SECONDS
+    {
+        return Err(too_long("PhoneConfig.AfterContactWorkTimeLimit".into(), v, MAX_AFTER_CONTACT_WORK_SECONDS));
+    }
+    for entry in req.list("AfterContactWorkConfigs").into_iter().flatten() {
+        let channel = entry.get("Channel").and_then(Value::as_str).unwrap_or_default();
+        let max = if channel == "CHAT" { MAX_CHAT_AFTER_CONTACT_WORK_SECONDS } else { MAX_AFTER_CONTACT_WORK_SECONDS };
+        for config in ["AfterContactWorkConfig", "AgentFirstCallbackAfterContactWorkConfig"] {
+            if let Some(v) = entry.get(config).and_then(|c| c.get("AfterContactWorkTimeLimit")).and_then(Value::as_u64)
+                && v > max
+            {
+                return Err(too_long(
+                    format!("AfterContactWorkConfigs[{channel}].{config}.AfterContactWorkTimeLimit"),
+                    v,
+                    max,
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A desk phone needs a number to ring.
