@@ -105,7 +105,11 @@ pub(crate) fn filter_notes(def: &TableDef) -> Vec<(&'static str, String)> {
                 return Some((c.name, format!("= or IN: {how}")));
             }
             let search = def.search.as_ref()?;
-            let probes = [("=", col(c.name).eq(lit("x"))), ("LIKE", col(c.name).like(lit("x%")))];
+            let probes = [
+                ("=", col(c.name).eq(lit("x"))),
+                ("LIKE", col(c.name).like(lit("x%"))),
+                ("['key'] =", datafusion::functions::core::expr_fn::get_field(col(c.name), "key").eq(lit("x"))),
+            ];
             let pushed: Vec<&str> =
                 probes.iter().filter(|(_, e)| (search.criterion)(e).is_some()).map(|(how, _)| *how).collect();
             (!pushed.is_empty())

@@ -7,8 +7,8 @@ mod write;
 
 use async_trait::async_trait;
 use aws_sdk_connect::types::{
-    HierarchyGroupCondition, HierarchyGroupMatchType, StringComparisonType, StringCondition, User, UserSearchCriteria,
-    UserSearchSummary,
+    ControlPlaneTagFilter, HierarchyGroupCondition, HierarchyGroupMatchType, StringComparisonType, StringCondition,
+    TagCondition, User, UserSearchCriteria, UserSearchFilter, UserSearchSummary,
 };
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -327,7 +327,8 @@ fn string_condition(field: &str, value: &str, comparison: &str) -> Value {
 
 /// A filter as SearchUsers criteria: equality on names, routing profile and hierarchy group,
 /// LIKE 'x%' (STARTS_WITH) and LIKE '%x%' (CONTAINS, 2 to 25 characters) on names,
-/// `array_has(security_profile_ids, 'x')`, and ORs of those.
+/// `array_has(security_profile_ids, 'x')`, and ORs of those; `tags['k'] = 'v'` as a
+/// `TagCondition`, which [`split_tag_conditions`] moves into the request's SearchFilter.
 pub(crate) fn search_criterion(expr: &Expr) -> Option<Value> {
     let column = |e: &Expr| match e {
         Expr::Column(c) => Some(c.name.to_lowercase()),
@@ -348,7 +349,18 @@ pub(crate) fn search_criterion(expr: &Expr) -> Option<Value> {
     };
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
-            Some(json!({ "OrConditions": [search_criterion(left)?, search_criterion(right)?] }))
+            let (l, r) = (search_criterion(left)?, search_criterion(right)?);
+            // A tag condition goes to SearchFilter, which is ANDed with the criteria: an OR
+            // mixing it with criteria cannot be sent.
+            if l.get("TagCondition").is_some() || r.get("TagCondition").is_some() {
+                return None;
+            }
+            Some(json!({ "OrConditions": [l, r] }))
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right })
+            if let Some((key, value)) = tag_equality(left, right).or_else(|| tag_equality(right, left)) =>
+        {
+            Some(json!({ "TagCondition": { "TagKey": key, "TagValue": value } }))
         }
         Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => {
             let (c, v) = match (column(left), literal(right), column(right), literal(left)) {
@@ -388,6 +400,40 @@ pub(crate) fn search_criterion(expr: &Expr) -> Option<Value> {
         }
         _ => None,
     }
+}
+
+/// `tags['key']` compared with `'value'`: (key, value).
+fn tag_equality(access: &Expr, value: &Expr) -> Option<(String, String)> {
+    let text = |e: &Expr| match e {
+        Expr::Literal(
+            ScalarValue::Utf8(Some(v)) | ScalarValue::Utf8View(Some(v)) | ScalarValue::LargeUtf8(Some(v)),
+            _,
+        ) => Some(v.clone()),
+        _ => None,
+    };
+    let Expr::ScalarFunction(f) = access else { return None };
+    match f.args.as_slice() {
+        [Expr::Column(c), key] if f.name() == "get_field" && c.name.eq_ignore_ascii_case("tags") => {
+            Some((text(key)?, text(value)?))
+        }
+        _ => None,
+    }
+}
+
+/// The pushed criteria without their tag conditions, and those conditions (for SearchFilter).
+fn split_tag_conditions(v: &Value) -> (Option<Value>, Vec<Value>) {
+    let parts: Vec<Value> = match v.get("AndConditions").and_then(Value::as_array) {
+        Some(parts) if v.as_object().is_some_and(|o| o.len() == 1) => parts.clone(),
+        _ => vec![v.clone()],
+    };
+    let (tags, mut rest): (Vec<Value>, Vec<Value>) = parts.into_iter().partition(|p| p.get("TagCondition").is_some());
+    let tags = tags.into_iter().filter_map(|t| t.get("TagCondition").cloned()).collect();
+    let criteria = match rest.len() {
+        0 => None,
+        1 => rest.pop(),
+        _ => Some(json!({ "AndConditions": rest })),
+    };
+    (criteria, tags)
 }
 
 /// SearchUsers criteria from their JSON form.
@@ -453,13 +499,29 @@ impl ApiTable for UsersTable {
         token: Option<String>,
         page_size: i32,
     ) -> Result<Page, ApiFailure> {
+        let (pushed, tags) = criteria_json.map(split_tag_conditions).unwrap_or_default();
         let out = cx
             .client(&parent.region)
             .search_users()
             .instance_id(parent.instance())
             .max_results(page_size)
             .set_next_token(token)
-            .set_search_criteria(criteria_json.map(criteria))
+            .set_search_criteria(pushed.as_ref().map(criteria))
+            .set_search_filter((!tags.is_empty()).then(|| {
+                let condition = |t: &Value| {
+                    TagCondition::builder()
+                        .set_tag_key(t.get("TagKey").and_then(Value::as_str).map(str::to_owned))
+                        .set_tag_value(t.get("TagValue").and_then(Value::as_str).map(str::to_owned))
+                        .build()
+                };
+                UserSearchFilter::builder()
+                    .tag_filter(
+                        ControlPlaneTagFilter::builder()
+                            .set_and_conditions(Some(tags.iter().map(condition).collect()))
+                            .build(),
+                    )
+                    .build()
+            }))
             .send()
             .await
             .map_err(|e| from_sdk("SearchUsers", &e))?;

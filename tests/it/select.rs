@@ -339,6 +339,32 @@ async fn search_users_replaces_list_and_describe_and_falls_back_when_denied() {
     assert!(row_count(&rows) > 0 && row_count(&rows) < 20);
     assert_eq!(emu.emulator.calls_of("SearchUsers"), 1);
 
+    // A tag filter goes into SearchUsers' SearchFilter: one page instead of four, and the same
+    // rows as the same filter DataFusion applies alone.
+    emu.emulator.reset_calls();
+    let tagged = query(
+        &e,
+        &format!(
+            "SELECT username FROM users WHERE instance_id = '{iid}' AND tags['team'] = 'support-a' ORDER BY username"
+        ),
+    )
+    .await
+    .expect("tag filter");
+    assert_eq!(emu.emulator.calls_of("SearchUsers"), 1, "the tag condition narrowed the search");
+    let unpushed = query(
+        &e,
+        &format!(
+            "SELECT username FROM users WHERE instance_id = '{iid}' AND concat(tags['team'], '') = 'support-a' ORDER BY username"
+        ),
+    )
+    .await
+    .expect("the same filter, not pushed");
+    assert!(row_count(&tagged) > 0, "demo users carry team tags");
+    assert_eq!(strings(&tagged, "username"), strings(&unpushed, "username"));
+    let plan = query(&e, "EXPLAIN SELECT username FROM users WHERE tags['team'] = 'support-a'").await.expect("explain");
+    let text = strings(&plan, "plan").into_iter().flatten().collect::<Vec<_>>().join("\n");
+    assert!(text.contains(r#"SearchCriteria={"TagCondition":{"TagKey":"team","TagValue":"support-a"}}"#), "{text}");
+
     // Without the SearchUsers permission, the same rows come from ListUsers + DescribeUser.
     emu.emulator.set_faults(Faults { deny: vec!["SearchUsers".into()], ..Faults::default() });
     emu.emulator.reset_calls();
