@@ -53,6 +53,24 @@ pub const ROUTES: &[Route] = &[
     route("UpdateUserHierarchy", "POST", "/users/{InstanceId}/{UserId}/hierarchy", Write(users::update_user_hierarchy)),
     route("PutUserStatus", "PUT", "/users/{InstanceId}/{UserId}/status", Write(users::put_user_status)),
     route(
+        "AssociateUserProficiencies",
+        "POST",
+        "/users/{InstanceId}/{UserId}/associate-proficiencies",
+        Write(users::associate_user_proficiencies),
+    ),
+    route(
+        "DisassociateUserProficiencies",
+        "POST",
+        "/users/{InstanceId}/{UserId}/disassociate-proficiencies",
+        Write(users::disassociate_user_proficiencies),
+    ),
+    route(
+        "UpdateUserProficiencies",
+        "POST",
+        "/users/{InstanceId}/{UserId}/proficiencies",
+        Write(users::update_user_proficiencies),
+    ),
+    route(
         "ListUserProficiencies",
         "GET",
         "/users/{InstanceId}/{UserId}/proficiencies",

@@ -30,6 +30,7 @@ use super::context::WriteContext;
 use super::events::{Call, Event, RowReport, RowStatus};
 use super::plan::ScanPlan;
 use super::scan_exec::ApiScanExec;
+use super::table_def::Cost;
 use super::table_def::{TableDef, Update};
 use crate::error::{Error, Refusal};
 
@@ -105,7 +106,16 @@ impl DmlExec {
                     })
                     .collect();
                 ops.dedup();
-                let current = def.get_op.map(|g| format!("{g} per target row, then ")).unwrap_or_default();
+                let mut reads: Vec<&str> = def.get_op.into_iter().collect();
+                reads.extend(assignments.iter().filter_map(|(c, _)| match def.column(c).map(|c| c.cost) {
+                    Some(Cost::PerRow(op)) => Some(op),
+                    _ => None,
+                }));
+                let current = if reads.is_empty() {
+                    String::new()
+                } else {
+                    format!("{} per target row, then ", reads.join(" + "))
+                };
                 format!("{current}{} per target row where a value changes", ops.join(", "))
             }
         }
@@ -449,15 +459,15 @@ async fn update_one(
 ) -> RowReport {
     let def = table.def();
     let mut target = current;
+    let failed = |target: &Row, op: &str, status| RowReport {
+        subject: subject(def, target),
+        calls: vec![Call { operation: op.to_owned(), params: None }],
+        status,
+        returned: None,
+        dry_run: cx.dry_run(),
+    };
     if let Some(op) = def.get_op {
         let id = text(&target, "id").unwrap_or_default();
-        let failed = |status| RowReport {
-            subject: subject(def, &target),
-            calls: vec![Call { operation: op.to_owned(), params: None }],
-            status,
-            returned: None,
-            dry_run: cx.dry_run(),
-        };
         match table.get(&cx.scan, parent, &id).await {
             Ok(Some(full)) => {
                 let listed = std::mem::take(&mut target);
@@ -465,16 +475,33 @@ async fn update_one(
                 target.extend(listed);
             }
             Ok(None) => {
-                return failed(RowStatus::Failed(Error::refused(
-                    Refusal::Column,
-                    "no longer exists (deleted since it was listed)",
-                )));
+                return failed(
+                    &target,
+                    op,
+                    RowStatus::Failed(Error::refused(
+                        Refusal::Column,
+                        "no longer exists (deleted since it was listed)",
+                    )),
+                );
             }
             Err(e) => {
-                return failed(RowStatus::Failed(
-                    e.located(&def.qualified_name(), &parent.region, parent.instance_id.as_deref()).into(),
-                ));
+                return failed(
+                    &target,
+                    op,
+                    RowStatus::Failed(
+                        e.located(&def.qualified_name(), &parent.region, parent.instance_id.as_deref()).into(),
+                    ),
+                );
             }
+        }
+    }
+    // A column with a call of its own (proficiencies) is read too: its new value is a
+    // difference from the current one.
+    for column in changes.keys() {
+        let Some(Cost::PerRow(op)) = def.column(column).map(|c| c.cost) else { continue };
+        if let Err(e) = table.extra(&cx.scan, parent, column, &mut target).await {
+            let e = e.located(&def.qualified_name(), &parent.region, parent.instance_id.as_deref());
+            return failed(&target, op, RowStatus::Failed(e.into()));
         }
     }
     table.update(cx, parent, &target, changes).await

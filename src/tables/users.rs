@@ -143,7 +143,8 @@ fn definition() -> TableDef {
                 ])),
                 PerRow("ListUserProficiencies"),
                 "Routing proficiencies (attribute, value, level 1-5)",
-            ),
+            )
+            .set_by("AssociateUserProficiencies"),
             c(
                 "auto_accept_configs",
                 channel_list(&[("AutoAccept", DataType::Boolean), ("AgentFirstCallbackAutoAccept", DataType::Boolean)]),

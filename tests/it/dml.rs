@@ -494,3 +494,90 @@ async fn update_sets_tags_exactly() {
     assert!(o.ends_with("operation,calls\nUntagResource,1\n"), "{o}");
     assert_eq!(tags_of().await, []);
 }
+
+/// `user_proficiencies` on UPDATE becomes exactly the list given (Associate, Update and
+/// Disassociate for the difference, no call when nothing changes), and on INSERT is associated
+/// right after CreateUser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proficiencies_are_set_by_their_own_calls() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let c = client(&emu, MAIN_REGION);
+    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let id = listed.user_summary_list()[5].id().expect("id").to_owned();
+    let held = |user: String| {
+        let c = c.clone();
+        let instance = i.instance.clone();
+        async move {
+            let out = c.list_user_proficiencies().instance_id(&instance).user_id(&user).send().await.expect("list");
+            let mut p: Vec<(String, String, i64)> = out
+                .user_proficiency_list()
+                .iter()
+                .map(|p| (p.attribute_name().to_owned(), p.attribute_value().to_owned(), p.level() as i64))
+                .collect();
+            p.sort();
+            p
+        }
+    };
+    let calls = "SELECT operation, calls FROM api_calls() WHERE operation LIKE '%Proficiencies' AND operation <> 'ListUserProficiencies' AND calls > 0 ORDER BY 1";
+    let set = |value: &str| {
+        let sql = format!(
+            "UPDATE aws.connect.users SET user_proficiencies = {value} WHERE id = '{id}' AND instance_id = '{}'",
+            i.instance
+        );
+        let o = run(&emu, &["-e", &sql, "-e", calls]);
+        assert!(o.status.success(), "{}", err(&o));
+        out(&o)
+    };
+    let p = |n: &str, v: &str, l: i64| (n.to_owned(), v.to_owned(), l);
+
+    let o = set(
+        r#"'[{"AttributeName": "Language", "AttributeValue": "Portuguese", "Level": 4}, {"AttributeName": "Skill", "AttributeValue": "Billing", "Level": 2}]'"#,
+    );
+    assert!(o.ends_with("operation,calls\nAssociateUserProficiencies,1\n"), "{o}");
+    assert_eq!(held(id.clone()).await, [p("Language", "Portuguese", 4), p("Skill", "Billing", 2)]);
+
+    let o = set(
+        r#"'[{"AttributeName": "Language", "AttributeValue": "Portuguese", "Level": 5}, {"AttributeName": "Skill", "AttributeValue": "Refunds", "Level": 1}]'"#,
+    );
+    assert!(
+        o.ends_with("operation,calls\nAssociateUserProficiencies,1\nDisassociateUserProficiencies,1\nUpdateUserProficiencies,1\n"),
+        "one of each: {o}"
+    );
+    assert_eq!(held(id.clone()).await, [p("Language", "Portuguese", 5), p("Skill", "Refunds", 1)]);
+
+    let o = set(
+        r#"'[{"AttributeName": "Skill", "AttributeValue": "Refunds", "Level": 1}, {"AttributeName": "Language", "AttributeValue": "Portuguese", "Level": 5}]'"#,
+    );
+    assert!(o.ends_with("operation,calls\n"), "already so, in another order: no call: {o}");
+    let o = set("NULL");
+    assert!(o.ends_with("operation,calls\nDisassociateUserProficiencies,1\n"), "{o}");
+    assert_eq!(held(id.clone()).await, []);
+
+    // A malformed entry is refused before any call.
+    let sql = format!(
+        r#"UPDATE aws.connect.users SET user_proficiencies = '[{{"AttributeName": "Skill"}}]' WHERE id = '{id}' AND instance_id = '{}'"#,
+        i.instance
+    );
+    let o = run(&emu, &["-e", &sql]);
+    assert!(!o.status.success() && err(&o).contains("AttributeValue"), "{}", err(&o));
+
+    // INSERT: CreateUser, then AssociateUserProficiencies for the new user.
+    let insert = format!(
+        r#"INSERT INTO aws.connect.users (instance_id, username, password, first_name, last_name, routing_profile_id, security_profile_ids, user_proficiencies)
+           VALUES ('{}', 'skilled.agent', 'Sup3rSecretPassw0rd', 'Skilled', 'Agent', '{}', ['{}'], '[{{"AttributeName": "Skill", "AttributeValue": "Billing", "Level": 3}}]')"#,
+        i.instance, i.routing, i.agent
+    );
+    let o = run(&emu, &["-e", &insert, "-e", calls]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).ends_with("operation,calls\nAssociateUserProficiencies,1\n"), "{}", out(&o));
+    let created = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let new_id = created
+        .user_summary_list()
+        .iter()
+        .find(|u| u.username() == Some("skilled.agent"))
+        .and_then(|u| u.id())
+        .expect("created")
+        .to_owned();
+    assert_eq!(held(new_id).await, [p("Skill", "Billing", 3)]);
+}

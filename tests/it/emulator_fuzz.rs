@@ -59,6 +59,7 @@ impl Fuzz {
                 None => json!("x".repeat(usize::try_from(min.max(1)).unwrap_or(1))),
             },
             "integer" | "long" => json!(min.max(1)),
+            "float" | "double" => json!(shape.get("min").and_then(Value::as_f64).unwrap_or(0.0).max(1.0)),
             "boolean" => json!(false),
             "list" => {
                 let member = shape["member"]["shape"].as_str().unwrap_or_default();
@@ -112,6 +113,14 @@ impl Fuzz {
                 }
                 if let Some(max) = max {
                     out.push((format!("> {max}"), json!(max + 1)));
+                }
+            }
+            "float" | "double" => {
+                if let Some(min) = shape.get("min").and_then(Value::as_f64) {
+                    out.push((format!("< {min}"), json!(min - 1.0)));
+                }
+                if let Some(max) = shape.get("max").and_then(Value::as_f64) {
+                    out.push((format!("> {max}"), json!(max + 1.0)));
                 }
             }
             "list" => {
@@ -213,6 +222,21 @@ async fn every_served_operation_accepts_valid_input_and_refuses_each_violation_u
     let status = statuses.agent_status_summary_list().first().and_then(|s| s.id()).expect("a status").to_owned();
     let groups = sdk.list_user_hierarchy_groups().instance_id(&ids.instance).send().await.expect("groups");
     let group = groups.user_hierarchy_group_summary_list().first().and_then(|g| g.id()).expect("a group").to_owned();
+    // The proficiency the valid DisassociateUserProficiencies request removes.
+    sdk.associate_user_proficiencies()
+        .instance_id(&ids.instance)
+        .user_id(&users[2].0)
+        .user_proficiencies(
+            aws_sdk_connect::types::UserProficiency::builder()
+                .attribute_name("x")
+                .attribute_value("x")
+                .level(1.0)
+                .build()
+                .expect("proficiency"),
+        )
+        .send()
+        .await
+        .expect("AssociateUserProficiencies");
     let model: Value = serde_json::from_str(MODEL_SUBSET).expect("model");
     let known = BTreeMap::from([
         ("InstanceId", json!(ids.instance)),
@@ -233,8 +257,13 @@ async fn every_served_operation_accepts_valid_input_and_refuses_each_violation_u
     let operations: Vec<String> = fuzz.model["operations"].as_object().expect("operations").keys().cloned().collect();
     let mut refusals = 0;
     for (n, op) in operations.iter().enumerate() {
-        // DeleteUser deletes a user of its own: the others keep using the first one.
-        let user = if op == "DeleteUser" { &users[1].0 } else { &users[0].0 };
+        // DeleteUser deletes a user of its own, DisassociateUserProficiencies removes what was
+        // associated to another one: the others keep using the first user.
+        let user = match op.as_str() {
+            "DeleteUser" => &users[1].0,
+            "DisassociateUserProficiencies" => &users[2].0,
+            _ => &users[0].0,
+        };
         fuzz.known.insert("UserId", json!(user));
         let o = fuzz.model["operations"][op.as_str()].clone();
         let shape_name = o["input"]["shape"].as_str().unwrap_or_default().to_owned();
@@ -312,7 +341,7 @@ async fn every_served_operation_accepts_valid_input_and_refuses_each_violation_u
         let (status, kind) = fuzz.send(op, &valid).await;
         assert!((200..300).contains(&status), "{op} with valid input ({valid:?}): {status} {kind}");
     }
-    assert_eq!(operations.len(), 25, "every served operation");
+    assert_eq!(operations.len(), 28, "every served operation");
     // Pinned, so a change of the model or of this generator that drops cases shows.
-    assert_eq!((refusals, fuzz.sent), (77, 102), "violations tried, requests sent");
+    assert_eq!((refusals, fuzz.sent), (83, 111), "violations tried, requests sent");
 }

@@ -204,6 +204,86 @@ pub fn put_user_status(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
     Ok(empty())
 }
 
+/// A proficiency's identity: its attribute name and value.
+fn proficiency_key(p: &Value) -> (String, String) {
+    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    (text("AttributeName"), text("AttributeValue"))
+}
+
+/// The requested proficiencies, each (name, value) once.
+fn requested_proficiencies(req: &Req) -> ApiResult<Vec<Value>> {
+    let list = req.list("UserProficiencies").cloned().unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    for p in &list {
+        let (name, value) = proficiency_key(p);
+        if !seen.insert((name.clone(), value.clone())) {
+            return Err(ApiError::invalid_request(format!(
+                "The proficiency {name}={value} appears more than once in UserProficiencies."
+            )));
+        }
+    }
+    Ok(list)
+}
+
+/// AssociateUserProficiencies: adds proficiencies; one the user already has is refused (the
+/// docs are silent; UpdateUserProficiencies changes levels). All or nothing.
+pub fn associate_user_proficiencies(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
+    let instance = state.instance_mut(req.str("InstanceId")?)?;
+    let wanted = requested_proficiencies(req)?;
+    let user = instance.user_mut(req.str("UserId")?)?;
+    for p in &wanted {
+        let key = proficiency_key(p);
+        if user.proficiencies.iter().any(|q| proficiency_key(q) == key) {
+            return Err(ApiError::invalid_request(format!(
+                "The user already has the proficiency {}={}: change its level with UpdateUserProficiencies.",
+                key.0, key.1
+            )));
+        }
+    }
+    user.proficiencies.extend(wanted);
+    user.touch(req.now_ms, req.region);
+    Ok(empty())
+}
+
+/// UpdateUserProficiencies: changes the levels of proficiencies the user has ("Proficiencies
+/// must first be associated to the user"). All or nothing.
+pub fn update_user_proficiencies(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
+    let instance = state.instance_mut(req.str("InstanceId")?)?;
+    let wanted = requested_proficiencies(req)?;
+    let user = instance.user_mut(req.str("UserId")?)?;
+    let mut positions = Vec::with_capacity(wanted.len());
+    for p in &wanted {
+        let key = proficiency_key(p);
+        let Some(i) = user.proficiencies.iter().position(|q| proficiency_key(q) == key) else {
+            return Err(ApiError::invalid_request(format!(
+                "The user has no proficiency {}={}: associate it first with AssociateUserProficiencies.",
+                key.0, key.1
+            )));
+        };
+        positions.push(i);
+    }
+    for (i, p) in positions.into_iter().zip(wanted) {
+        user.proficiencies[i] = p;
+    }
+    user.touch(req.now_ms, req.region);
+    Ok(empty())
+}
+
+/// DisassociateUserProficiencies: removes proficiencies the user has; one it does not have is
+/// refused (the docs are silent). All or nothing.
+pub fn disassociate_user_proficiencies(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
+    let instance = state.instance_mut(req.str("InstanceId")?)?;
+    let wanted = requested_proficiencies(req)?;
+    let user = instance.user_mut(req.str("UserId")?)?;
+    let keys: Vec<(String, String)> = wanted.iter().map(proficiency_key).collect();
+    if let Some(missing) = keys.iter().find(|k| !user.proficiencies.iter().any(|q| &proficiency_key(q) == *k)) {
+        return Err(ApiError::invalid_request(format!("The user has no proficiency {}={}.", missing.0, missing.1)));
+    }
+    user.proficiencies.retain(|q| !keys.contains(&proficiency_key(q)));
+    user.touch(req.now_ms, req.region);
+    Ok(empty())
+}
+
 pub fn list_user_proficiencies(state: &RegionState, req: &Req) -> ApiResult<Value> {
     let instance = state.instance(req.str("InstanceId")?)?;
     let user = instance.visible_user(req.str("UserId")?, req.now_ms)?;

@@ -2,13 +2,16 @@
 //! UpdateUser* calls the SET list needs (which call sets which column is declared on the
 //! column), with identity and phone fields merged into the user's current values (the API
 //! replaces them whole, so a field not being set is never blanked). `agent_status`
-//! (write-only) sets the agent's status with PutUserStatus.
+//! (write-only) sets the agent's status with PutUserStatus; `user_proficiencies` becomes exactly
+//! the list given (Associate/Disassociate/UpdateUserProficiencies for the difference).
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
 use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_connect::types::{PhoneType, UserIdentityInfo, UserPhoneConfig};
+use aws_sdk_connect::types::{
+    PhoneType, UserIdentityInfo, UserPhoneConfig, UserProficiency, UserProficiencyDisassociate,
+};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use datafusion::arrow::datatypes::DataType;
 use serde_json::{Map, Value, json};
@@ -25,6 +28,7 @@ use crate::provider::{ApiTable, Parent, Row, TableDef, WriteContext};
 const IDENTITY: &str = "UpdateUserIdentityInfo";
 const PHONE: &str = "UpdateUserPhoneConfig";
 const TAG: &str = "TagResource";
+const ASSOCIATE: &str = "AssociateUserProficiencies";
 
 fn def() -> &'static TableDef {
     super::UsersTable.def()
@@ -267,6 +271,10 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
         }
         _ => None,
     };
+    let wanted_proficiencies = match proficiencies(row.get("user_proficiencies")) {
+        Ok(p) => p,
+        Err(e) => return report.refused(e),
+    };
     let password = text(row, "password");
     let directory_user_id = text(row, "directory_user_id");
     let params = json!({
@@ -309,9 +317,38 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
             if let Some(a) = crate::provider::keys::instance_arn_of(&arn) {
                 returned.insert("instance_arn".into(), Value::String(a));
             }
-            report.finish(RowStatus::Done, Some(returned))
+            // The user exists from here on: a failure to add its proficiencies fails the row
+            // with the user's id in the report.
+            let client = cx.scan.client(&parent.region);
+            match apply_proficiencies(
+                &mut report,
+                &client,
+                parent.instance(),
+                &id,
+                &BTreeMap::new(),
+                &wanted_proficiencies,
+            )
+            .await
+            {
+                Ok(()) => report.finish(RowStatus::Done, Some(returned)),
+                Err(Stop::Call(e)) => report.failed(e),
+                Err(Stop::Refused(e)) => report.refused(e),
+            }
         }
-        Ok(None) => report.done(),
+        Ok(None) => {
+            // A dry run: the calls an INSERT would make include the proficiencies.
+            let client = cx.scan.client(&parent.region);
+            let _ = apply_proficiencies(
+                &mut report,
+                &client,
+                parent.instance(),
+                "(new user id)",
+                &BTreeMap::new(),
+                &wanted_proficiencies,
+            )
+            .await;
+            report.done()
+        }
         Err(e) => report.failed(e),
     }
 }
@@ -514,6 +551,126 @@ async fn set_tags(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
     Ok(())
 }
 
+/// Proficiencies (a list of `{AttributeName, AttributeValue, Level}`, or its JSON text) by
+/// (name, value); NULL is none.
+///
+/// # Errors
+/// An entry without a name, value or a level, or one named twice.
+fn proficiencies(v: Option<&Value>) -> Result<BTreeMap<(String, String), f64>, Error> {
+    let list = match decoded(v) {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Array(list)) => list,
+        Some(other) => return Err(refused(format!("user_proficiencies must be a list, not {other}"))),
+    };
+    let mut out = BTreeMap::new();
+    for p in list {
+        let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+        let (Some(name), Some(value), Some(level)) =
+            (text("AttributeName"), text("AttributeValue"), p.get("Level").and_then(Value::as_f64))
+        else {
+            return Err(refused(format!(
+                "each user_proficiencies entry needs AttributeName, AttributeValue and Level (1-5): {p}"
+            )));
+        };
+        if out.insert((name.clone(), value.clone()), level).is_some() {
+            return Err(refused(format!("user_proficiencies names {name}={value} twice")));
+        }
+    }
+    Ok(out)
+}
+
+fn proficiency(name: &str, value: &str, level: f64) -> Result<UserProficiency, Error> {
+    #[allow(clippy::cast_possible_truncation)]
+    UserProficiency::builder()
+        .attribute_name(name)
+        .attribute_value(value)
+        .level(level as f32)
+        .build()
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn proficiency_json(entries: &[(&(String, String), &f64)]) -> Value {
+    entries
+        .iter()
+        .map(|((n, v), l)| json!({ "AttributeName": n, "AttributeValue": v, "Level": l }))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// Makes the user's proficiencies exactly `next`: removed ones disassociated, new ones
+/// associated, changed levels updated; no call for what is already in place.
+async fn apply_proficiencies(
+    r: &mut Report<'_>,
+    client: &aws_sdk_connect::Client,
+    instance: &str,
+    id: &str,
+    current: &BTreeMap<(String, String), f64>,
+    next: &BTreeMap<(String, String), f64>,
+) -> Result<(), Stop> {
+    let removed: Vec<&(String, String)> = current.keys().filter(|k| !next.contains_key(*k)).collect();
+    let added: Vec<(&(String, String), &f64)> = next.iter().filter(|(k, _)| !current.contains_key(*k)).collect();
+    #[allow(clippy::float_cmp)]
+    let changed: Vec<(&(String, String), &f64)> =
+        next.iter().filter(|(k, l)| current.get(*k).is_some_and(|c| c != *l)).collect();
+    if !removed.is_empty() {
+        let list: Vec<UserProficiencyDisassociate> = removed
+            .iter()
+            .map(|(n, v)| {
+                UserProficiencyDisassociate::builder()
+                    .attribute_name(n)
+                    .attribute_value(v)
+                    .build()
+                    .map_err(|e| Error::Internal(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        let params = json!({ "InstanceId": instance, "UserId": id, "UserProficiencies":
+            removed.iter().map(|(n, v)| json!({ "AttributeName": n, "AttributeValue": v })).collect::<Vec<_>>() });
+        let send = client
+            .disassociate_user_proficiencies()
+            .instance_id(instance)
+            .user_id(id)
+            .set_user_proficiencies(Some(list))
+            .send();
+        r.call("DisassociateUserProficiencies", params, send).await?;
+    }
+    for (op, entries) in [(ASSOCIATE, &added), ("UpdateUserProficiencies", &changed)] {
+        if entries.is_empty() {
+            continue;
+        }
+        let list: Vec<UserProficiency> =
+            entries.iter().map(|((n, v), l)| proficiency(n, v, **l)).collect::<Result<_, _>>()?;
+        let params = json!({ "InstanceId": instance, "UserId": id, "UserProficiencies": proficiency_json(entries) });
+        if op == ASSOCIATE {
+            let send = client
+                .associate_user_proficiencies()
+                .instance_id(instance)
+                .user_id(id)
+                .set_user_proficiencies(Some(list))
+                .send();
+            r.call(op, params, send).await?;
+        } else {
+            let send = client
+                .update_user_proficiencies()
+                .instance_id(instance)
+                .user_id(id)
+                .set_user_proficiencies(Some(list))
+                .send();
+            r.call(op, params, send).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `SET user_proficiencies = …` makes them exactly that list.
+async fn set_proficiencies(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    if !touches(t.changes, ASSOCIATE) {
+        return Ok(());
+    }
+    let next = proficiencies(t.changes.get("user_proficiencies"))?;
+    let current = proficiencies(t.current.get("user_proficiencies"))?;
+    apply_proficiencies(r, &t.client, t.instance, &t.id, &current, &next).await
+}
+
 async fn set_agent_status(r: &mut Report<'_>, t: &Target<'_>, cx: &WriteContext, parent: &Parent) -> Result<(), Stop> {
     let Some(wanted) = text(t.changes, "agent_status") else { return Ok(()) };
     let status = agent_status_id(cx, parent, &wanted).await?;
@@ -536,6 +693,7 @@ pub(super) async fn update(cx: &WriteContext, parent: &Parent, current: &Row, ch
         set_security_profiles(&mut report, &t).await?;
         set_hierarchy_group(&mut report, &t).await?;
         set_tags(&mut report, &t).await?;
+        set_proficiencies(&mut report, &t).await?;
         set_agent_status(&mut report, &t, cx, parent).await
     }
     .await;
