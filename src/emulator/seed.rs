@@ -94,6 +94,15 @@ pub fn load(world: &mut World, seed: Seed, extra_users: usize, now_ms: u64) {
                 users: 30,
                 created_ms: BASE_MS - 86_400_000 * 100,
             },
+            // Users come from an existing directory: no passwords, names optional (StackQL's
+            // minimal INSERT is valid here). A region of its own, so the other demo counts stay.
+            InstanceSpec {
+                region: "ap-southeast-2",
+                alias: "acme-apac",
+                idm: "EXISTING_DIRECTORY",
+                users: 12,
+                created_ms: BASE_MS - 86_400_000 * 50,
+            },
         ];
         for spec in &specs {
             let region = world.region_mut(DEFAULT_ACCOUNT, spec.region);

@@ -581,3 +581,78 @@ async fn proficiencies_are_set_by_their_own_calls() {
         .to_owned();
     assert_eq!(held(new_id).await, [p("Skill", "Billing", 3)]);
 }
+
+/// StackQL's minimal documented INSERT (no password, no names) runs verbatim on an instance
+/// whose users come from an existing directory, as on such an account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stackql_minimal_insert_on_an_existing_directory_instance() {
+    let emu = demo().await;
+    let region = "ap-southeast-2";
+    let c = client(&emu, region);
+    let instance = c.list_instances().send().await.expect("ListInstances");
+    let apac = instance
+        .instance_summary_list()
+        .iter()
+        .find(|x| x.instance_alias() == Some("acme-apac"))
+        .expect("the directory instance");
+    assert_eq!(apac.identity_management_type().map(|t| t.as_str()), Some("EXISTING_DIRECTORY"));
+    let (iid, iarn) = (apac.id().expect("id").to_owned(), apac.arn().expect("arn").to_owned());
+    let rps = c.list_routing_profiles().instance_id(&iid).send().await.expect("routing profiles");
+    let rp = rps.routing_profile_summary_list()[0].arn().expect("arn").to_owned();
+    let sps = c.list_security_profiles().instance_id(&iid).send().await.expect("security profiles");
+    let sp = sps.security_profile_summary_list()[0].arn().expect("arn").to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let create = dir.path().join("create.iql");
+    std::fs::write(
+        &create,
+        "/*+ create */\nINSERT INTO aws.connect.users (\n InstanceArn,\n Username,\n RoutingProfileArn,\n PhoneConfig,\n SecurityProfileArns,\n region\n)\n\
+         SELECT\n'{{ InstanceArn }}',\n'{{ Username }}',\n'{{ RoutingProfileArn }}',\n'{{ PhoneConfig }}',\n'{{ SecurityProfileArns }}',\n'{{ region }}';\n",
+    )
+    .expect("script");
+    let o = run(
+        &emu,
+        &[
+            "-f",
+            create.to_str().expect("utf8"),
+            "--var",
+            &format!("InstanceArn={iarn}"),
+            "--var",
+            "Username=directory.user",
+            "--var",
+            &format!("RoutingProfileArn={rp}"),
+            "--var",
+            r#"PhoneConfig={"PhoneType": "SOFT_PHONE"}"#,
+            "--var",
+            &format!(r#"SecurityProfileArns=["{sp}"]"#),
+            "--var",
+            &format!("region={region}"),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let users = c.list_users().instance_id(&iid).max_results(1000).send().await.expect("ListUsers");
+    let id = users
+        .user_summary_list()
+        .iter()
+        .find(|u| u.username() == Some("directory.user"))
+        .and_then(|u| u.id())
+        .expect("created")
+        .to_owned();
+    let user = c.describe_user().instance_id(&iid).user_id(&id).send().await.expect("DescribeUser");
+    let user = user.user().expect("user");
+    assert!(user.directory_user_id().is_some(), "a directory user id");
+    assert_eq!(user.identity_info().and_then(|i| i.first_name()), None, "no names needed");
+    // The same INSERT on the CONNECT_MANAGED demo instance is refused by the service, naming why.
+    let i = ids(&emu).await;
+    let o = run(
+        &emu,
+        &[
+            "-e",
+            &format!(
+                "INSERT INTO aws.connect.users (InstanceArn, Username, RoutingProfileArn, PhoneConfig, SecurityProfileArns, region) \
+                 SELECT '{}', 'no.password', '{}', '{{\"PhoneType\": \"SOFT_PHONE\"}}', '[\"{}\"]', 'us-east-1'",
+                i.instance_arn, i.routing_arn, i.agent_arn
+            ),
+        ],
+    );
+    assert!(!o.status.success() && err(&o).contains("Password is required"), "{}", err(&o));
+}
