@@ -36,6 +36,7 @@ use crate::provider::context::{Confirm, ScanContext, StatementScope, WritePolicy
 use crate::provider::detail_cache::CacheUse;
 use crate::provider::events::{Event, EventSink, Observer};
 use crate::provider::guard::{DmlShape, EmptyTargets};
+use crate::provider::joins::RegionFollowsInstance;
 use crate::provider::recent::RecentCreates;
 use crate::provider::table::FallbackScope;
 use crate::provider::{ApiTable, ApiTableProvider, TableDef};
@@ -188,6 +189,7 @@ fn base_context(
     // Appended to DataFusion's own rules: the shape check sees the analyzed plan, the empty
     // target check the fully optimized one.
     ctx.add_analyzer_rule(Arc::new(DmlShape));
+    ctx.add_analyzer_rule(Arc::new(RegionFollowsInstance));
     ctx.add_optimizer_rule(Arc::new(EmptyTargets));
     let schema = Arc::new(MemorySchemaProvider::new());
     for t in tables {

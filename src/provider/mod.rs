@@ -12,6 +12,7 @@ pub(crate) mod dml;
 pub(crate) mod events;
 pub(crate) mod guard;
 pub(crate) mod item;
+pub(crate) mod joins;
 pub(crate) mod keys;
 pub(crate) mod listing;
 pub(crate) mod plan;

@@ -50,6 +50,19 @@ impl ApiTableProvider {
         ApiTableProvider { table, containers, schema, fallback }
     }
 
+    /// The columns whose values name an instance: the container table's keys, or an
+    /// instance-scoped table's `instance_id` and `instance_arn`.
+    pub(crate) fn instance_columns(&self) -> Vec<&'static str> {
+        let def = self.table.def();
+        if def.name == self.containers.def().name {
+            def.id_columns.iter().map(|(c, _)| *c).collect()
+        } else if def.scope == super::Scope::Instance {
+            def.scope_columns().iter().copied().filter(|c| *c != "region").collect()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The statement's scope, from the session config (or a read-only one).
     fn scope(&self, state: &dyn Session) -> StatementScope {
         match state.config().get_extension::<StatementScope>() {

@@ -377,3 +377,33 @@ async fn search_users_replaces_list_and_describe_and_falls_back_when_denied() {
     }
     assert!(summary.warnings.iter().any(|w| w.contains("AccessDeniedException") && w.contains("falling back")));
 }
+
+/// A join on the instance carries the other side's region: users of the eu-west-2 instances are
+/// read in eu-west-2, not in the default region where the join would find nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_on_the_instance_reads_the_other_side_in_its_region() {
+    let emu = demo().await;
+    let e = engine(&emu).await;
+    for sql in [
+        "SELECT u.username, i.alias FROM aws.connect.users u JOIN aws.connect.instances i \
+         ON u.instance_id = i.id WHERE i.region = 'eu-west-2' ORDER BY 1",
+        "SELECT u.username, i.alias FROM aws.connect.users u, aws.connect.instances i \
+         WHERE u.instance_arn = i.arn AND i.region = 'eu-west-2' ORDER BY 1",
+        "SELECT u.username, i.alias FROM aws.connect.instances i LEFT JOIN aws.connect.users u \
+         ON u.instance_id = i.id WHERE i.region = 'eu-west-2' ORDER BY 1",
+    ] {
+        emu.emulator.reset_calls();
+        let rows = query(&e, sql).await.expect(sql);
+        assert_eq!(row_count(&rows), 30, "{sql}");
+        assert!(strings(&rows, "alias").iter().all(|a| a.as_deref() == Some("acme-uk")), "{sql}");
+        assert_eq!(emu.emulator.calls_of("ListUsers"), 1, "one page of the eu-west-2 instance's users: {sql}");
+    }
+    // The same join without the region filter reads the default region, as before.
+    let rows = query(
+        &e,
+        "SELECT count(*) AS n FROM aws.connect.users u JOIN aws.connect.instances i ON u.instance_id = i.id",
+    )
+    .await
+    .expect("default region");
+    assert_eq!(strings(&rows, "n"), vec![Some("324".into())]);
+}
