@@ -371,7 +371,13 @@ impl Engine {
         };
         let command = statement::command(&plan);
         let df = runner.execute_logical_plan(plan).await.map_err(|e| Error::from_datafusion(&e))?;
-        let stream = df.execute_stream().await.map_err(|e| Error::from_datafusion(&e))?;
+        let task = Arc::new(df.task_ctx());
+        let physical = df.create_physical_plan().await.map_err(|e| Error::from_datafusion(&e))?;
+        for w in crate::provider::joins::region_warnings(&physical) {
+            scope.scan.events.warn(w);
+        }
+        let stream =
+            datafusion::physical_plan::execute_stream(physical, task).map_err(|e| Error::from_datafusion(&e))?;
         Ok(Statement::new(self.clone(), kind, command, stream, scope, statement_secrets, extras.returning))
     }
 

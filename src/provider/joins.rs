@@ -2,7 +2,9 @@
 //! join (or a filter over a join) that equates two API tables' instance columns. An instance
 //! lives in one region, so no row changes; but DataFusion then carries a region filter on one
 //! side over to the other, and that side is read in the right region instead of the default
-//! one (where the join would silently find nothing).
+//! one (where the join would silently find nothing). A join that cannot carry the region (on
+//! another column) and reads one side in the default region only while the other side reads
+//! other regions gets a warning naming the table and the region it read ([`region_warnings`]).
 
 use std::sync::Arc;
 
@@ -15,6 +17,9 @@ use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{BinaryExpr, Expr, Filter, Join, LogicalPlan, Operator, TableScan};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
+use datafusion::physical_plan::ExecutionPlan;
+
+use super::scan_exec::ApiScanExec;
 use super::table::ApiTableProvider;
 
 /// The analyzer rule (see the module doc).
@@ -112,4 +117,48 @@ impl AnalyzerRule for RegionFollowsInstance {
     fn name(&self) -> &str {
         "connectql_region_follows_instance"
     }
+}
+
+/// The API scans under a physical plan: (table, regions, whether the default region is read).
+fn scans(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<(String, Vec<String>, bool)>) {
+    if let Some(scan) = plan.downcast_ref::<ApiScanExec>() {
+        let p = scan.scan_plan();
+        out.push((p.table.clone(), p.regions.clone(), p.default_region));
+    }
+    for child in plan.children() {
+        scans(child, out);
+    }
+}
+
+/// Warnings for joins whose one side reads only the default region while the other reads
+/// other regions: the rows of those regions find no partner.
+pub(crate) fn region_warnings(plan: &Arc<dyn ExecutionPlan>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if plan.name().contains("Join") && plan.children().len() == 2 {
+        let (mut left, mut right) = (Vec::new(), Vec::new());
+        scans(plan.children()[0], &mut left);
+        scans(plan.children()[1], &mut right);
+        for (one, other) in [(&left, &right), (&right, &left)] {
+            let pinned: Vec<&String> = other.iter().filter(|(_, _, d)| !d).flat_map(|(_, r, _)| r).collect();
+            let named: Vec<&String> = other.iter().filter(|(_, _, d)| !d).map(|(t, _, _)| t).collect();
+            for (table, regions, default) in one.iter().filter(|(_, _, d)| *d) {
+                let missed: Vec<&String> = pinned.iter().copied().filter(|r| !regions.contains(r)).collect();
+                if *default && !missed.is_empty() {
+                    warnings.push(format!(
+                        "{table} is read in {} only (the default region) while {} is read in {}: \
+                         rows of {} find no partner in it. Filter {table} on region too, or join on the instance",
+                        regions.join(", "),
+                        named.first().map_or("the other side", |t| t.as_str()),
+                        pinned.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                        missed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                    ));
+                }
+            }
+        }
+    }
+    for child in plan.children() {
+        warnings.extend(region_warnings(child));
+    }
+    warnings.dedup();
+    warnings
 }

@@ -46,6 +46,8 @@ pub(crate) enum Instances {
 pub(crate) struct ScanPlan {
     pub(crate) table: String,
     pub(crate) regions: Vec<String>,
+    /// No filter named the regions: the default region is read.
+    pub(crate) default_region: bool,
     pub(crate) instances: Instances,
     pub(crate) access: Access,
     /// Listed rows are completed with the get call.
@@ -261,6 +263,7 @@ pub(crate) fn plan(
 ) -> Result<ScanPlan, Error> {
     let pinned = Pinned::of(def, filters);
     let empty = pinned.empty();
+    let default_region = pinned.regions.is_none();
     let regions: Vec<String> = match pinned.regions {
         Some(r) => r.into_iter().collect(),
         None => vec![defaults.region.clone().ok_or_else(|| {
@@ -295,6 +298,7 @@ pub(crate) fn plan(
     Ok(ScanPlan {
         table: def.qualified_name(),
         regions,
+        default_region,
         instances,
         access,
         hydrate,

@@ -46,6 +46,11 @@ pub(crate) struct ApiScanExec {
 }
 
 impl ApiScanExec {
+    /// The calls this scan makes.
+    pub(crate) fn scan_plan(&self) -> &ScanPlan {
+        &self.plan
+    }
+
     pub(crate) fn new(
         table: Arc<dyn ApiTable>,
         containers: Arc<dyn ApiTable>,

@@ -398,12 +398,37 @@ async fn a_join_on_the_instance_reads_the_other_side_in_its_region() {
         assert!(strings(&rows, "alias").iter().all(|a| a.as_deref() == Some("acme-uk")), "{sql}");
         assert_eq!(emu.emulator.calls_of("ListUsers"), 1, "one page of the eu-west-2 instance's users: {sql}");
     }
-    // The same join without the region filter reads the default region, as before.
-    let rows = query(
+    // A join on another column cannot carry the region: the side read in the default region
+    // only is named in a warning, and joining on the instance too finds the rows.
+    let (rows, summary) = summarized(
         &e,
-        "SELECT count(*) AS n FROM aws.connect.users u JOIN aws.connect.instances i ON u.instance_id = i.id",
+        "SELECT count(*) AS n FROM aws.connect.users u JOIN aws.connect.routing_profiles r \
+         ON u.routing_profile_id = r.id WHERE u.region = 'eu-west-2'",
     )
     .await
-    .expect("default region");
+    .expect("join on the profile");
+    assert_eq!(strings(&rows, "n"), vec![Some("0".into())]);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("aws.connect.routing_profiles is read in us-east-1 only") && w.contains("eu-west-2")),
+        "{:?}",
+        summary.warnings
+    );
+    let (rows, summary) = summarized(
+        &e,
+        "SELECT count(*) AS n FROM aws.connect.users u JOIN aws.connect.routing_profiles r \
+         ON u.routing_profile_id = r.id AND u.instance_id = r.instance_id WHERE u.region = 'eu-west-2'",
+    )
+    .await
+    .expect("join on the profile and the instance");
+    assert_eq!(strings(&rows, "n"), vec![Some("30".into())]);
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    // The same join without the region filter reads the default region, as before.
+    let rows =
+        query(&e, "SELECT count(*) AS n FROM aws.connect.users u JOIN aws.connect.instances i ON u.instance_id = i.id")
+            .await
+            .expect("default region");
     assert_eq!(strings(&rows, "n"), vec![Some("324".into())]);
 }
