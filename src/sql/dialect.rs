@@ -1,10 +1,11 @@
 //! What connectql accepts beyond DataFusion's SQL, rewritten on the parsed statement before it
 //! is planned: StackQL's column spellings (`InstanceArn` → `instance_arn`), JSON text for nested
-//! columns, `INSERT … RETURNING` and `INSERT … ON CONFLICT (key) DO NOTHING`.
+//! columns, `INSERT … RETURNING`, `INSERT … ON CONFLICT (key) DO NOTHING` and StackQL's
+//! `SET data__PatchDocument = '<JSON Patch>'` ([`super::patch`]).
 
 use datafusion::sql::sqlparser::ast::{
-    AssignmentTarget, ConflictTarget, Ident, ObjectName, ObjectNamePart, OnConflictAction, OnInsert, SelectItem,
-    SetExpr, Statement, TableFactor, TableObject,
+    Assignment, AssignmentTarget, ConflictTarget, Ident, ObjectName, ObjectNamePart, OnConflictAction, OnInsert,
+    SelectItem, SetExpr, Statement, TableFactor, TableObject,
 };
 
 use crate::error::{Error, Refusal};
@@ -60,6 +61,19 @@ pub(crate) fn rewrite<'t>(
             }
             let TableFactor::Table { name, .. } = &update.table.relation else { return Ok(Extras::default()) };
             let Some(def) = table(name) else { return Ok(Extras::default()) };
+            // StackQL's patch document stands for the assignments of the properties it patches.
+            let mut expanded = Vec::with_capacity(update.assignments.len());
+            for a in std::mem::take(&mut update.assignments) {
+                match &a.target {
+                    AssignmentTarget::ColumnName(t) if super::patch::is_patch_document(&t.to_string()) => {
+                        for (column, value) in super::patch::assignments(def, &a.value)? {
+                            expanded.push(Assignment { target: AssignmentTarget::ColumnName(ident(&column)), value });
+                        }
+                    }
+                    _ => expanded.push(a),
+                }
+            }
+            update.assignments = expanded;
             for a in &mut update.assignments {
                 let AssignmentTarget::ColumnName(target) = &mut a.target else { continue };
                 let typed = target.to_string();

@@ -6,6 +6,7 @@
 pub(crate) mod dialect;
 pub(crate) mod literals;
 pub(crate) mod params;
+pub(crate) mod patch;
 pub(crate) mod script;
 pub(crate) mod secrets;
 pub(crate) mod subquery;

@@ -656,3 +656,80 @@ async fn stackql_minimal_insert_on_an_existing_directory_instance() {
     );
     assert!(!o.status.success() && err(&o).contains("Password is required"), "{}", err(&o));
 }
+
+/// StackQL's UPDATE form runs verbatim: the JSON Patch over CloudFormation's property names
+/// becomes the calls its difference needs; a read-only or unknown property is an error naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stackql_patch_document_update_runs_verbatim() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let c = client(&emu, MAIN_REGION);
+    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    let summary = &listed.user_summary_list()[7];
+    let (id, arn) = (summary.id().expect("id").to_owned(), summary.arn().expect("arn").to_owned());
+    let sales_arn = format!("{}/routing-profile/{}", i.instance_arn, i.sales);
+    let patch = format!(
+        r#"[{{"op": "replace", "path": "/IdentityInfo", "value": {{"FirstName": "Patched", "LastName": "Person"}}}},
+            {{"op": "replace", "path": "/Tags", "value": [{{"Key": "team", "Value": "patched"}}]}},
+            {{"op": "replace", "path": "/RoutingProfileArn", "value": "{sales_arn}"}},
+            {{"op": "add", "path": "/UserProficiencies", "value": [{{"AttributeName": "Skill", "AttributeValue": "Patching", "Level": 2}}]}}]"#
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let update = "/*+ update */\nUPDATE aws.connect.users\nSET data__PatchDocument = string('{{ patch }}')\nWHERE\ndata__Identifier = '{{ arn }}'\nAND region = 'us-east-1';\n";
+    let calls = "SELECT operation, calls FROM api_calls() WHERE calls > 0 AND operation NOT IN ('DescribeUser', 'ListUserProficiencies') ORDER BY 1;\n";
+    let script = dir.path().join("update.iql");
+    std::fs::write(&script, format!("{update}{calls}")).expect("script");
+    let o = run(
+        &emu,
+        &[
+            "-f",
+            script.to_str().expect("utf8"),
+            "--var",
+            &format!("patch={patch}"),
+            "--var",
+            &format!("arn={arn}"),
+            "-e",
+            calls,
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let made = out(&o);
+    for op in
+        ["AssociateUserProficiencies,1", "TagResource,1", "UpdateUserIdentityInfo,1", "UpdateUserRoutingProfile,1"]
+    {
+        assert!(made.contains(op), "{op}: {made}");
+    }
+    let user = c.describe_user().instance_id(&i.instance).user_id(&id).send().await.expect("DescribeUser");
+    let user = user.user().expect("user");
+    let identity = user.identity_info().expect("identity");
+    assert_eq!((identity.first_name(), identity.last_name()), (Some("Patched"), Some("Person")));
+    assert_eq!(identity.email(), None, "replacing /IdentityInfo whole clears what it leaves out");
+    assert_eq!(user.routing_profile_id(), Some(i.sales.as_str()));
+    let tags: Vec<(String, String)> = user.tags().cloned().unwrap_or_default().into_iter().collect();
+    assert_eq!(tags, [("team".to_owned(), "patched".to_owned())]);
+    // The same patch again changes nothing and costs no write.
+    let o = run(
+        &emu,
+        &[
+            "-f",
+            script.to_str().expect("utf8"),
+            "--var",
+            &format!("patch={patch}"),
+            "--var",
+            &format!("arn={arn}"),
+            "-e",
+            calls,
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).ends_with("operation,calls\n"), "{}", out(&o));
+    // Read-only and unknown properties are refused, naming them.
+    for (path, expected) in [("/Username", "Username is read-only"), ("/Nope", "Nope is not a property")] {
+        let patch = format!(r#"[{{"op": "replace", "path": "{path}", "value": "x"}}]"#);
+        let o = run(
+            &emu,
+            &["-f", script.to_str().expect("utf8"), "--var", &format!("patch={patch}"), "--var", &format!("arn={arn}")],
+        );
+        assert!(!o.status.success() && err(&o).contains(expected), "{path}: {}", err(&o));
+    }
+}
