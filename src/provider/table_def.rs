@@ -186,6 +186,13 @@ impl TableDef {
         self.columns.iter().filter(|c| matches!(c.update, Update::Via(_))).map(|c| c.name).collect()
     }
 
+    /// A column by any spelling StackQL users type (`InstanceArn` → `instance_arn`).
+    pub(crate) fn canonical_column(&self, name: &str) -> Option<&'static str> {
+        let squash = |n: &str| n.trim_matches('"').to_lowercase().replace('_', "");
+        let wanted = squash(name);
+        self.columns.iter().map(|c| c.name).find(|c| squash(c) == wanted)
+    }
+
     /// Columns set through one operation.
     pub(crate) fn set_by<'a>(&'a self, operation: &'a str) -> impl Iterator<Item = &'a ColumnDef> + 'a {
         self.columns.iter().filter(move |c| matches!(c.update, Update::Via(op) if op == operation))
@@ -228,3 +235,14 @@ macro_rules! declared_once {
     };
 }
 pub(crate) use declared_once;
+
+/// `first_name` → `FirstName`: the API member a flat column stands for inside its object.
+pub(crate) fn api_member(column: &str) -> String {
+    column
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}

@@ -24,14 +24,9 @@ fn unsupported(message: String) -> Error {
     Error::refused(Refusal::Unsupported, message)
 }
 
-fn squash(name: &str) -> String {
-    name.trim_matches('"').to_lowercase().replace('_', "")
-}
-
 /// A column by any spelling StackQL users type (`InstanceArn` → `instance_arn`).
 pub(crate) fn canonical_column<'d>(def: &'d TableDef, name: &str) -> Option<&'d str> {
-    let wanted = squash(name);
-    def.columns.iter().map(|c| c.name).find(|c| squash(c) == wanted)
+    def.canonical_column(name)
 }
 
 fn ident(name: &str) -> ObjectName {

@@ -10,10 +10,9 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::sql::sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
 use serde_json::Value as Json;
 
-use super::dialect::canonical_column;
 use crate::error::{Error, Refusal};
 use crate::provider::TableDef;
-use crate::provider::table_def::Update;
+use crate::provider::table_def::{Update, api_member};
 
 /// Whether an assignment target is StackQL's patch document.
 pub(crate) fn is_patch_document(column: &str) -> bool {
@@ -22,17 +21,6 @@ pub(crate) fn is_patch_document(column: &str) -> bool {
 
 fn refused(message: String) -> Error {
     Error::refused(Refusal::Column, message)
-}
-
-/// `first_name` → `FirstName`: the property a flat column stands for inside its object.
-fn member(column: &str) -> String {
-    column
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 /// The patch text: a string literal, or StackQL's `string('…')`.
@@ -99,7 +87,7 @@ pub(crate) fn assignments(def: &TableDef, value: &Expr) -> Result<Vec<(String, E
         };
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let settable = |property: &str| -> Result<&'static str, Error> {
-            let column = canonical_column(def, property).ok_or_else(|| {
+            let column = def.canonical_column(property).ok_or_else(|| {
                 refused(format!(
                     "data__PatchDocument: {path}: {property} is not a property of {}",
                     def.qualified_name()
@@ -121,7 +109,7 @@ pub(crate) fn assignments(def: &TableDef, value: &Expr) -> Result<Vec<(String, E
                     // An object replaced whole: each of its settable members, absent ones cleared.
                     (DataType::Struct(_), Json::Object(members), Update::Via(op)) => {
                         for flat in def.set_by(op).filter(|f| !matches!(f.data_type, DataType::Struct(_))) {
-                            let v = members.get(&member(flat.name)).cloned().unwrap_or(Json::Null);
+                            let v = members.get(&api_member(flat.name)).cloned().unwrap_or(Json::Null);
                             out.push((flat.name.to_owned(), sql_value(&v, &flat.data_type)));
                         }
                     }

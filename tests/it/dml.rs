@@ -679,19 +679,13 @@ async fn stackql_patch_document_update_runs_verbatim() {
     let calls = "SELECT operation, calls FROM api_calls() WHERE calls > 0 AND operation NOT IN ('DescribeUser', 'ListUserProficiencies') ORDER BY 1;\n";
     let script = dir.path().join("update.iql");
     std::fs::write(&script, format!("{update}{calls}")).expect("script");
-    let o = run(
-        &emu,
-        &[
-            "-f",
-            script.to_str().expect("utf8"),
-            "--var",
-            &format!("patch={patch}"),
-            "--var",
-            &format!("arn={arn}"),
-            "-e",
-            calls,
-        ],
-    );
+    let apply = |patch: &str| {
+        run(
+            &emu,
+            &["-f", script.to_str().expect("utf8"), "--var", &format!("patch={patch}"), "--var", &format!("arn={arn}")],
+        )
+    };
+    let o = apply(&patch);
     assert!(o.status.success(), "{}", err(&o));
     let made = out(&o);
     for op in
@@ -708,28 +702,13 @@ async fn stackql_patch_document_update_runs_verbatim() {
     let tags: Vec<(String, String)> = user.tags().cloned().unwrap_or_default().into_iter().collect();
     assert_eq!(tags, [("team".to_owned(), "patched".to_owned())]);
     // The same patch again changes nothing and costs no write.
-    let o = run(
-        &emu,
-        &[
-            "-f",
-            script.to_str().expect("utf8"),
-            "--var",
-            &format!("patch={patch}"),
-            "--var",
-            &format!("arn={arn}"),
-            "-e",
-            calls,
-        ],
-    );
+    let o = apply(&patch);
     assert!(o.status.success(), "{}", err(&o));
     assert!(out(&o).ends_with("operation,calls\n"), "{}", out(&o));
     // Read-only and unknown properties are refused, naming them.
     for (path, expected) in [("/Username", "Username is read-only"), ("/Nope", "Nope is not a property")] {
         let patch = format!(r#"[{{"op": "replace", "path": "{path}", "value": "x"}}]"#);
-        let o = run(
-            &emu,
-            &["-f", script.to_str().expect("utf8"), "--var", &format!("patch={patch}"), "--var", &format!("arn={arn}")],
-        );
+        let o = apply(&patch);
         assert!(!o.status.success() && err(&o).contains(expected), "{path}: {}", err(&o));
     }
 }

@@ -23,6 +23,7 @@ use crate::mask::MASK;
 use crate::provider::api::whole_listing;
 use crate::provider::events::{Call, RowReport, RowStatus};
 use crate::provider::keys::ConnectArn;
+use crate::provider::table_def::api_member as member;
 use crate::provider::{ApiTable, Parent, Row, TableDef, WriteContext};
 
 const IDENTITY: &str = "UpdateUserIdentityInfo";
@@ -32,17 +33,6 @@ const ASSOCIATE: &str = "AssociateUserProficiencies";
 
 fn def() -> &'static TableDef {
     super::UsersTable.def()
-}
-
-/// `first_name` → `FirstName`: the API member a flat column stands for.
-fn member(column: &str) -> String {
-    column
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 /// The columns one operation sets: its object column (a struct, e.g. `identity_info`) and its
