@@ -333,3 +333,30 @@ async fn psql_lists_describes_and_queries() {
     ]);
     assert_eq!(count.trim(), listed.user_summary_list().len().to_string());
 }
+
+/// With a certificate and key, clients can ask for TLS: the real psql with `sslmode=require`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_connects_over_tls() {
+    let emu = demo().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let s = serve(&emu, &["--pg-tls-cert", cert.to_str().expect("utf8"), "--pg-tls-key", key.to_str().expect("utf8")]);
+    let printed = s.pg.clone().expect("postgres line");
+    assert!(printed.ends_with("/aws?sslmode=require"), "{printed}");
+    let out = Command::new("psql")
+        .arg(url(&s, &s.token))
+        .args(["-X", "-c", r"\conninfo", "-c", "SELECT 1 AS one"])
+        .output()
+        .expect("psql is installed (Debian: postgresql-client)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("SSL connection"), "{text}");
+}
