@@ -90,6 +90,11 @@ impl Summary {
     pub fn outcome(&self) -> Result<(), Error> {
         if self.failures.is_empty() { Ok(()) } else { Err(Error::Partial { failed: self.failures.len() }) }
     }
+
+    /// How many rows the write changed (a write's `count`).
+    pub fn changed(&self) -> usize {
+        self.writes.iter().filter(|r| r.changed()).count()
+    }
 }
 
 /// A statement the engine has started; rows come from [`Statement::next_batch`].
@@ -300,5 +305,32 @@ impl Drop for Statement {
     fn drop(&mut self) {
         // A cancelled statement's calls still count as the last ones.
         self.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_counts_the_rows_it_changed() {
+        let row = |status: RowStatus, dry_run: bool| RowReport {
+            subject: String::new(),
+            calls: Vec::new(),
+            status,
+            returned: None,
+            dry_run,
+        };
+        let summary = Summary {
+            writes: vec![
+                row(RowStatus::Done, false),
+                row(RowStatus::Done, false),
+                row(RowStatus::Unchanged, false),
+                row(RowStatus::Failed(Error::Cancelled), false),
+                row(RowStatus::Done, true),
+            ],
+            ..Summary::default()
+        };
+        assert_eq!(summary.changed(), 2);
     }
 }

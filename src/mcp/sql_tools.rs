@@ -251,7 +251,7 @@ pub(crate) async fn execute_write(
     let ran = run(engine, sql, &request, usize::MAX - 1, calls).await?;
     let rows = rows_of(&ran.summary);
     let failed = ran.summary.writes.iter().filter(|r| matches!(r.status, RowStatus::Failed(_))).count();
-    let changed = ran.summary.writes.iter().filter(|r| r.changed()).count();
+    let changed = ran.summary.changed();
     let body = json!({
         "rows": rows,
         "changed": changed,
