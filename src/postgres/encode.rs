@@ -10,7 +10,7 @@ use datafusion_postgres::arrow_pg::datatypes::{encode_recordbatch, field_into_pg
 use datafusion_postgres::pgwire::api::Type;
 use datafusion_postgres::pgwire::api::portal::Format;
 use datafusion_postgres::pgwire::api::results::{FieldInfo, QueryResponse};
-use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireResult};
 use datafusion_postgres::pgwire::messages::data::DataRow;
 
 use crate::error::{Error, Refusal, SqlError};
@@ -82,7 +82,7 @@ pub(crate) fn query_response(
     batches: &[RecordBatch],
     format: &Format,
 ) -> Result<QueryResponse, Box<ErrorInfo>> {
-    let fields = Arc::new(fields(schema, format).map_err(|e| Box::new(pg_error_info(&e)))?);
+    let fields = Arc::new(fields(schema, format).map_err(|e| Box::new(ErrorInfo::from(e)))?);
     let mut rows: Vec<PgWireResult<DataRow>> = Vec::new();
     for b in batches {
         let b = flattened(b).map_err(|e| Box::new(error_info(&e)))?;
@@ -114,19 +114,6 @@ pub(crate) fn error_info(e: &Error) -> ErrorInfo {
         other => crate::mask::mask(&other.to_string()).into_owned(),
     };
     ErrorInfo::new("ERROR".to_owned(), sqlstate(e).to_owned(), message)
-}
-
-/// A protocol library error as the client sees it.
-pub(crate) fn pg_error_info(e: &PgWireError) -> ErrorInfo {
-    match e {
-        PgWireError::UserError(info) => {
-            let mut copy = ErrorInfo::new(info.severity.clone(), info.code.clone(), info.message.clone());
-            copy.detail.clone_from(&info.detail);
-            copy.hint.clone_from(&info.hint);
-            copy
-        }
-        other => ErrorInfo::new("ERROR".to_owned(), "XX000".to_owned(), other.to_string()),
-    }
 }
 
 #[cfg(test)]

@@ -307,7 +307,7 @@ where
 fn show_response(name: &str, value: &str, format: &Format) -> Result<Response, Failure> {
     let fields = Arc::new(vec![show_field(name, format)]);
     let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
-    encoder.encode_field(&Some(value)).map_err(|e| encode::pg_error_info(&e))?;
+    encoder.encode_field(&Some(value)).map_err(ErrorInfo::from)?;
     let row = encoder.take_row();
     Ok(Response::Query(QueryResponse::new(fields, futures::stream::iter([Ok(row)]))))
 }
