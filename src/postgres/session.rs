@@ -18,7 +18,7 @@ pub(crate) enum Command {
 
 /// The session statement `sql` is, if it is one.
 pub(crate) fn recognize(sql: &str) -> Option<Command> {
-    let text = strip_comments(sql);
+    let text = crate::sql::script::without_comments(sql);
     let text = text.trim().trim_end_matches(';').trim();
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
@@ -61,47 +61,6 @@ fn assignment(rest: &str) -> Option<(String, String)> {
     };
     let value = value.trim_matches(|c| c == '\'' || c == '"').to_owned();
     Some((name, value))
-}
-
-/// The text without `--` and `/* */` comments (outside quotes).
-fn strip_comments(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => {
-                quote = None;
-                out.push(c);
-            }
-            (Some(_), c) => out.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                out.push(c);
-            }
-            (None, '-') if chars.peek() == Some(&'-') => {
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
-                out.push(' ');
-            }
-            (None, '/') if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut last = ' ';
-                for n in chars.by_ref() {
-                    if last == '*' && n == '/' {
-                        break;
-                    }
-                    last = n;
-                }
-                out.push(' ');
-            }
-            (None, c) => out.push(c),
-        }
-    }
-    out
 }
 
 /// The value `SHOW name` answers when the session has not set it.

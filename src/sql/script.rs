@@ -169,6 +169,19 @@ pub(crate) fn split_statements(text: &str) -> Vec<String> {
     out
 }
 
+/// The text with each comment (`--`, `/* */`, outside quotes) replaced by a space.
+pub(crate) fn without_comments(text: &str) -> String {
+    pieces(text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(_, Context::Comment) => " ",
+            Piece::Text(t, _) => t,
+            Piece::Placeholder { raw, .. } => raw,
+            Piece::End => ";",
+        })
+        .collect()
+}
+
 /// Whether a value is one SQL value: a number, an identifier (possibly dotted), or one quoted
 /// string. Anything else could change the statement's shape.
 fn single_value(value: &str) -> bool {
@@ -249,6 +262,12 @@ mod tests {
             vec!["SELECT '{{ a | default(';') }}'", "SELECT 2"]
         );
         assert_eq!(split_statements("/*+ create */"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn comments_go_and_quoted_text_stays() {
+        assert_eq!(without_comments("/* jdbc */ COMMIT -- now\n;"), "  COMMIT  \n;");
+        assert_eq!(without_comments("SELECT '-- no', \"/* no */\""), "SELECT '-- no', \"/* no */\"");
     }
 
     #[test]
