@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::Array;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::LogicalPlan;
@@ -415,9 +415,7 @@ impl Engine {
             params[n - 1] = t;
         }
         let schema = match (&extras.returning, kind) {
-            (Some(columns), _) => Arc::new(Schema::new(
-                columns.iter().map(|(header, _)| Field::new(header, DataType::Utf8, true)).collect::<Vec<_>>(),
-            )),
+            (Some(columns), _) => statement::returning_schema(columns),
             (None, StatementKind::Write | StatementKind::Command) => Arc::new(Schema::empty()),
             (None, _) => Arc::clone(plan.schema().inner()),
         };

@@ -73,6 +73,13 @@ pub(crate) fn command(plan: &LogicalPlan) -> &'static str {
     }
 }
 
+/// The rows `RETURNING` gives: each named column of the created rows, as text.
+pub(crate) fn returning_schema(columns: &[(String, String)]) -> SchemaRef {
+    Arc::new(Schema::new(
+        columns.iter().map(|(header, _)| Field::new(header, DataType::Utf8, true)).collect::<Vec<_>>(),
+    ))
+}
+
 /// What a finished statement did.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -123,12 +130,7 @@ impl Statement {
         secrets: Vec<String>,
         returning: Option<Vec<(String, String)>>,
     ) -> Self {
-        let schema = match &returning {
-            Some(columns) => Arc::new(Schema::new(
-                columns.iter().map(|(header, _)| Field::new(header, DataType::Utf8, true)).collect::<Vec<_>>(),
-            )),
-            None => stream.schema(),
-        };
+        let schema = returning.as_deref().map_or_else(|| stream.schema(), returning_schema);
         Statement {
             engine,
             kind,
