@@ -308,7 +308,7 @@ impl Engine {
         let column = column.trim_matches('"');
         self.inner.tables.iter().any(|t| {
             let def = t.def();
-            dialect::canonical_column(def, column).is_some_and(|c| def.is_sensitive(c))
+            def.canonical_column(column).is_some_and(|c| def.is_sensitive(c))
         })
     }
 

@@ -24,11 +24,6 @@ fn unsupported(message: String) -> Error {
     Error::refused(Refusal::Unsupported, message)
 }
 
-/// A column by any spelling StackQL users type (`InstanceArn` → `instance_arn`).
-pub(crate) fn canonical_column<'d>(def: &'d TableDef, name: &str) -> Option<&'d str> {
-    def.canonical_column(name)
-}
-
 fn ident(name: &str) -> ObjectName {
     ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))])
 }
@@ -72,7 +67,7 @@ pub(crate) fn rewrite<'t>(
             for a in &mut update.assignments {
                 let AssignmentTarget::ColumnName(target) = &mut a.target else { continue };
                 let typed = target.to_string();
-                let column = canonical_column(def, &typed).ok_or_else(|| {
+                let column = def.canonical_column(&typed).ok_or_else(|| {
                     Error::refused(Refusal::Column, format!("UPDATE {}: no column '{typed}'", def.qualified_name()))
                 })?;
                 *target = ident(column);
@@ -90,7 +85,7 @@ fn rewrite_insert(def: &TableDef, insert: &mut datafusion::sql::sqlparser::ast::
     let mut columns = Vec::new();
     for col in &mut insert.columns {
         let typed = col.to_string();
-        let canonical = canonical_column(def, &typed).ok_or_else(|| {
+        let canonical = def.canonical_column(&typed).ok_or_else(|| {
             Error::refused(Refusal::Column, format!("INSERT into {}: no column '{typed}'", def.qualified_name()))
         })?;
         *col = ident(canonical);
@@ -129,7 +124,7 @@ fn rewrite_insert(def: &TableDef, insert: &mut datafusion::sql::sqlparser::ast::
             match &c.conflict_target {
                 None => {}
                 Some(ConflictTarget::Columns(cols))
-                    if cols.len() == 1 && canonical_column(def, &cols[0].value) == Some(key) => {}
+                    if cols.len() == 1 && def.canonical_column(&cols[0].value) == Some(key) => {}
                 Some(other) => {
                     return Err(unsupported(format!(
                         "ON CONFLICT {other}: the only unique column of {} is {key}; write ON CONFLICT ({key}) DO NOTHING",
@@ -151,7 +146,7 @@ fn rewrite_insert(def: &TableDef, insert: &mut datafusion::sql::sqlparser::ast::
         for item in items {
             let column = match &item {
                 SelectItem::UnnamedExpr(datafusion::sql::sqlparser::ast::Expr::Identifier(ident)) => {
-                    canonical_column(def, &ident.value).filter(|c| def.returned_columns().contains(c))
+                    def.canonical_column(&ident.value).filter(|c| def.returned_columns().contains(c))
                 }
                 _ => None,
             };
@@ -185,10 +180,10 @@ mod tests {
     #[test]
     fn stackql_spellings_map_to_columns() {
         let def = users_def();
-        assert_eq!(canonical_column(def, "InstanceArn"), Some("instance_arn"));
-        assert_eq!(canonical_column(def, "SecurityProfileArns"), Some("security_profile_arns"));
-        assert_eq!(canonical_column(def, "data__Identifier"), Some("data__identifier"));
-        assert_eq!(canonical_column(def, "nope"), None);
+        assert_eq!(def.canonical_column("InstanceArn"), Some("instance_arn"));
+        assert_eq!(def.canonical_column("SecurityProfileArns"), Some("security_profile_arns"));
+        assert_eq!(def.canonical_column("data__Identifier"), Some("data__identifier"));
+        assert_eq!(def.canonical_column("nope"), None);
         let (sql, _) = rewritten("UPDATE users SET RoutingProfileId = 'r' WHERE id = 'u'").expect("update");
         assert!(sql.contains("SET routing_profile_id = 'r'"), "{sql}");
     }
