@@ -199,6 +199,14 @@ impl<'a> Report<'a> {
         };
         self.finish(RowStatus::Failed(e.into()), None)
     }
+
+    /// Ends the row on the step that stopped it.
+    fn stopped(self, stop: Stop) -> RowReport {
+        match stop {
+            Stop::Call(e) => self.failed(e),
+            Stop::Refused(e) => self.refused(e),
+        }
+    }
 }
 
 /// Where an INSERT row goes: its instance and region.
@@ -321,8 +329,7 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
             .await
             {
                 Ok(()) => report.finish(RowStatus::Done, Some(returned)),
-                Err(Stop::Call(e)) => report.failed(e),
-                Err(Stop::Refused(e)) => report.refused(e),
+                Err(stop) => report.stopped(stop),
             }
         }
         Ok(None) => {
@@ -569,22 +576,27 @@ fn proficiencies(v: Option<&Value>) -> Result<BTreeMap<(String, String), f64>, E
     Ok(out)
 }
 
-fn proficiency(name: &str, value: &str, level: f64) -> Result<UserProficiency, Error> {
+/// The proficiencies of an Associate or Update call, and its parameters as reported.
+fn proficiency_request(
+    instance: &str,
+    id: &str,
+    entries: &[(&(String, String), &f64)],
+) -> Result<(Vec<UserProficiency>, Value), Error> {
     #[allow(clippy::cast_possible_truncation)]
-    UserProficiency::builder()
-        .attribute_name(name)
-        .attribute_value(value)
-        .level(level as f32)
-        .build()
-        .map_err(|e| Error::Internal(e.to_string()))
-}
-
-fn proficiency_json(entries: &[(&(String, String), &f64)]) -> Value {
-    entries
+    let list = entries
         .iter()
-        .map(|((n, v), l)| json!({ "AttributeName": n, "AttributeValue": v, "Level": l }))
-        .collect::<Vec<_>>()
-        .into()
+        .map(|((n, v), l)| {
+            UserProficiency::builder()
+                .attribute_name(n)
+                .attribute_value(v)
+                .level(**l as f32)
+                .build()
+                .map_err(|e| Error::Internal(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let reported: Vec<Value> =
+        entries.iter().map(|((n, v), l)| json!({ "AttributeName": n, "AttributeValue": v, "Level": l })).collect();
+    Ok((list, json!({ "InstanceId": instance, "UserId": id, "UserProficiencies": reported })))
 }
 
 /// Makes the user's proficiencies exactly `next`: removed ones disassociated, new ones
@@ -623,30 +635,25 @@ async fn apply_proficiencies(
             .send();
         r.call("DisassociateUserProficiencies", params, send).await?;
     }
-    for (op, entries) in [(ASSOCIATE, &added), ("UpdateUserProficiencies", &changed)] {
-        if entries.is_empty() {
-            continue;
-        }
-        let list: Vec<UserProficiency> =
-            entries.iter().map(|((n, v), l)| proficiency(n, v, **l)).collect::<Result<_, _>>()?;
-        let params = json!({ "InstanceId": instance, "UserId": id, "UserProficiencies": proficiency_json(entries) });
-        if op == ASSOCIATE {
-            let send = client
-                .associate_user_proficiencies()
-                .instance_id(instance)
-                .user_id(id)
-                .set_user_proficiencies(Some(list))
-                .send();
-            r.call(op, params, send).await?;
-        } else {
-            let send = client
-                .update_user_proficiencies()
-                .instance_id(instance)
-                .user_id(id)
-                .set_user_proficiencies(Some(list))
-                .send();
-            r.call(op, params, send).await?;
-        }
+    if !added.is_empty() {
+        let (list, params) = proficiency_request(instance, id, &added)?;
+        let send = client
+            .associate_user_proficiencies()
+            .instance_id(instance)
+            .user_id(id)
+            .set_user_proficiencies(Some(list))
+            .send();
+        r.call(ASSOCIATE, params, send).await?;
+    }
+    if !changed.is_empty() {
+        let (list, params) = proficiency_request(instance, id, &changed)?;
+        let send = client
+            .update_user_proficiencies()
+            .instance_id(instance)
+            .user_id(id)
+            .set_user_proficiencies(Some(list))
+            .send();
+        r.call("UpdateUserProficiencies", params, send).await?;
     }
     Ok(())
 }
@@ -689,8 +696,7 @@ pub(super) async fn update(cx: &WriteContext, parent: &Parent, current: &Row, ch
     .await;
     match steps {
         Ok(()) => report.done(),
-        Err(Stop::Call(e)) => report.failed(e),
-        Err(Stop::Refused(e)) => report.refused(e),
+        Err(stop) => report.stopped(stop),
     }
 }
 
