@@ -210,6 +210,11 @@ fn proficiency_key(p: &Value) -> (String, String) {
     (text("AttributeName"), text("AttributeValue"))
 }
 
+/// Where a proficiency (name, value) is among those a user has.
+fn position_of(held: &[Value], key: &(String, String)) -> Option<usize> {
+    held.iter().position(|q| proficiency_key(q) == *key)
+}
+
 /// The requested proficiencies, each (name, value) once.
 fn requested_proficiencies(req: &Req) -> ApiResult<Vec<Value>> {
     let list = req.list("UserProficiencies").cloned().unwrap_or_default();
@@ -233,7 +238,7 @@ pub fn associate_user_proficiencies(state: &mut RegionState, req: &Req) -> ApiRe
     let user = instance.user_mut(req.str("UserId")?)?;
     for p in &wanted {
         let key = proficiency_key(p);
-        if user.proficiencies.iter().any(|q| proficiency_key(q) == key) {
+        if position_of(&user.proficiencies, &key).is_some() {
             return Err(ApiError::invalid_request(format!(
                 "The user already has the proficiency {}={}: change its level with UpdateUserProficiencies.",
                 key.0, key.1
@@ -254,7 +259,7 @@ pub fn update_user_proficiencies(state: &mut RegionState, req: &Req) -> ApiResul
     let mut positions = Vec::with_capacity(wanted.len());
     for p in &wanted {
         let key = proficiency_key(p);
-        let Some(i) = user.proficiencies.iter().position(|q| proficiency_key(q) == key) else {
+        let Some(i) = position_of(&user.proficiencies, &key) else {
             return Err(ApiError::invalid_request(format!(
                 "The user has no proficiency {}={}: associate it first with AssociateUserProficiencies.",
                 key.0, key.1
@@ -276,7 +281,7 @@ pub fn disassociate_user_proficiencies(state: &mut RegionState, req: &Req) -> Ap
     let wanted = requested_proficiencies(req)?;
     let user = instance.user_mut(req.str("UserId")?)?;
     let keys: Vec<(String, String)> = wanted.iter().map(proficiency_key).collect();
-    if let Some(missing) = keys.iter().find(|k| !user.proficiencies.iter().any(|q| &proficiency_key(q) == *k)) {
+    if let Some(missing) = keys.iter().find(|k| position_of(&user.proficiencies, k).is_none()) {
         return Err(ApiError::invalid_request(format!("The user has no proficiency {}={}.", missing.0, missing.1)));
     }
     user.proficiencies.retain(|q| !keys.contains(&proficiency_key(q)));
