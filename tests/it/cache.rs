@@ -7,7 +7,7 @@ use std::process::Output;
 
 use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, EmulatorHandle};
 
-use super::support::{MAIN_REGION, client, demo, err, instance_id, out, run, start};
+use super::support::{MAIN_REGION, client, demo, err, instance_id, listed_user, out, run, start};
 
 /// Every column of every user of the main instance, in a stable order.
 fn detail(instance: &str) -> String {
@@ -196,8 +196,7 @@ async fn connectqls_own_writes_keep_the_cache_right() {
     let emu = start(EmulatorConfig { now_ms: Some(1_788_000_000_000), ..EmulatorConfig::default() }).await;
     let m = main_instance(&emu).await;
     let c = client(&emu, MAIN_REGION);
-    let listed = c.list_users().instance_id(&m.instance).max_results(5).send().await.expect("ListUsers");
-    let name = listed.user_summary_list()[0].username().expect("name").to_owned();
+    let name = listed_user(&c, &m.instance, 0).await.username().expect("name").to_owned();
     let dir = tempfile::tempdir().expect("dir");
     // Every column: DescribeUser per row, the reads the cache serves.
     let read = format!("SELECT * FROM aws.connect.users WHERE instance_id = '{}' AND username = '{name}'", m.instance);

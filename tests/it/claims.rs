@@ -12,7 +12,7 @@ use aws_smithy_types::retry::RetryConfig;
 use connectql::emulator::faults::Faults;
 use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig};
 
-use super::support::{MAIN_REGION, cli, client, demo, err, ids, instance_id, out, run, start};
+use super::support::{MAIN_REGION, cli, client, demo, err, ids, instance_id, listed_user, out, run, start};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -186,8 +186,7 @@ async fn every_update_column_group_sets_what_it_says() {
     let emu = demo().await;
     let i = ids(&emu).await;
     let c = client(&emu, MAIN_REGION);
-    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let uid = listed.user_summary_list()[5].id().expect("id").to_owned();
+    let uid = listed_user(&c, &i.instance, 5).await.id().expect("id").to_owned();
     let describe = || async {
         c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user")
     };

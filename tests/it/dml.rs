@@ -4,7 +4,7 @@
 
 use connectql::emulator::faults::Faults;
 
-use super::support::{MAIN_REGION, cli, client, demo, err, ids, out, run};
+use super::support::{MAIN_REGION, cli, client, demo, err, ids, listed_user, out, run};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -184,8 +184,7 @@ async fn delete_by_id_costs_one_call_and_guards_hold() {
     let emu = demo().await;
     let i = ids(&emu).await;
     let c = client(&emu, MAIN_REGION);
-    let listed = c.list_users().instance_id(&i.instance).max_results(3).send().await.expect("list");
-    let uid = listed.user_summary_list()[0].id().expect("id").to_owned();
+    let uid = listed_user(&c, &i.instance, 0).await.id().expect("id").to_owned();
 
     let o = run(&emu, &["-e", "DELETE FROM aws.connect.users"]);
     assert_eq!(o.status.code(), Some(1));
@@ -456,8 +455,7 @@ async fn update_sets_tags_exactly() {
     let emu = demo().await;
     let i = ids(&emu).await;
     let c = client(&emu, MAIN_REGION);
-    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let id = listed.user_summary_list()[3].id().expect("id").to_owned();
+    let id = listed_user(&c, &i.instance, 3).await.id().expect("id").to_owned();
     let tags_of = || async {
         let u = c.describe_user().instance_id(&i.instance).user_id(&id).send().await.expect("describe");
         let mut t: Vec<(String, String)> =
@@ -503,8 +501,7 @@ async fn proficiencies_are_set_by_their_own_calls() {
     let emu = demo().await;
     let i = ids(&emu).await;
     let c = client(&emu, MAIN_REGION);
-    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let id = listed.user_summary_list()[5].id().expect("id").to_owned();
+    let id = listed_user(&c, &i.instance, 5).await.id().expect("id").to_owned();
     let held = |user: String| {
         let c = c.clone();
         let instance = i.instance.clone();
@@ -664,8 +661,7 @@ async fn stackql_patch_document_update_runs_verbatim() {
     let emu = demo().await;
     let i = ids(&emu).await;
     let c = client(&emu, MAIN_REGION);
-    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let summary = &listed.user_summary_list()[7];
+    let summary = listed_user(&c, &i.instance, 7).await;
     let (id, arn) = (summary.id().expect("id").to_owned(), summary.arn().expect("arn").to_owned());
     let sales_arn = format!("{}/routing-profile/{}", i.instance_arn, i.sales);
     let patch = format!(

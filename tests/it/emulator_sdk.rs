@@ -9,7 +9,7 @@ use connectql::emulator::faults::Faults;
 use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::support::{MAIN_REGION, client, code, demo, instance_id, message, start};
+use super::support::{MAIN_REGION, client, code, demo, instance_id, listed_user, message, start};
 
 fn identity(first: &str, last: &str) -> UserIdentityInfo {
     UserIdentityInfo::builder().first_name(first).last_name(last).email(format!("{first}@example.com")).build()
@@ -669,8 +669,7 @@ async fn profiles_hierarchy_statuses_and_proficiencies() {
         .expect("Lunch")
         .to_owned();
 
-    let users = c.list_users().instance_id(&iid).max_results(5).send().await.expect("users");
-    let uid = users.user_summary_list()[0].id().expect("id").to_owned();
+    let uid = listed_user(&c, &iid, 0).await.id().expect("id").to_owned();
     c.put_user_status().instance_id(&iid).user_id(&uid).agent_status_id(&lunch).send().await.expect("PutUserStatus");
     let err = c
         .put_user_status()
@@ -703,8 +702,7 @@ async fn tags_on_percent_encoded_arns() {
     let emu = demo().await;
     let c = client(&emu, MAIN_REGION);
     let iid = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
-    let users = c.list_users().instance_id(&iid).max_results(1).send().await.expect("users");
-    let arn = users.user_summary_list()[0].arn().expect("arn").to_owned();
+    let arn = listed_user(&c, &iid, 0).await.arn().expect("arn").to_owned();
     c.tag_resource().resource_arn(&arn).tags("shift", "night").tags("site", "sea").send().await.expect("TagResource");
     let tags = c.list_tags_for_resource().resource_arn(&arn).send().await.expect("ListTagsForResource");
     assert_eq!(tags.tags().and_then(|t| t.get("shift")).map(String::as_str), Some("night"));

@@ -50,6 +50,12 @@ pub(crate) async fn instance_id(client: &Client, alias: &str) -> String {
         .to_owned()
 }
 
+/// The `n`-th user ListUsers gives for an instance (the emulator lists in a fixed order).
+pub(crate) async fn listed_user(client: &Client, instance: &str, n: usize) -> aws_sdk_connect::types::UserSummary {
+    let listed = client.list_users().instance_id(instance).max_results(1000).send().await.expect("ListUsers");
+    listed.user_summary_list().get(n).cloned().unwrap_or_else(|| panic!("a user at {n}"))
+}
+
 /// The error code of an SDK error (modeled or not).
 pub(crate) fn code<E, R>(err: &aws_sdk_connect::error::SdkError<E, R>) -> String
 where
