@@ -10,8 +10,9 @@ use regex::Regex;
 use super::errors::{ApiError, ErrorKind};
 use serde_json::{Map, Value};
 
-/// The vendored subset of `shared/aws-models/connect-2017-08-08.service-2.json` (documentation
-/// stripped); `tests/it/emulator_model.rs` checks it still equals the pruned official model.
+/// The vendored subset of the official model (`tests/data/connect-2017-08-08.service-2.json.gz`)
+/// with documentation stripped; `tests/it/emulator_model.rs` checks it still equals the pruned
+/// official model.
 pub const MODEL_SUBSET: &str = include_str!("connect-model-subset.json");
 
 /// A parsed model: operations and shapes.

@@ -8,12 +8,19 @@ use connectql::emulator::errors::ErrorKind;
 use connectql::emulator::model::{MODEL_SUBSET, Model};
 use connectql::emulator::routes::ROUTES;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The sha256 of botocore 1.44.5's `connect/2017-08-08/service-2.json` (tests/data/README.md).
+const OFFICIAL_SHA256: &str = "4a95478da00c26fe32d9277374c4ef8a0fb64626cdec2a5c678712edccd9eb17";
 
 fn official_model() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/aws-models/connect-2017-08-08.service-2.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the official model must sit beside the repo at {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("the official model is JSON")
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/connect-2017-08-08.service-2.json.gz");
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gunzips");
+    let digest: String = Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(digest, OFFICIAL_SHA256, "{} is not the official model", path.display());
+    serde_json::from_slice(&text).expect("the official model is JSON")
 }
 
 #[test]
