@@ -65,6 +65,39 @@ impl InstanceSpec<'_> {
     }
 }
 
+/// The demo contact center's instances.
+const DEMO_INSTANCES: [InstanceSpec<'static>; 4] = [
+    InstanceSpec {
+        region: "us-east-1",
+        alias: DEMO_INSTANCE_ALIAS,
+        idm: "CONNECT_MANAGED",
+        users: 300,
+        created_ms: BASE_MS - DAY_MS * 400,
+    },
+    InstanceSpec { region: "us-east-1", alias: "acme-sso", idm: "SAML", users: 24, created_ms: BASE_MS - DAY_MS * 200 },
+    InstanceSpec {
+        region: "eu-west-2",
+        alias: "acme-uk",
+        idm: "CONNECT_MANAGED",
+        users: 30,
+        created_ms: BASE_MS - DAY_MS * 100,
+    },
+    // Users come from an existing directory: no passwords, names optional (StackQL's minimal
+    // INSERT is valid here). A region of its own, so the other demo counts stay.
+    InstanceSpec {
+        region: "ap-southeast-2",
+        alias: "acme-apac",
+        idm: "EXISTING_DIRECTORY",
+        users: 12,
+        created_ms: BASE_MS - DAY_MS * 50,
+    },
+];
+
+/// The demo's instances as (region, alias), in the order they are seeded.
+pub fn demo_instances() -> impl Iterator<Item = (&'static str, &'static str)> {
+    DEMO_INSTANCES.iter().map(|s| (s.region, s.alias))
+}
+
 /// Loads `seed` into `world`, then adds `extra_users` synthetic users to the main instance.
 /// Times are relative to `now_ms` (the emulator's start): users were changed over the last 120
 /// days, in whole days, so a report of "the last N days" finds the same users on any day; about
@@ -72,39 +105,7 @@ impl InstanceSpec<'_> {
 /// modification time until their next change.
 pub fn load(world: &mut World, seed: Seed, extra_users: usize, now_ms: u64) {
     if seed == Seed::Demo {
-        let specs = [
-            InstanceSpec {
-                region: "us-east-1",
-                alias: DEMO_INSTANCE_ALIAS,
-                idm: "CONNECT_MANAGED",
-                users: 300,
-                created_ms: BASE_MS - 86_400_000 * 400,
-            },
-            InstanceSpec {
-                region: "us-east-1",
-                alias: "acme-sso",
-                idm: "SAML",
-                users: 24,
-                created_ms: BASE_MS - 86_400_000 * 200,
-            },
-            InstanceSpec {
-                region: "eu-west-2",
-                alias: "acme-uk",
-                idm: "CONNECT_MANAGED",
-                users: 30,
-                created_ms: BASE_MS - 86_400_000 * 100,
-            },
-            // Users come from an existing directory: no passwords, names optional (StackQL's
-            // minimal INSERT is valid here). A region of its own, so the other demo counts stay.
-            InstanceSpec {
-                region: "ap-southeast-2",
-                alias: "acme-apac",
-                idm: "EXISTING_DIRECTORY",
-                users: 12,
-                created_ms: BASE_MS - 86_400_000 * 50,
-            },
-        ];
-        for spec in &specs {
+        for spec in &DEMO_INSTANCES {
             let region = world.region_mut(DEFAULT_ACCOUNT, spec.region);
             let instance = demo_instance(region, spec, now_ms);
             region.instances.insert(instance.id().to_owned(), instance);

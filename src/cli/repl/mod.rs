@@ -36,14 +36,29 @@ fn history_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
     explicit.or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".connectql_history")))
 }
 
-fn banner(demo: Option<&EmulatorHandle>) {
+/// The demo's instances by region: `us-east-1: a, b; eu-west-2: c`.
+fn demo_regions() -> String {
+    let mut regions: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (region, alias) in crate::emulator::seed::demo_instances() {
+        match regions.iter_mut().find(|(r, _)| *r == region) {
+            Some((_, aliases)) => aliases.push(alias),
+            None => regions.push((region, vec![alias])),
+        }
+    }
+    regions.iter().map(|(r, aliases)| format!("{r}: {}", aliases.join(", "))).collect::<Vec<_>>().join("; ")
+}
+
+/// What the shell says first; for the demo, what is in it and where a query reads.
+fn banner(demo: Option<&EmulatorHandle>, default_region: &str) {
     match demo {
         Some(d) => eprintln!(
             "connectql demo: an embedded Amazon Connect emulator at {} holds a demo contact center\n\
-             (us-east-1: acme-contact-center, acme-sso; eu-west-2: acme-uk). Nothing leaves this machine.\n\
+             ({}). Nothing leaves this machine.\n\
+             A query reads {default_region} unless it names a region (WHERE region = 'eu-west-2').\n\
              Try: SELECT username, email, phone_type FROM aws.connect.users LIMIT 5;\n\
              .help lists the commands.",
-            d.base_url()
+            d.base_url(),
+            demo_regions()
         ),
         None => eprintln!("connectql: SQL over Amazon Connect. .help lists the commands; statements end with ';'."),
     }
@@ -103,7 +118,7 @@ pub(crate) async fn run(
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    banner(demo);
+    banner(demo, &engine.default_region().unwrap_or_else(|| "the default region".to_owned()));
     // Large changes ask here, on the terminal, before any call is made.
     let asker = Arc::clone(reporter);
     opts.confirm = Some(Arc::new(move |q: &str| asker.ask(|| confirm(q))));
@@ -191,5 +206,18 @@ fn cache_command(engine: &Engine, clear: bool) {
         }
         Ok(None) => println!("the cache is disabled (--no-cache)"),
         Err(e) => eprintln!("Error: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_banner_names_every_seeded_instance_by_region() {
+        assert_eq!(
+            demo_regions(),
+            "us-east-1: acme-contact-center, acme-sso; eu-west-2: acme-uk; ap-southeast-2: acme-apac"
+        );
     }
 }
