@@ -221,7 +221,7 @@ pub struct EmulatorArgs {
     /// Users-per-instance quota (default 500; LimitExceededException on CreateUser beyond it).
     #[arg(long)]
     pub(crate) user_quota: Option<usize>,
-    /// Delay before a created or deleted user shows in reads, in milliseconds.
+    /// Delay before a created, changed or deleted user shows as such in reads, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub(crate) visibility_delay_ms: u64,
     /// Share of calls (0..1) answered with InternalServiceException.

@@ -15,7 +15,8 @@ pub struct Faults {
     pub throttle: Option<(f64, f64)>,
     /// Connect's documented per-operation rates, multiplied by this scale.
     pub documented_quotas: Option<f64>,
-    /// Read-after-write visibility delay.
+    /// Read-after-write visibility delay: creates, changes and deletes of users reach readers
+    /// this much later.
     pub visibility_delay_ms: u64,
     /// Share of calls answered with InternalServiceException.
     pub error_rate: f64,

@@ -259,9 +259,10 @@ impl Emulator {
                 }
             }
             Handler::Write(f) => {
-                let result = f(
+                let result = handlers::write_visible_later(
                     self.world.write().unwrap_or_else(std::sync::PoisonError::into_inner).region_mut(&account, &region),
                     &req,
+                    f,
                 );
                 // Saved before the answer: an acknowledged write survives a kill right after.
                 if result.is_ok()

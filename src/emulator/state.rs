@@ -130,6 +130,7 @@ impl Instance {
         self.users
             .get(id)
             .filter(|u| u.visible_at(now_ms))
+            .map(|u| u.seen_at(now_ms))
             .ok_or_else(|| ApiError::not_found(format!("User not found for UserId: {id}")))
     }
 
@@ -182,6 +183,16 @@ pub struct UserRecord {
     /// Set by DeleteUser: readers still see the user until then.
     #[serde(default)]
     pub deleted_visible_at_ms: Option<u64>,
+    /// What readers still see after a change, for a while (eventual consistency of updates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale: Option<Box<Stale>>,
+}
+
+/// The user as it was before a change, shown to readers until `until_ms`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stale {
+    pub until_ms: u64,
+    pub seen: UserRecord,
 }
 
 impl UserRecord {
@@ -192,6 +203,7 @@ impl UserRecord {
             agent_status_id: None,
             visible_from_ms: 0,
             deleted_visible_at_ms: None,
+            stale: None,
         }
     }
     pub fn id(&self) -> &str {
@@ -202,6 +214,27 @@ impl UserRecord {
     }
     pub fn visible_at(&self, now_ms: u64) -> bool {
         now_ms >= self.visible_from_ms && self.deleted_visible_at_ms.is_none_or(|d| now_ms < d)
+    }
+    /// The user's settings as a reader sees them at `now_ms`: the old ones while a change has
+    /// not reached readers yet.
+    pub fn seen_at(&self, now_ms: u64) -> &UserRecord {
+        match &self.stale {
+            Some(s) if now_ms < s.until_ms => &s.seen,
+            _ => self,
+        }
+    }
+    /// Whether readers would tell this record from `other` (settings, proficiencies, status).
+    fn differs_from(&self, other: &UserRecord) -> bool {
+        self.user != other.user
+            || self.proficiencies != other.proficiencies
+            || self.agent_status_id != other.agent_status_id
+    }
+    /// After a change: readers see `before` until `until_ms` (a later change within that time
+    /// keeps the oldest settings shown and extends the time, as replication catches up).
+    pub fn lag_behind(&mut self, before: UserRecord, until_ms: u64) {
+        if self.differs_from(&before) {
+            self.stale = Some(Box::new(Stale { until_ms, seen: before }));
+        }
     }
     /// Stamps LastModifiedTime/LastModifiedRegion, as every update does.
     pub fn touch(&mut self, now_ms: u64, region: &str) {

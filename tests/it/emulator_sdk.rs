@@ -777,6 +777,44 @@ async fn faults_throttle_deny_fail_and_delay() {
     assert_eq!(code(&err), "ResourceNotFoundException");
     emu.emulator.advance_clock(1);
     c.describe_user().instance_id(&iid).user_id(&uid).send().await.expect("visible after the delay");
+
+    // A change reaches readers after the same delay; until then they see the old settings, in
+    // every read (DescribeUser, SearchUsers); a second change within that time keeps them old.
+    let first_name = |u: &aws_sdk_connect::types::User| {
+        u.identity_info().and_then(|i| i.first_name()).map(str::to_owned).unwrap_or_default()
+    };
+    let describe = || async {
+        c.describe_user().instance_id(&iid).user_id(&uid).send().await.expect("describe").user.expect("user")
+    };
+    let searched = || async {
+        let by_name = aws_sdk_connect::types::UserSearchCriteria::builder()
+            .string_condition(
+                aws_sdk_connect::types::StringCondition::builder()
+                    .field_name("Username")
+                    .value("late.agent")
+                    .comparison_type(aws_sdk_connect::types::StringComparisonType::Exact)
+                    .build(),
+            )
+            .build();
+        let found = c.search_users().instance_id(&iid).search_criteria(by_name).send().await.expect("search");
+        let user = found.users().iter().find(|u| u.id() == Some(uid.as_str())).cloned().expect("listed");
+        user.identity_info().and_then(|i| i.first_name()).map(str::to_owned).unwrap_or_default()
+    };
+    for name in ["Later", "Latest"] {
+        c.update_user_identity_info()
+            .instance_id(&iid)
+            .user_id(&uid)
+            .identity_info(identity(name, "Agent"))
+            .send()
+            .await
+            .expect("update");
+        emu.emulator.advance_clock(200);
+    }
+    assert_eq!(first_name(&describe().await), "Late", "400 ms after the first change, 200 after the last");
+    assert_eq!(searched().await, "Late");
+    emu.emulator.advance_clock(200);
+    assert_eq!(first_name(&describe().await), "Latest");
+    assert_eq!(searched().await, "Latest");
 }
 
 #[tokio::test]

@@ -50,6 +50,40 @@ pub type ReadFn = fn(&RegionState, &Req) -> ApiResult<Value>;
 /// A handler that changes state.
 pub type WriteFn = fn(&mut RegionState, &Req) -> ApiResult<Value>;
 
+/// Runs a write. With a visibility delay, readers see a changed user's old settings for that
+/// long, as they may on the real service (eventual consistency); the writer's own next calls
+/// act on the new ones.
+///
+/// # Errors
+/// The write's own.
+pub fn write_visible_later(state: &mut RegionState, req: &Req, write: WriteFn) -> ApiResult<Value> {
+    let target = if req.visibility_delay_ms > 0 { changed_user(state, req) } else { None };
+    let Some((instance, user)) = target else { return write(state, req) };
+    let before = state.instances.get(&instance).and_then(|i| i.users.get(&user)).map(|u| {
+        let mut before = u.seen_at(req.now_ms).clone();
+        before.stale = None;
+        before
+    });
+    let out = write(state, req)?;
+    if let Some(before) = before
+        && let Some(u) = state.instances.get_mut(&instance).and_then(|i| i.users.get_mut(&user))
+    {
+        u.lag_behind(before, req.now_ms + req.visibility_delay_ms);
+    }
+    Ok(out)
+}
+
+/// The user a write names: (instance, user) from its members or its resource ARN.
+fn changed_user(state: &RegionState, req: &Req) -> Option<(String, String)> {
+    if let (Some(instance), Some(user)) = (req.opt_str("InstanceId"), req.opt_str("UserId")) {
+        return Some((instance.to_owned(), user.to_owned()));
+    }
+    match tags::arn_parts(state, req.opt_str("resourceArn")?).ok()?.as_slice() {
+        [instance, "agent", user] => Some(((*instance).to_owned(), (*user).to_owned())),
+        _ => None,
+    }
+}
+
 /// How an operation touches the state.
 #[derive(Clone, Copy)]
 pub enum Handler {

@@ -42,13 +42,14 @@ pub fn search_users(state: &RegionState, req: &Req) -> ApiResult<Value> {
         check_criteria(c)?;
     }
     let keep = |u: &UserRecord| {
+        let seen = u.seen_at(req.now_ms);
         u.visible_at(req.now_ms)
-            && criteria.is_none_or(|c| criteria_match(c, u, instance))
-            && filter.is_none_or(|f| filter_match(f, u, instance))
+            && criteria.is_none_or(|c| criteria_match(c, seen, instance))
+            && filter.is_none_or(|f| filter_match(f, seen, instance))
     };
     let total = instance.users.values().filter(|u| keep(u)).count();
     let (items, next) = page(&instance.users, &req.input, 100, keep)?;
-    let users: Vec<Value> = items.into_iter().map(search_summary).collect();
+    let users: Vec<Value> = items.into_iter().map(|u| search_summary(u.seen_at(req.now_ms))).collect();
     Ok(json!({ "Users": users, "NextToken": next, "ApproximateTotalCount": total }))
 }
 

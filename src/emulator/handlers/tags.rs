@@ -12,7 +12,7 @@ fn not_found(arn: &str) -> ApiError {
 }
 
 /// The parts of a taggable ARN of this account and region: instance id, then kind and id.
-fn arn_parts<'a>(state: &RegionState, arn: &'a str) -> ApiResult<Vec<&'a str>> {
+pub(super) fn arn_parts<'a>(state: &RegionState, arn: &'a str) -> ApiResult<Vec<&'a str>> {
     let prefix = format!("arn:aws:connect:{}:{}:instance/", state.region, state.account);
     let rest = arn.strip_prefix(&prefix).ok_or_else(|| not_found(arn))?;
     Ok(rest.split('/').collect())

@@ -24,7 +24,7 @@ const CHANNEL_MEMBERS: &[&str] = &[
 pub fn list_users(state: &RegionState, req: &Req) -> ApiResult<Value> {
     let instance = state.instance(req.str("InstanceId")?)?;
     let (items, next) = page(&instance.users, &req.input, 100, |u| u.visible_at(req.now_ms))?;
-    let list: Vec<Obj> = items.into_iter().map(|u| pick(&u.user, SUMMARY)).collect();
+    let list: Vec<Obj> = items.into_iter().map(|u| pick(&u.seen_at(req.now_ms).user, SUMMARY)).collect();
     Ok(json!({ "UserSummaryList": list, "NextToken": next }))
 }
 
