@@ -37,7 +37,7 @@ use crate::provider::detail_cache::CacheUse;
 use crate::provider::events::{Event, EventSink, Observer};
 use crate::provider::guard::{DmlShape, EmptyTargets};
 use crate::provider::joins::RegionFollowsInstance;
-use crate::provider::recent::RecentCreates;
+use crate::provider::recent::RecentWrites;
 use crate::provider::table::FallbackScope;
 use crate::provider::{ApiTable, ApiTableProvider, TableDef};
 use crate::sql::dialect::{self, Extras};
@@ -163,7 +163,7 @@ struct Inner {
     last_stats: Arc<Mutex<StatsSnapshot>>,
     cache: Option<Arc<DetailCache>>,
     /// What this engine created lately: its later statements read their own creates.
-    recent: Arc<RecentCreates>,
+    recent: Arc<RecentWrites>,
 }
 
 /// The plan only reads: no write, DDL, `SET` or `COPY`, also under EXPLAIN ANALYZE.

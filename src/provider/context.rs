@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::detail_cache::CacheUse;
 use super::events::EventSink;
 use super::listing::StatementListings;
-use super::recent::RecentCreates;
+use super::recent::RecentWrites;
 use crate::aws::client::Clients;
 
 /// Whether statements may change anything.
@@ -80,7 +80,7 @@ pub(crate) struct ScanContext {
     /// Listings already made by this statement.
     pub(crate) listings: Arc<StatementListings>,
     /// What this engine created lately, for reads right after (eventual consistency).
-    pub(crate) recent: Arc<RecentCreates>,
+    pub(crate) recent: Arc<RecentWrites>,
 }
 
 impl ScanContext {

@@ -28,7 +28,9 @@ use serde_json::Value;
 use super::api::{ApiTable, Parent, Row};
 use super::context::WriteContext;
 use super::events::{Call, Event, RowReport, RowStatus};
+use super::own_writes;
 use super::plan::ScanPlan;
+use super::recent::Written;
 use super::scan_exec::ApiScanExec;
 use super::table_def::Cost;
 use super::table_def::{TableDef, Update};
@@ -433,11 +435,27 @@ impl Job {
                         if let Some(cache) = &cx.scan.cache {
                             cache.forget(table.def(), &parent, &row);
                         }
-                        if !updating
-                            && matches!(report.status, RowStatus::Done)
+                        if matches!(report.status, RowStatus::Done)
                             && let Some(id) = row.get("id").and_then(Value::as_str)
                         {
-                            cx.scan.recent.forget(table.def().name, id);
+                            let def = table.def();
+                            if updating {
+                                // The engine's next reads wait for what the get call shows.
+                                let shown = changes
+                                    .into_iter()
+                                    .filter_map(|(c, v)| {
+                                        let column = def.column(&c).filter(|c| matches!(c.cost, Cost::Get))?;
+                                        let v = match column.data_type {
+                                            DataType::Struct(_) => Written::Members(v),
+                                            _ => Written::Whole(v),
+                                        };
+                                        Some((c, v))
+                                    })
+                                    .collect();
+                                cx.scan.recent.updated(def.name, &parent, id, shown);
+                            } else {
+                                cx.scan.recent.forget(def.name, id);
+                            }
                         }
                     }
                     report
@@ -468,7 +486,8 @@ async fn update_one(
     };
     if let Some(op) = def.get_op {
         let id = text(&target, "id").unwrap_or_default();
-        match table.get(&cx.scan, parent, &id).await {
+        // Waits for this engine's own earlier writes: the difference is from what they made.
+        match own_writes::get(table, &cx.scan, parent, &id).await {
             Ok(Some(full)) => {
                 let listed = std::mem::take(&mut target);
                 target = full;

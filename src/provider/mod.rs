@@ -15,6 +15,7 @@ pub(crate) mod item;
 pub(crate) mod joins;
 pub(crate) mod keys;
 pub(crate) mod listing;
+pub(crate) mod own_writes;
 pub(crate) mod plan;
 pub(crate) mod recent;
 pub(crate) mod rows;

@@ -24,9 +24,11 @@ pub(crate) struct ItemRef {
 pub(crate) enum Access {
     List,
     Get(Vec<ItemRef>),
-    /// The search call returns every needed column; `criteria` holds the pushed filters.
+    /// The search call returns every needed column; `criteria` holds the pushed filters, on
+    /// `columns`.
     Search {
         criteria: Option<serde_json::Value>,
+        columns: Vec<String>,
     },
 }
 
@@ -121,14 +123,19 @@ pub(crate) fn filter_notes(def: &TableDef) -> Vec<(&'static str, String)> {
 }
 
 /// The search criteria of the filters the search call can apply (AND of them).
-fn search_criteria(def: &TableDef, filters: &[Expr]) -> Option<serde_json::Value> {
-    let search = def.search.as_ref()?;
-    let mut parts: Vec<serde_json::Value> = filters.iter().filter_map(|f| (search.criterion)(f)).collect();
-    match parts.len() {
+/// The search call's criteria from the filters it can answer, and the columns they filter on.
+fn search_access(def: &TableDef, filters: &[Expr]) -> Access {
+    let Some(search) = def.search.as_ref() else { return Access::Search { criteria: None, columns: Vec::new() } };
+    let pushed: Vec<(&Expr, serde_json::Value)> =
+        filters.iter().filter_map(|f| (search.criterion)(f).map(|c| (f, c))).collect();
+    let columns: BTreeSet<String> = pushed.iter().flat_map(|(f, _)| f.column_refs()).map(|c| c.name.clone()).collect();
+    let mut parts: Vec<serde_json::Value> = pushed.into_iter().map(|(_, c)| c).collect();
+    let criteria = match parts.len() {
         0 => None,
         1 => parts.pop(),
         _ => Some(serde_json::json!({ "AndConditions": parts })),
-    }
+    };
+    Access::Search { criteria, columns: columns.into_iter().collect() }
 }
 
 fn is_key_column(def: &TableDef, column: &str) -> bool {
@@ -287,7 +294,7 @@ pub(crate) fn plan(
     // The search call replaces list + get when it returns every column the query needs.
     let access = match pinned.items {
         Some(i) => Access::Get(i.into_iter().collect()),
-        None if hydrate && search_covers => Access::Search { criteria: search_criteria(def, filters) },
+        None if hydrate && search_covers => search_access(def, filters),
         None => Access::List,
     };
     let page_max = match (&access, &def.search) {
@@ -329,7 +336,7 @@ impl ScanPlan {
                 items.len(),
                 self.concurrency
             )),
-            Access::Search { criteria } => {
+            Access::Search { criteria, .. } => {
                 let op = def.search.as_ref().map_or("search", |s| s.op);
                 match criteria {
                     Some(c) => {
@@ -475,8 +482,9 @@ mod tests {
         let filters = [col("username").like(lit("ava%")), col("email").is_not_null()];
         let p = plan(&def, &filters[..1], Some(&cols(&["username", "first_name", "phone_type"])), None, &defaults())
             .expect("plan");
-        let Access::Search { criteria: Some(c) } = &p.access else { panic!("{:?}", p.access) };
+        let Access::Search { criteria: Some(c), columns } = &p.access else { panic!("{:?}", p.access) };
         assert_eq!(c["StringCondition"]["ComparisonType"], "STARTS_WITH");
+        assert_eq!(columns, &["username"]);
         assert_eq!(p.page_size, 500);
         let p = plan(&def, &filters, Some(&cols(&["username", "email"])), None, &defaults()).expect("plan");
         assert_eq!(p.access, Access::List, "email is not in SearchUsers' result");

@@ -1,14 +1,18 @@
-//! Items this engine created, remembered for a while. Connect is eventually consistent: right
-//! after a create, the list and search calls may not show the new item yet, and its get call may
-//! answer ResourceNotFoundException. So a scan adds the recent creates its complete listing
-//! missed, and a get of a recent create waits for it (with backoff, bounded): a script reads its
-//! own writes, and an UPDATE right after an INSERT finds the row it just created.
+//! Items this engine created or changed, remembered for a while. Connect is eventually
+//! consistent: right after a create, the list and search calls may not show the new item yet, and
+//! its get call may answer ResourceNotFoundException; right after an update, reads may still show
+//! the old values. So a scan adds the recent creates its complete listing missed, and a read of a
+//! recent create, or of an item whose values are still not the ones this engine wrote, waits for
+//! the service to catch up (with backoff, bounded; see [`super::own_writes`]): a script reads its
+//! own writes, and an UPDATE right after an INSERT or another UPDATE starts from the right row.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::item::Parent;
+use serde_json::Value;
+
+use super::item::{Parent, Row};
 
 /// How long a create is remembered (the docs: "in some cases it can take several minutes").
 const KEEP: Duration = Duration::from_secs(10 * 60);
@@ -27,17 +31,84 @@ struct Created {
     given_up: bool,
 }
 
-/// The engine's recent creates.
-#[derive(Debug, Default)]
-pub(crate) struct RecentCreates {
-    items: Mutex<Vec<Created>>,
+/// A value this engine wrote to a column, as reads should show it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Written {
+    /// The column holds exactly this (text, numbers, lists, maps).
+    Whole(Value),
+    /// The column (a struct) holds at least these members: the write merged them into the
+    /// current ones.
+    Members(Value),
 }
 
-impl RecentCreates {
+/// Values this engine wrote to an item, which its reads should show.
+#[derive(Debug, Clone)]
+struct Updated {
+    table: &'static str,
+    region: String,
+    instance: Option<String>,
+    id: String,
+    /// Column → the value written.
+    written: BTreeMap<String, Written>,
+    at: Instant,
+    given_up: bool,
+}
+
+/// The engine's recent creates and updates.
+#[derive(Debug, Default)]
+pub(crate) struct RecentWrites {
+    items: Mutex<Vec<Created>>,
+    updates: Mutex<Vec<Updated>>,
+}
+
+impl RecentWrites {
     fn with<T>(&self, f: impl FnOnce(&mut Vec<Created>) -> T) -> T {
         let mut items = self.items.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         items.retain(|c| c.at.elapsed() < KEEP);
         f(&mut items)
+    }
+
+    fn with_updates<T>(&self, f: impl FnOnce(&mut Vec<Updated>) -> T) -> T {
+        let mut updates = self.updates.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        updates.retain(|u| u.at.elapsed() < KEEP);
+        f(&mut updates)
+    }
+
+    /// This engine wrote these values to an item (a later write of a column replaces its value).
+    pub(crate) fn updated(&self, table: &'static str, parent: &Parent, id: &str, written: BTreeMap<String, Written>) {
+        self.with_updates(|updates| match updates.iter_mut().find(|u| u.table == table && u.id == id) {
+            Some(u) => {
+                u.written.extend(written);
+                u.at = Instant::now();
+                u.given_up = false;
+            }
+            None => updates.push(Updated {
+                table,
+                region: parent.region.clone(),
+                instance: parent.instance_id.clone(),
+                id: id.to_owned(),
+                written,
+                at: Instant::now(),
+                given_up: false,
+            }),
+        });
+    }
+
+    /// Whether any update of `table` is remembered (reads then check what they show).
+    pub(crate) fn any_updates(&self, table: &str) -> bool {
+        self.with_updates(|updates| updates.iter().any(|u| u.table == table))
+    }
+
+    /// The columns of a read row that still show something else than this engine wrote (none
+    /// when the item was not written, or a read already waited for it in vain).
+    pub(crate) fn behind(&self, table: &str, id: &str, row: &Row) -> Vec<String> {
+        self.with_updates(|updates| {
+            updates
+                .iter()
+                .filter(|u| u.table == table && u.id == id && !u.given_up)
+                .flat_map(|u| u.written.iter().filter(|(c, v)| !shows(v, row.get(*c))).map(|(c, _)| c.clone()))
+                .collect()
+        })
     }
 
     pub(crate) fn created(&self, table: &'static str, region: &str, instance: Option<&str>, id: &str) {
@@ -53,25 +124,43 @@ impl RecentCreates {
         });
     }
 
+    /// The item is gone (deleted by this engine): nothing of it is awaited any more.
     pub(crate) fn forget(&self, table: &str, id: &str) {
         self.with(|items| items.retain(|c| !(c.table == table && c.id == id)));
+        self.with_updates(|updates| updates.retain(|u| !(u.table == table && u.id == id)));
     }
 
-    /// Recent creates of `table` in `parent` that a complete listing did not return.
-    pub(crate) fn missing(&self, table: &str, parent: &Parent, listed: &BTreeSet<String>) -> Vec<String> {
-        self.with(|items| {
-            items
-                .iter()
-                .filter(|c| c.table == table && c.region == parent.region && c.instance == parent.instance_id)
-                .filter(|c| !listed.contains(&c.id))
-                .map(|c| c.id.clone())
-                .collect()
-        })
+    /// Recent creates of `table` in `parent` that a complete listing did not return, and recent
+    /// updates of a column in `filtered_on` (a search may not match the new values yet; the
+    /// scan's filters still apply to what is added).
+    pub(crate) fn missing(
+        &self,
+        table: &str,
+        parent: &Parent,
+        listed: &BTreeSet<String>,
+        filtered_on: &[String],
+    ) -> Vec<String> {
+        let inside = |t: &str, region: &str, instance: &Option<String>| {
+            t == table && region == parent.region && *instance == parent.instance_id
+        };
+        let mut ids: BTreeSet<String> = self.with(|items| {
+            items.iter().filter(|c| inside(c.table, &c.region, &c.instance)).map(|c| c.id.clone()).collect()
+        });
+        self.with_updates(|updates| {
+            ids.extend(
+                updates
+                    .iter()
+                    .filter(|u| inside(u.table, &u.region, &u.instance))
+                    .filter(|u| filtered_on.iter().any(|c| u.written.contains_key(c)))
+                    .map(|u| u.id.clone()),
+            );
+        });
+        ids.into_iter().filter(|id| !listed.contains(id)).collect()
     }
 
-    /// Whether any create of `table` is remembered (a scan then tracks what it lists).
+    /// Whether any create or update of `table` is remembered (a scan then tracks what it lists).
     pub(crate) fn any(&self, table: &str) -> bool {
-        self.with(|items| items.iter().any(|c| c.table == table))
+        self.with(|items| items.iter().any(|c| c.table == table)) || self.any_updates(table)
     }
 
     /// Whether a get of `id` that found nothing should wait and try again.
@@ -85,25 +174,130 @@ impl RecentCreates {
                 c.given_up = true;
             }
         });
+        self.with_updates(|updates| {
+            for u in updates.iter_mut().filter(|u| u.table == table && u.id == id) {
+                u.given_up = true;
+            }
+        });
+    }
+}
+
+/// Whether a read value shows the one written. A column the row does not carry tells nothing;
+/// NULL reads back as absent or empty; lists compare as sets, numbers by value, objects member
+/// by member without their NULL members, JSON text as what it holds; a merged struct shows the
+/// members written, whatever else it holds.
+fn shows(written: &Written, read: Option<&Value>) -> bool {
+    let Some(read) = read else { return true };
+    match written {
+        Written::Whole(w) => canonical(w) == canonical(read),
+        Written::Members(w) => match (canonical(w), canonical(read)) {
+            (Value::Object(w), Value::Object(r)) => w.iter().all(|(k, v)| r.get(k) == Some(v)),
+            (w, r) => w.is_null() || w == r,
+        },
+    }
+}
+
+/// A value in a form where what the service may change without meaning anything (order of a
+/// set, `3` vs `3.0`, NULL members, JSON as text) no longer differs.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.starts_with(['{', '[']) => {
+            serde_json::from_str::<Value>(s).map_or_else(|_| v.clone(), |parsed| canonical(&parsed))
+        }
+        Value::Number(n) => n.as_f64().map_or_else(|| v.clone(), |f| Value::String(format!("{f}"))),
+        Value::Array(items) if items.is_empty() => Value::Null,
+        Value::Array(items) => {
+            let mut items: Vec<String> = items.iter().map(|i| canonical(i).to_string()).collect();
+            items.sort();
+            Value::Array(items.into_iter().map(Value::String).collect())
+        }
+        Value::Object(members) => {
+            let members: serde_json::Map<String, Value> =
+                members.iter().map(|(k, m)| (k.clone(), canonical(m))).filter(|(_, m)| !m.is_null()).collect();
+            if members.is_empty() { Value::Null } else { Value::Object(members) }
+        }
+        Value::String(s) if s.is_empty() => Value::Null,
+        other => other.clone(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
     fn missing_creates_are_per_container_and_forgotten_on_delete() {
-        let r = RecentCreates::default();
+        let r = RecentWrites::default();
         r.created("users", "us-east-1", Some("i-1"), "a");
         r.created("users", "us-east-1", Some("i-2"), "b");
         let parent = Parent { region: "us-east-1".into(), instance_id: Some("i-1".into()), instance_arn: None };
-        assert_eq!(r.missing("users", &parent, &BTreeSet::new()), ["a"]);
-        assert!(r.missing("users", &parent, &BTreeSet::from(["a".to_owned()])).is_empty());
+        assert_eq!(r.missing("users", &parent, &BTreeSet::new(), &[]), ["a"]);
+        assert!(r.missing("users", &parent, &BTreeSet::from(["a".to_owned()]), &[]).is_empty());
         assert!(r.worth_waiting("users", "a") && r.any("users") && !r.any("routing_profiles"));
         r.give_up("users", "a");
         assert!(!r.worth_waiting("users", "a"));
         r.forget("users", "a");
-        assert!(r.missing("users", &parent, &BTreeSet::new()).is_empty());
+        assert!(r.missing("users", &parent, &BTreeSet::new(), &[]).is_empty());
+    }
+
+    fn row(v: Value) -> Row {
+        v.as_object().cloned().expect("an object")
+    }
+
+    fn whole(v: Value) -> BTreeMap<String, Written> {
+        row(v).into_iter().map(|(c, v)| (c, Written::Whole(v))).collect()
+    }
+
+    #[test]
+    fn a_read_is_behind_while_it_shows_other_values_than_written() {
+        let r = RecentWrites::default();
+        assert!(!r.any_updates("users"));
+        let parent = Parent { region: "us-east-1".into(), instance_id: Some("i-1".into()), instance_arn: None };
+        r.updated(
+            "users",
+            &parent,
+            "a",
+            whole(json!({ "routing_profile_id": "new", "security_profile_ids": ["x", "y"], "tags": { "team": "blue" },
+                "hierarchy_group_id": null })),
+        );
+        assert!(r.any_updates("users") && r.any("users"));
+        let on = |c: &str| vec![c.to_owned()];
+        assert_eq!(r.missing("users", &parent, &BTreeSet::new(), &on("routing_profile_id")), ["a"], "not matched yet");
+        assert!(r.missing("users", &parent, &BTreeSet::new(), &on("username")).is_empty(), "matched as before");
+        let old = row(json!({ "routing_profile_id": "old", "security_profile_ids": ["y", "x"], "tags": {} }));
+        assert_eq!(r.behind("users", "a", &old), ["routing_profile_id", "tags"]);
+        let new = row(json!({ "routing_profile_id": "new", "security_profile_ids": ["y", "x"],
+            "tags": "{\"team\": \"blue\"}", "hierarchy_group_id": "" }));
+        assert!(r.behind("users", "a", &new).is_empty(), "sets, JSON text and empty values read back");
+        assert!(r.behind("users", "b", &old).is_empty(), "another item");
+        assert!(r.behind("users", "a", &Row::new()).is_empty(), "a row without the columns tells nothing");
+        r.updated("users", &parent, "a", whole(json!({ "routing_profile_id": "newer" })));
+        assert_eq!(r.behind("users", "a", &new), ["routing_profile_id"], "the later value counts");
+        r.give_up("users", "a");
+        assert!(r.behind("users", "a", &old).is_empty(), "waited once in vain: not again");
+        let levels =
+            whole(json!({ "user_proficiencies": [{ "AttributeName": "lang", "AttributeValue": "en", "Level": 3 }] }));
+        r.updated("users", &parent, "c", levels);
+        let read =
+            row(json!({ "user_proficiencies": [{ "AttributeName": "lang", "AttributeValue": "en", "Level": 3.0 }] }));
+        assert!(r.behind("users", "c", &read).is_empty(), "3 is 3.0");
+        let none = row(json!({ "user_proficiencies": [] }));
+        assert_eq!(r.behind("users", "c", &none), ["user_proficiencies"]);
+        r.forget("users", "c");
+        assert!(r.behind("users", "c", &none).is_empty(), "deleted: nothing awaited");
+
+        // A struct written into the current one: its members show, the others are the service's.
+        let phone = json!({ "PhoneType": "SOFT_PHONE", "AutoAccept": true, "DeskPhoneNumber": null });
+        r.updated("users", &parent, "d", BTreeMap::from([("phone_config".to_owned(), Written::Members(phone))]));
+        let read = |v: Value| row(json!({ "phone_config": v }));
+        let merged = read(json!({ "PhoneType": "SOFT_PHONE", "AutoAccept": true, "AfterContactWorkTimeLimit": 30 }));
+        assert!(r.behind("users", "d", &merged).is_empty());
+        let stale = read(json!({ "PhoneType": "DESK_PHONE", "AutoAccept": true, "DeskPhoneNumber": "+15550100" }));
+        assert_eq!(r.behind("users", "d", &stale), ["phone_config"]);
+        // A map is written whole: a key still there is a stale read.
+        r.updated("users", &parent, "e", whole(json!({ "tags": { "team": "blue" } })));
+        assert_eq!(r.behind("users", "e", &row(json!({ "tags": { "team": "blue", "site": "x" } }))), ["tags"]);
     }
 }

@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -28,8 +27,8 @@ use super::context::ScanContext;
 use super::detail_cache::{CacheUse, GET_PART, Reuse};
 use super::events::Event;
 use super::keys::instance_arn_of;
+use super::own_writes;
 use super::plan::{Access, Instances, ItemRef, ScanPlan};
-use super::recent;
 use super::rows::to_batch;
 use super::table_def::Scope;
 use crate::error::{ApiFailure, Error};
@@ -310,7 +309,9 @@ impl Scan {
         match self.plan.access.clone() {
             Access::Get(items) => self.get_named(parent, &items, sink).await,
             Access::List if self.table.def().listing_cached => self.list_cached(parent, sink).await,
-            Access::Search { criteria } => self.search(parent, criteria.as_ref(), sink).await,
+            Access::Search { criteria, columns } => {
+                self.search(parent, criteria.as_ref(), columns.as_slice(), sink).await
+            }
             Access::List => self.list(parent, sink).await,
         }
     }
@@ -327,7 +328,7 @@ impl Scan {
             .map(|id| {
                 let (scan, parent) = (Arc::clone(&self), Arc::clone(&parent));
                 async move {
-                    match scan.get_waiting(&parent, &id).await? {
+                    match own_writes::get(scan.table.as_ref(), &scan.cx, &parent, &id).await? {
                         Some(row) => {
                             let row = scan.with_extras(&parent, row).await?;
                             scan.keep_named(&parent, &id, &row);
@@ -359,7 +360,13 @@ impl Scan {
     }
 
     /// The search call, page by page; falls back to list + get when it is denied.
-    async fn search(self: Arc<Self>, parent: Arc<Parent>, criteria: Option<&Value>, sink: &mut Sink) -> Scanned {
+    async fn search(
+        self: Arc<Self>,
+        parent: Arc<Parent>,
+        criteria: Option<&Value>,
+        filtered_on: &[String],
+        sink: &mut Sink,
+    ) -> Scanned {
         let def = self.table.def();
         let first = self.table.search(&self.cx, &parent, criteria, None, self.plan.page_size).await;
         let first = match first {
@@ -398,7 +405,7 @@ impl Scan {
             self.send_keyed(&parent, page.rows, sink).await?;
             let Some(token) = next else {
                 return match listed {
-                    Some(l) => self.add_recent(parent, &l.ids, sink).await,
+                    Some(l) => self.add_recent(parent, &l.ids, filtered_on, sink).await,
                     None => Ok(()),
                 };
             };
@@ -449,7 +456,7 @@ impl Scan {
         let listed = std::mem::take(&mut *listed.lock().unwrap_or_else(PoisonError::into_inner));
         if listed.complete {
             self.listing_complete(&parent, &listed);
-            self.add_recent(parent, &listed.ids, sink).await?;
+            self.add_recent(parent, &listed.ids, &[], sink).await?;
         }
         Ok(())
     }
@@ -470,12 +477,17 @@ impl Scan {
         self.drain(&parent, completed, sink).await
     }
 
-    /// Sends rows that need no further call, with their scope's key columns.
-    async fn send_keyed(&self, parent: &Parent, mut rows: Vec<Row>, sink: &mut Sink) -> Result<()> {
+    /// Sends rows that need no further call, with their scope's key columns; a row that does
+    /// not show this engine's own change yet is read again ([`own_writes::caught_up`]).
+    async fn send_keyed(&self, parent: &Parent, mut rows: Vec<Row>, sink: &mut Sink) -> Scanned {
+        let catch_up = self.cx.recent.any_updates(self.table.def().name);
         for r in &mut rows {
+            if catch_up {
+                *r = own_writes::caught_up(self.table.as_ref(), &self.cx, parent, std::mem::take(r)).await?;
+            }
             self.add_keys(parent, r);
         }
-        sink.send(rows).await
+        Ok(sink.send(rows).await?)
     }
 
     /// Sends rows as they become ready, in chunks, stopping at the first error.
@@ -535,7 +547,7 @@ impl Scan {
         // The get call and the per-row extras only need the id: make them at the same time.
         let get = async {
             match need_get {
-                true => self.table.get(&self.cx, parent, &id).await.map(Some),
+                true => own_writes::get(self.table.as_ref(), &self.cx, parent, &id).await.map(Some),
                 false => Ok(None),
             }
         };
@@ -571,41 +583,21 @@ impl Scan {
         Ok(Some(row))
     }
 
-    /// A get call that, for an item this engine just created, waits (with backoff, bounded) for
-    /// the service to show it: Connect is eventually consistent.
-    async fn get_waiting(&self, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
-        let table = self.table.def().name;
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(100);
-        loop {
-            match self.table.get(&self.cx, parent, id).await? {
-                Some(row) => return Ok(Some(row)),
-                None if self.cx.recent.worth_waiting(table, id) => {
-                    if started.elapsed() >= recent::WAIT {
-                        self.cx.recent.give_up(table, id);
-                        self.cx.events.warn(format!(
-                            "{}: {id}, created by this run, is still not visible after {} s (Connect is eventually consistent); left out",
-                            self.plan.table,
-                            recent::WAIT.as_secs()
-                        ));
-                        return Ok(None);
-                    }
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(1));
-                }
-                None => return Ok(None),
-            }
-        }
-    }
-
     /// After a complete listing: the items this engine created there that the listing does not
-    /// show yet, fetched by their get call.
-    async fn add_recent(self: &Arc<Self>, parent: Arc<Parent>, listed: &BTreeSet<String>, sink: &mut Sink) -> Scanned {
+    /// show yet, and those it changed in a column the search filtered on (the search may not
+    /// match their new values yet), fetched by their get call.
+    async fn add_recent(
+        self: &Arc<Self>,
+        parent: Arc<Parent>,
+        listed: &BTreeSet<String>,
+        filtered_on: &[String],
+        sink: &mut Sink,
+    ) -> Scanned {
         let def = self.table.def();
         if sink.done() || def.get_op.is_none() {
             return Ok(());
         }
-        let missing = self.cx.recent.missing(def.name, &parent, listed);
+        let missing = self.cx.recent.missing(def.name, &parent, listed, filtered_on);
         if missing.is_empty() {
             return Ok(());
         }

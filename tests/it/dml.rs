@@ -415,6 +415,81 @@ async fn the_provisioning_script_onboards_and_verifies() {
     assert!(err(&o).contains("created by this run, is still not visible after 10 s"), "{}", err(&o));
 }
 
+/// Connect is eventually consistent for changes too: under a 2 s delay, reads may show a user's
+/// old settings after an update. The provisioning script's repair run (UPDATE of the routing
+/// profile, then the read-back) still verifies, and a second UPDATE in the same run starts from
+/// the first one's values, not the stale ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_reads_its_own_updates_under_a_visibility_delay() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let c = client(&emu, MAIN_REGION);
+    emu.emulator.set_faults(Faults { visibility_delay_ms: 2_000, ..Faults::default() });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/queries/provision_user.sql");
+    let provision = |routing: &str| {
+        let vars = [
+            format!("instance_id={}", i.instance),
+            "username=lagging.user".to_owned(),
+            format!("password={PASSWORD}"),
+            format!("security_profile_id={}", i.agent),
+            format!("routing_profile_id={routing}"),
+        ];
+        let mut args = vec!["-f", script];
+        for v in &vars {
+            args.extend(["--var", v.as_str()]);
+        }
+        run(&emu, &args)
+    };
+    let o = provision(&i.routing);
+    assert!(o.status.success(), "{}", err(&o));
+    emu.emulator.reset_calls();
+    let o = provision(&i.sales);
+    assert!(o.status.success(), "the read-back waits for the change: {}", err(&o));
+    assert!(out(&o).contains(&format!("lagging.user,{},true", i.sales)), "{}", out(&o));
+    assert_eq!(emu.emulator.calls_of("UpdateUserRoutingProfile"), 1);
+    assert!(emu.emulator.calls_of("DescribeUser") > 2, "it read again while stale: {:?}", emu.emulator.calls());
+    assert!(!err(&o).contains("still shows"), "{}", err(&o));
+
+    // Two changes in one run: the second sees the first (a stale read would find the name
+    // already in place and make no call).
+    let id = listed_user(&c, &i.instance, 4).await.id().expect("id").to_owned();
+    let before = c.describe_user().instance_id(&i.instance).user_id(&id).send().await.expect("describe");
+    let name = before.user().and_then(|u| u.identity_info()).and_then(|x| x.first_name()).expect("name").to_owned();
+    emu.emulator.reset_calls();
+    let username = before.user().and_then(|u| u.username()).expect("username").to_owned();
+    // By username: the target scan lists (no DescribeUser), so the update's own read must wait.
+    let set = |n: &str| {
+        format!(
+            "UPDATE aws.connect.users SET first_name = '{n}' WHERE instance_id = '{}' AND username = '{username}'",
+            i.instance
+        )
+    };
+    let o = run(&emu, &["-e", &set("Interim"), "-e", &set(&name)]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "count\n1\ncount\n1\n");
+    assert_eq!(emu.emulator.calls_of("UpdateUserIdentityInfo"), 2);
+
+    // A search on the changed column finds the user although the service's search does not
+    // match it yet.
+    let current = before.user().and_then(|u| u.routing_profile_id()).expect("routing profile").to_owned();
+    let other = if current == i.sales { &i.routing } else { &i.sales };
+    let o = run(
+        &emu,
+        &[
+            "-e",
+            &format!("UPDATE aws.connect.users SET routing_profile_id = '{other}' WHERE id = '{id}'"),
+            "-e",
+            &format!(
+                "SELECT username FROM aws.connect.users WHERE instance_id = '{}' AND routing_profile_id = '{other}' \
+                 AND username = '{username}'",
+                i.instance
+            ),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), format!("count\n1\nusername\n{username}\n"), "{}", err(&o));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_stay_out_of_output_logs_and_history() {
     let emu = demo().await;
