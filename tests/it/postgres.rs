@@ -13,7 +13,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::serve::Server;
-use super::support::{MAIN_REGION, client, demo, ids, start};
+use super::support::{MAIN_REGION, client, demo, ids, listed_user, start};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -55,8 +55,7 @@ async fn simple(c: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
 
 /// A demo user of the main instance: its id.
 async fn a_user(emu: &EmulatorHandle, instance: &str) -> String {
-    let listed = client(emu, MAIN_REGION).list_users().instance_id(instance).send().await.expect("ListUsers");
-    listed.user_summary_list().first().and_then(|u| u.id()).expect("a user").to_owned()
+    listed_user(&client(emu, MAIN_REGION), instance, 0).await.id().expect("an id").to_owned()
 }
 
 fn sqlstate(e: &tokio_postgres::Error) -> SqlState {
