@@ -9,7 +9,7 @@ use connectql::emulator::faults::Faults;
 use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::support::{MAIN_REGION, client, code, demo, instance_id, listed_user, message, start};
+use super::support::{MAIN_REGION, client, code, demo, instance_id, listed_user, message, start, username_is};
 
 fn identity(first: &str, last: &str) -> UserIdentityInfo {
     UserIdentityInfo::builder().first_name(first).last_name(last).email(format!("{first}@example.com")).build()
@@ -511,18 +511,10 @@ async fn search_users_criteria_filters_and_pages() {
     assert!(!out.users().is_empty());
     assert!(out.users().iter().all(|u| u.routing_profile_id() == Some(rp.as_str())
         && u.identity_info().and_then(|i| i.first_name()).is_some_and(|f| f.to_lowercase().starts_with('a'))));
-    let exact = |name: &str| {
-        UserSearchCriteria::builder()
-            .string_condition(
-                StringCondition::builder()
-                    .field_name("Username")
-                    .value(name)
-                    .comparison_type(StringComparisonType::Exact)
-                    .build(),
-            )
-            .build()
-    };
-    let or = UserSearchCriteria::builder().or_conditions(exact("ava.smith")).or_conditions(exact("liam.ali")).build();
+    let or = UserSearchCriteria::builder()
+        .or_conditions(username_is("ava.smith"))
+        .or_conditions(username_is("liam.ali"))
+        .build();
     let out = c.search_users().instance_id(&iid).search_criteria(or).send().await.expect("OR");
     let mut names: Vec<&str> = out.users().iter().filter_map(|u| u.username()).collect();
     names.sort_unstable();
@@ -787,16 +779,8 @@ async fn faults_throttle_deny_fail_and_delay() {
         c.describe_user().instance_id(&iid).user_id(&uid).send().await.expect("describe").user.expect("user")
     };
     let searched = || async {
-        let by_name = aws_sdk_connect::types::UserSearchCriteria::builder()
-            .string_condition(
-                aws_sdk_connect::types::StringCondition::builder()
-                    .field_name("Username")
-                    .value("late.agent")
-                    .comparison_type(aws_sdk_connect::types::StringComparisonType::Exact)
-                    .build(),
-            )
-            .build();
-        let found = c.search_users().instance_id(&iid).search_criteria(by_name).send().await.expect("search");
+        let found = c.search_users().instance_id(&iid).search_criteria(username_is("late.agent")).send().await;
+        let found = found.expect("search");
         let user = found.users().iter().find(|u| u.id() == Some(uid.as_str())).cloned().expect("listed");
         user.identity_info().and_then(|i| i.first_name()).map(str::to_owned).unwrap_or_default()
     };

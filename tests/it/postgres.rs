@@ -13,7 +13,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::serve::Server;
-use super::support::{MAIN_REGION, client, demo, ids, listed_user, start};
+use super::support::{MAIN_REGION, client, demo, ids, listed_user, start, username_is};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -224,17 +224,7 @@ async fn writes_follow_the_servers_policy() {
     let found = sdk
         .search_users()
         .instance_id(&ids.instance)
-        .search_criteria(
-            aws_sdk_connect::types::UserSearchCriteria::builder()
-                .string_condition(
-                    aws_sdk_connect::types::StringCondition::builder()
-                        .field_name("Username")
-                        .value("pg.user")
-                        .comparison_type(aws_sdk_connect::types::StringComparisonType::Exact)
-                        .build(),
-                )
-                .build(),
-        )
+        .search_criteria(username_is("pg.user"))
         .send()
         .await
         .expect("SearchUsers");

@@ -56,6 +56,17 @@ pub(crate) async fn listed_user(client: &Client, instance: &str, n: usize) -> aw
     listed.user_summary_list().get(n).cloned().unwrap_or_else(|| panic!("a user at {n}"))
 }
 
+/// SearchUsers' criterion for one username, exactly.
+pub(crate) fn username_is(name: &str) -> aws_sdk_connect::types::UserSearchCriteria {
+    use aws_sdk_connect::types::{StringComparisonType, StringCondition, UserSearchCriteria};
+    let condition = StringCondition::builder()
+        .field_name("Username")
+        .value(name)
+        .comparison_type(StringComparisonType::Exact)
+        .build();
+    UserSearchCriteria::builder().string_condition(condition).build()
+}
+
 /// The error code of an SDK error (modeled or not).
 pub(crate) fn code<E, R>(err: &aws_sdk_connect::error::SdkError<E, R>) -> String
 where
