@@ -440,11 +440,13 @@ impl Job {
                         {
                             let def = table.def();
                             if updating {
-                                // The engine's next reads wait for what the get call shows.
+                                // The engine's next reads wait for what the get and per-row
+                                // calls show.
                                 let shown = changes
                                     .into_iter()
                                     .filter_map(|(c, v)| {
-                                        let column = def.column(&c).filter(|c| matches!(c.cost, Cost::Get))?;
+                                        let column =
+                                            def.column(&c).filter(|c| matches!(c.cost, Cost::Get | Cost::PerRow(_)))?;
                                         let v = match column.data_type {
                                             DataType::Struct(_) => Written::Members(v),
                                             _ => Written::Whole(v),
@@ -518,7 +520,7 @@ async fn update_one(
     // difference from the current one.
     for column in changes.keys() {
         let Some(Cost::PerRow(op)) = def.column(column).map(|c| c.cost) else { continue };
-        if let Err(e) = table.extra(&cx.scan, parent, column, &mut target).await {
+        if let Err(e) = own_writes::extra(table, &cx.scan, parent, column, &mut target).await {
             let e = e.located(&def.qualified_name(), &parent.region, parent.instance_id.as_deref());
             return failed(&target, op, RowStatus::Failed(e.into()));
         }

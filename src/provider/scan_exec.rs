@@ -611,7 +611,7 @@ impl Scan {
         let mut filled = row.clone();
         let mut values = Row::new();
         for column in columns {
-            self.table.extra(&self.cx, parent, column, &mut filled).await?;
+            own_writes::extra(self.table.as_ref(), &self.cx, parent, column, &mut filled).await?;
             if let Some(v) = filled.get(*column) {
                 values.insert((*column).to_owned(), v.clone());
             }

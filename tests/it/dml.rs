@@ -488,6 +488,22 @@ async fn a_run_reads_its_own_updates_under_a_visibility_delay() {
     );
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o), format!("count\n1\nusername\n{username}\n"), "{}", err(&o));
+
+    // Proficiencies (a call of their own per user) too.
+    let o = run(
+        &emu,
+        &[
+            "-e",
+            &format!(
+                r#"UPDATE aws.connect.users SET user_proficiencies = '[{{"AttributeName": "Language", "AttributeValue": "Greek", "Level": 3}}]' WHERE id = '{id}'"#
+            ),
+            "-e",
+            &format!("SELECT user_proficiencies FROM aws.connect.users WHERE id = '{id}'"),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("Greek"), "{}", out(&o));
+    assert!(!err(&o).contains("still shows"), "{}", err(&o));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
