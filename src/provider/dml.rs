@@ -32,8 +32,7 @@ use super::own_writes;
 use super::plan::ScanPlan;
 use super::recent::Written;
 use super::scan_exec::ApiScanExec;
-use super::table_def::Cost;
-use super::table_def::{TableDef, Update};
+use super::table_def::{ColumnDef, Cost, TableDef, Update};
 use crate::error::{Error, Refusal};
 
 /// The statement kinds.
@@ -109,10 +108,7 @@ impl DmlExec {
                     .collect();
                 ops.dedup();
                 let mut reads: Vec<&str> = def.get_op.into_iter().collect();
-                reads.extend(assignments.iter().filter_map(|(c, _)| match def.column(c).map(|c| c.cost) {
-                    Some(Cost::PerRow(op)) => Some(op),
-                    _ => None,
-                }));
+                reads.extend(assignments.iter().filter_map(|(c, _)| def.column(c)?.per_row_op()));
                 let current = if reads.is_empty() {
                     String::new()
                 } else {
@@ -519,7 +515,7 @@ async fn update_one(
     // A column with a call of its own (proficiencies) is read too: its new value is a
     // difference from the current one.
     for column in changes.keys() {
-        let Some(Cost::PerRow(op)) = def.column(column).map(|c| c.cost) else { continue };
+        let Some(op) = def.column(column).and_then(ColumnDef::per_row_op) else { continue };
         if let Err(e) = own_writes::extra(table, &cx.scan, parent, column, &mut target).await {
             let e = e.located(&def.qualified_name(), &parent.region, parent.instance_id.as_deref());
             return failed(&target, op, RowStatus::Failed(e.into()));

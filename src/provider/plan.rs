@@ -241,13 +241,7 @@ impl Pinned {
 fn column_needs(def: &TableDef, columns: &[&str]) -> (bool, Vec<(&'static str, &'static str)>, bool) {
     let used: Vec<_> = columns.iter().filter_map(|c| def.column(c)).collect();
     let hydrate = def.get_op.is_some() && used.iter().any(|c| c.cost == Cost::Get);
-    let extras = used
-        .iter()
-        .filter_map(|c| match c.cost {
-            Cost::PerRow(op) => Some((c.name, op)),
-            _ => None,
-        })
-        .collect();
+    let extras = used.iter().filter_map(|c| Some((c.name, c.per_row_op()?))).collect();
     let search_covers = def.search.is_some()
         && used.iter().all(|c| match c.cost {
             Cost::Get | Cost::List => c.in_search,

@@ -85,6 +85,14 @@ impl ColumnDef {
         self
     }
 
+    /// The call that reads this column for each row, when it has one of its own.
+    pub(crate) fn per_row_op(&self) -> Option<&'static str> {
+        match self.cost {
+            Cost::PerRow(op) => Some(op),
+            _ => None,
+        }
+    }
+
     /// What selecting the column costs, in words (for DESCRIBE, `.schema` and the README).
     pub(crate) fn cost_text(&self, def: &TableDef) -> String {
         match self.cost {
