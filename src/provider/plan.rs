@@ -8,7 +8,7 @@ use std::fmt;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 
 use super::keys::{ConnectArn, pinned_values};
-use super::table_def::{Cost, IdForm, Scope, TableDef};
+use super::table_def::{Cost, IdForm, Scope, SearchDef, TableDef};
 use crate::error::Error;
 
 /// An item named by a key filter, with the region and instance its ARN gave (if any).
@@ -129,12 +129,7 @@ fn search_access(def: &TableDef, filters: &[Expr]) -> Access {
     let pushed: Vec<(&Expr, serde_json::Value)> =
         filters.iter().filter_map(|f| (search.criterion)(f).map(|c| (f, c))).collect();
     let columns: BTreeSet<String> = pushed.iter().flat_map(|(f, _)| f.column_refs()).map(|c| c.name.clone()).collect();
-    let mut parts: Vec<serde_json::Value> = pushed.into_iter().map(|(_, c)| c).collect();
-    let criteria = match parts.len() {
-        0 => None,
-        1 => parts.pop(),
-        _ => Some(serde_json::json!({ "AndConditions": parts })),
-    };
+    let criteria = SearchDef::all_of(pushed.into_iter().map(|(_, c)| c).collect());
     Access::Search { criteria, columns: columns.into_iter().collect() }
 }
 

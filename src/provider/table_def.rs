@@ -134,6 +134,17 @@ pub(crate) struct SearchDef {
     pub(crate) criterion: fn(&datafusion::logical_expr::Expr) -> Option<serde_json::Value>,
 }
 
+impl SearchDef {
+    /// Criteria that must all hold: one as it is, several under `AndConditions`.
+    pub(crate) fn all_of(mut parts: Vec<serde_json::Value>) -> Option<serde_json::Value> {
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(serde_json::json!({ "AndConditions": parts })),
+        }
+    }
+}
+
 /// The write operations of a writable table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct WriteDef {

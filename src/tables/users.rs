@@ -427,14 +427,9 @@ fn split_tag_conditions(v: &Value) -> (Option<Value>, Vec<Value>) {
         Some(parts) if v.as_object().is_some_and(|o| o.len() == 1) => parts.clone(),
         _ => vec![v.clone()],
     };
-    let (tags, mut rest): (Vec<Value>, Vec<Value>) = parts.into_iter().partition(|p| p.get("TagCondition").is_some());
+    let (tags, rest): (Vec<Value>, Vec<Value>) = parts.into_iter().partition(|p| p.get("TagCondition").is_some());
     let tags = tags.into_iter().filter_map(|t| t.get("TagCondition").cloned()).collect();
-    let criteria = match rest.len() {
-        0 => None,
-        1 => rest.pop(),
-        _ => Some(json!({ "AndConditions": rest })),
-    };
-    (criteria, tags)
+    (SearchDef::all_of(rest), tags)
 }
 
 /// SearchUsers criteria from their JSON form.
