@@ -207,9 +207,8 @@ impl TableDef {
 
     /// A column by any spelling StackQL users type (`InstanceArn` → `instance_arn`).
     pub(crate) fn canonical_column(&self, name: &str) -> Option<&'static str> {
-        let squash = |n: &str| n.trim_matches('"').to_lowercase().replace('_', "");
-        let wanted = squash(name);
-        self.columns.iter().map(|c| c.name).find(|c| squash(c) == wanted)
+        let wanted = spelling(name);
+        self.columns.iter().map(|c| c.name).find(|c| spelling(c) == wanted)
     }
 
     /// Columns set through one operation.
@@ -254,6 +253,12 @@ macro_rules! declared_once {
     };
 }
 pub(crate) use declared_once;
+
+/// A name as StackQL users may spell it, reduced to what matters: `"InstanceArn"`,
+/// `instance_arn` and `INSTANCEARN` are all `instancearn`.
+pub(crate) fn spelling(name: &str) -> String {
+    name.trim_matches('"').to_lowercase().replace('_', "")
+}
 
 /// `first_name` → `FirstName`: the API member a flat column stands for inside its object.
 pub(crate) fn api_member(column: &str) -> String {

@@ -12,11 +12,11 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Refusal};
 use crate::provider::TableDef;
-use crate::provider::table_def::{Update, api_member};
+use crate::provider::table_def::{ColumnDef, Update, api_member, spelling};
 
 /// Whether an assignment target is StackQL's patch document.
 pub(crate) fn is_patch_document(column: &str) -> bool {
-    column.trim_matches('"').to_lowercase().replace('_', "") == "datapatchdocument"
+    spelling(column) == spelling("data__PatchDocument")
 }
 
 fn refused(message: String) -> Error {
@@ -86,25 +86,23 @@ pub(crate) fn assignments(def: &TableDef, value: &Expr) -> Result<Vec<(String, E
             }
         };
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let settable = |property: &str| -> Result<&'static str, Error> {
-            let column = def.canonical_column(property).ok_or_else(|| {
+        let settable = |property: &str| -> Result<&ColumnDef, Error> {
+            let column = def.canonical_column(property).and_then(|c| def.column(c)).ok_or_else(|| {
                 refused(format!(
                     "data__PatchDocument: {path}: {property} is not a property of {}",
                     def.qualified_name()
                 ))
             })?;
-            match def.column(column).map(|c| (c.name, c.update)) {
-                Some((name, Update::Via(_))) => Ok(name),
-                Some((_, Update::Fixed(why))) => {
+            match column.update {
+                Update::Via(_) => Ok(column),
+                Update::Fixed(why) => {
                     Err(refused(format!("data__PatchDocument: {path}: {property} is read-only: {why}")))
                 }
-                None => Err(refused(format!("data__PatchDocument: {path}: {property} is unknown"))),
             }
         };
         match segments.as_slice() {
             [property] => {
-                let column = settable(property)?;
-                let c = def.column(column).ok_or_else(|| Error::Internal(column.to_owned()))?;
+                let c = settable(property)?;
                 match (&c.data_type, &value, c.update) {
                     // An object replaced whole: each of its settable members, absent ones cleared.
                     (DataType::Struct(_), Json::Object(members), Update::Via(op)) => {
@@ -113,15 +111,11 @@ pub(crate) fn assignments(def: &TableDef, value: &Expr) -> Result<Vec<(String, E
                             out.push((flat.name.to_owned(), sql_value(&v, &flat.data_type)));
                         }
                     }
-                    _ => out.push((column.to_owned(), sql_value(&value, &c.data_type))),
+                    _ => out.push((c.name.to_owned(), sql_value(&value, &c.data_type))),
                 }
             }
             [object, field] => {
-                let parent = settable(object)?;
-                let column = settable(field)?;
-                let (Some(p), Some(c)) = (def.column(parent), def.column(column)) else {
-                    return Err(Error::Internal(path.to_owned()));
-                };
+                let (p, c) = (settable(object)?, settable(field)?);
                 if !matches!(p.data_type, DataType::Struct(_)) || p.update != c.update {
                     return Err(Error::refused(
                         Refusal::Unsupported,
