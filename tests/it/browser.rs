@@ -13,7 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use super::serve::Server;
-use super::support::{MAIN_REGION, client, demo, ids};
+use super::support::{MAIN_REGION, client, demo, ids, user_id_named};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -124,14 +124,7 @@ async fn the_console_works_in_a_real_browser() {
     let username = link.text().await.expect("name");
     link.click().await.expect("follow the link");
     text_is(&b, "h1", &username).await;
-    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let uid = listed
-        .user_summary_list()
-        .iter()
-        .find(|u| u.username() == Some(&username))
-        .and_then(|u| u.id())
-        .expect("listed")
-        .to_owned();
+    let uid = user_id_named(&c, &i.instance, &username).await;
     let u =
         c.describe_user().instance_id(&i.instance).user_id(&uid).send().await.expect("describe").user.expect("user");
     text_is(&b, "#arn", u.arn().expect("arn")).await;
@@ -169,14 +162,7 @@ async fn the_console_works_in_a_real_browser() {
     b.find(Locator::Css("#create")).await.expect("button").click().await.expect("create");
     text_is(&b, "h1", "browser.made").await;
     assert!(!b.source().await.expect("html").contains(PASSWORD), "the password is never sent back");
-    let created = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let new_id = created
-        .user_summary_list()
-        .iter()
-        .find(|u| u.username() == Some("browser.made"))
-        .and_then(|u| u.id())
-        .expect("created")
-        .to_owned();
+    let new_id = user_id_named(&c, &i.instance, "browser.made").await;
     b.find(Locator::Css("#delete")).await.expect("delete link").click().await.expect("ask");
     text_is(&b, "h1", "Delete browser.made?").await;
     b.find(Locator::Css("#confirm_delete")).await.expect("confirm").click().await.expect("delete");

@@ -12,7 +12,9 @@ use aws_smithy_types::retry::RetryConfig;
 use connectql::emulator::faults::Faults;
 use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig};
 
-use super::support::{MAIN_REGION, cli, client, demo, err, ids, instance_id, listed_user, out, run, start};
+use super::support::{
+    MAIN_REGION, cli, client, demo, err, ids, instance_id, listed_user, out, run, start, user_id_named,
+};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -347,16 +349,10 @@ async fn insert_takes_structs_lists_and_maps() {
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o), "count\n2\n");
     let c = client(&emu, MAIN_REGION);
-    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
     for (name, first, team) in [("typed.values", "Ty", "blue"), ("json.values", "Jay", "green")] {
-        let id = listed
-            .user_summary_list()
-            .iter()
-            .find(|u| u.username() == Some(name))
-            .and_then(|u| u.id())
-            .expect("created");
+        let id = user_id_named(&c, &i.instance, name).await;
         let u =
-            c.describe_user().instance_id(&i.instance).user_id(id).send().await.expect("describe").user.expect("user");
+            c.describe_user().instance_id(&i.instance).user_id(&id).send().await.expect("describe").user.expect("user");
         assert_eq!(u.identity_info().and_then(|x| x.first_name()), Some(first));
         assert_eq!(u.tags().and_then(|t| t.get("team")).map(String::as_str), Some(team));
         if name == "typed.values" {

@@ -4,7 +4,7 @@
 
 use connectql::emulator::faults::Faults;
 
-use super::support::{MAIN_REGION, cli, client, demo, err, ids, listed_user, out, run};
+use super::support::{MAIN_REGION, cli, client, demo, err, ids, listed_user, out, run, user_id_named};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -659,14 +659,7 @@ async fn proficiencies_are_set_by_their_own_calls() {
     let o = run(&emu, &["-e", &insert, "-e", calls]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(out(&o).ends_with("operation,calls\nAssociateUserProficiencies,1\n"), "{}", out(&o));
-    let created = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let new_id = created
-        .user_summary_list()
-        .iter()
-        .find(|u| u.username() == Some("skilled.agent"))
-        .and_then(|u| u.id())
-        .expect("created")
-        .to_owned();
+    let new_id = user_id_named(&c, &i.instance, "skilled.agent").await;
     assert_eq!(held(new_id).await, [p("Skill", "Billing", 3)]);
 }
 
@@ -717,14 +710,7 @@ async fn stackql_minimal_insert_on_an_existing_directory_instance() {
         ],
     );
     assert!(o.status.success(), "{}", err(&o));
-    let users = c.list_users().instance_id(&iid).max_results(1000).send().await.expect("ListUsers");
-    let id = users
-        .user_summary_list()
-        .iter()
-        .find(|u| u.username() == Some("directory.user"))
-        .and_then(|u| u.id())
-        .expect("created")
-        .to_owned();
+    let id = user_id_named(&c, &iid, "directory.user").await;
     let user = c.describe_user().instance_id(&iid).user_id(&id).send().await.expect("DescribeUser");
     let user = user.user().expect("user");
     assert!(user.directory_user_id().is_some(), "a directory user id");

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};
 
-use super::support::{Ids, MAIN_REGION, cli, client, demo, ids};
+use super::support::{Ids, MAIN_REGION, cli, client, demo, ids, user_id_named};
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
@@ -361,14 +361,7 @@ async fn every_page_renders_and_its_forms_change_users() {
     let (_, json_text) = page(&s, "/users.json?q=ava").await;
     assert_eq!(serde_json::from_str::<Value>(&json_text).expect("json").as_array().map(Vec::len), Some(names.len()));
 
-    let listed = c.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
-    let ava = listed
-        .user_summary_list()
-        .iter()
-        .find(|u| u.username() == Some("ava.smith"))
-        .and_then(|u| u.id())
-        .expect("ava")
-        .to_owned();
+    let ava = user_id_named(&c, &i.instance, "ava.smith").await;
     let (status, html) = page(&s, &format!("/users/{}/{ava}", i.instance)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(

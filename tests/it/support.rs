@@ -56,6 +56,13 @@ pub(crate) async fn listed_user(client: &Client, instance: &str, n: usize) -> aw
     listed.user_summary_list().get(n).cloned().unwrap_or_else(|| panic!("a user at {n}"))
 }
 
+/// The id of the user ListUsers gives with this username.
+pub(crate) async fn user_id_named(client: &Client, instance: &str, username: &str) -> String {
+    let listed = client.list_users().instance_id(instance).max_results(1000).send().await.expect("ListUsers");
+    let user = listed.user_summary_list().iter().find(|u| u.username() == Some(username));
+    user.and_then(|u| u.id()).unwrap_or_else(|| panic!("{username} is listed")).to_owned()
+}
+
 /// SearchUsers' criterion for one username, exactly.
 pub(crate) fn username_is(name: &str) -> aws_sdk_connect::types::UserSearchCriteria {
     use aws_sdk_connect::types::{StringComparisonType, StringCondition, UserSearchCriteria};
