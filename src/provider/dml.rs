@@ -30,9 +30,8 @@ use super::context::WriteContext;
 use super::events::{Call, Event, RowReport, RowStatus};
 use super::own_writes;
 use super::plan::ScanPlan;
-use super::recent::Written;
 use super::scan_exec::ApiScanExec;
-use super::table_def::{ColumnDef, Cost, TableDef, Update};
+use super::table_def::{ColumnDef, TableDef, Update};
 use crate::error::{Error, Refusal};
 
 /// The statement kinds.
@@ -436,21 +435,8 @@ impl Job {
                         {
                             let def = table.def();
                             if updating {
-                                // The engine's next reads wait for what the get and per-row
-                                // calls show.
-                                let shown = changes
-                                    .into_iter()
-                                    .filter_map(|(c, v)| {
-                                        let column =
-                                            def.column(&c).filter(|c| matches!(c.cost, Cost::Get | Cost::PerRow(_)))?;
-                                        let v = match column.data_type {
-                                            DataType::Struct(_) => Written::Members(v),
-                                            _ => Written::Whole(v),
-                                        };
-                                        Some((c, v))
-                                    })
-                                    .collect();
-                                cx.scan.recent.updated(def.name, &parent, id, shown);
+                                // The engine's next reads wait for what this write made.
+                                cx.scan.recent.updated(def.name, &parent, id, own_writes::awaited(def, &changes));
                             } else {
                                 cx.scan.recent.forget(def.name, id);
                             }

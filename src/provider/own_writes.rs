@@ -4,14 +4,33 @@
 //! made again, with backoff, until the service shows what was written or [`recent::WAIT`] has
 //! passed; then the read is taken as it is, with a warning naming the item.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use datafusion::arrow::datatypes::DataType;
 use serde_json::Value;
 
 use super::api::{ApiTable, Parent, Row};
 use super::context::ScanContext;
-use super::recent;
+use super::recent::{self, Written};
+use super::table_def::{Cost, TableDef};
 use crate::error::ApiFailure;
+
+/// What an UPDATE's SET list makes this engine's later reads wait for: the columns a get or
+/// per-row call returns; a struct by the members written (the write merged them).
+pub(crate) fn awaited(def: &TableDef, changes: &Row) -> BTreeMap<String, Written> {
+    changes
+        .iter()
+        .filter_map(|(c, v)| {
+            let column = def.column(c).filter(|c| matches!(c.cost, Cost::Get | Cost::PerRow(_)))?;
+            let written = match column.data_type {
+                DataType::Struct(_) => Written::members(v),
+                _ => Written::whole(v),
+            };
+            Some((c.clone(), written))
+        })
+        .collect()
+}
 
 /// Reads made again with backoff, for up to [`recent::WAIT`].
 struct Retries {

@@ -20,114 +20,130 @@ const KEEP: Duration = Duration::from_secs(10 * 60);
 /// How long a get waits for a create to become visible before the item is reported missing.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
+/// A value this engine wrote to a column, as reads should show it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Written {
+    /// Kept in [`canonical`] form, so each read is brought to it alone.
+    value: Value,
+    /// The column is a struct the write merged these members into: it holds at least them.
+    merged: bool,
+}
+
+impl Written {
+    /// The column holds exactly this (text, numbers, lists, maps).
+    pub(crate) fn whole(v: &Value) -> Self {
+        Written { value: canonical(v), merged: false }
+    }
+
+    /// The column holds at least these members.
+    pub(crate) fn members(v: &Value) -> Self {
+        Written { value: canonical(v), merged: true }
+    }
+}
+
+/// What this engine did to an item.
 #[derive(Debug, Clone)]
-struct Created {
+enum Write {
+    Created,
+    /// Column → the value written.
+    Updated(BTreeMap<String, Written>),
+}
+
+/// An item this engine wrote, remembered for [`KEEP`].
+#[derive(Debug, Clone)]
+struct Remembered {
     table: &'static str,
     region: String,
     instance: Option<String>,
     id: String,
+    write: Write,
     at: Instant,
     /// Waited for once without success: later reads do not wait again.
     given_up: bool,
 }
 
-/// A value this engine wrote to a column, as reads should show it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Written {
-    /// The column holds exactly this (text, numbers, lists, maps).
-    Whole(Value),
-    /// The column (a struct) holds at least these members: the write merged them into the
-    /// current ones.
-    Members(Value),
-}
-
-/// Values this engine wrote to an item, which its reads should show.
-#[derive(Debug, Clone)]
-struct Updated {
-    table: &'static str,
-    region: String,
-    instance: Option<String>,
-    id: String,
-    /// Column → the value written.
-    written: BTreeMap<String, Written>,
-    at: Instant,
-    given_up: bool,
+impl Remembered {
+    fn is(&self, table: &str, id: &str) -> bool {
+        self.table == table && self.id == id
+    }
 }
 
 /// The engine's recent creates and updates.
 #[derive(Debug, Default)]
 pub(crate) struct RecentWrites {
-    items: Mutex<Vec<Created>>,
-    updates: Mutex<Vec<Updated>>,
+    items: Mutex<Vec<Remembered>>,
 }
 
 impl RecentWrites {
-    fn with<T>(&self, f: impl FnOnce(&mut Vec<Created>) -> T) -> T {
+    fn with<T>(&self, f: impl FnOnce(&mut Vec<Remembered>) -> T) -> T {
         let mut items = self.items.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         items.retain(|c| c.at.elapsed() < KEEP);
         f(&mut items)
     }
 
-    fn with_updates<T>(&self, f: impl FnOnce(&mut Vec<Updated>) -> T) -> T {
-        let mut updates = self.updates.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        updates.retain(|u| u.at.elapsed() < KEEP);
-        f(&mut updates)
-    }
-
-    /// This engine wrote these values to an item (a later write of a column replaces its value).
-    pub(crate) fn updated(&self, table: &'static str, parent: &Parent, id: &str, written: BTreeMap<String, Written>) {
-        self.with_updates(|updates| match updates.iter_mut().find(|u| u.table == table && u.id == id) {
-            Some(u) => {
-                u.written.extend(written);
-                u.at = Instant::now();
-                u.given_up = false;
-            }
-            None => updates.push(Updated {
-                table,
-                region: parent.region.clone(),
-                instance: parent.instance_id.clone(),
-                id: id.to_owned(),
-                written,
-                at: Instant::now(),
-                given_up: false,
-            }),
-        });
-    }
-
-    /// Whether any update of `table` is remembered (reads then check what they show).
-    pub(crate) fn any_updates(&self, table: &str) -> bool {
-        self.with_updates(|updates| updates.iter().any(|u| u.table == table))
-    }
-
-    /// The columns of a read row that still show something else than this engine wrote (none
-    /// when the item was not written, or a read already waited for it in vain).
-    pub(crate) fn behind(&self, table: &str, id: &str, row: &Row) -> Vec<String> {
-        self.with_updates(|updates| {
-            updates
-                .iter()
-                .filter(|u| u.table == table && u.id == id && !u.given_up)
-                .flat_map(|u| u.written.iter().filter(|(c, v)| !shows(v, row.get(*c))).map(|(c, _)| c.clone()))
-                .collect()
-        })
-    }
-
     pub(crate) fn created(&self, table: &'static str, region: &str, instance: Option<&str>, id: &str) {
         self.with(|items| {
-            items.push(Created {
+            items.push(Remembered {
                 table,
                 region: region.to_owned(),
                 instance: instance.map(str::to_owned),
                 id: id.to_owned(),
+                write: Write::Created,
                 at: Instant::now(),
                 given_up: false,
             });
         });
     }
 
+    /// This engine wrote these values to an item (a later write of a column replaces its value).
+    pub(crate) fn updated(&self, table: &'static str, parent: &Parent, id: &str, written: BTreeMap<String, Written>) {
+        self.with(|items| {
+            let earlier = items.iter_mut().find(|r| r.is(table, id) && matches!(r.write, Write::Updated(_)));
+            match earlier {
+                Some(r) => {
+                    if let Write::Updated(w) = &mut r.write {
+                        w.extend(written);
+                    }
+                    r.at = Instant::now();
+                    r.given_up = false;
+                }
+                None => items.push(Remembered {
+                    table,
+                    region: parent.region.clone(),
+                    instance: parent.instance_id.clone(),
+                    id: id.to_owned(),
+                    write: Write::Updated(written),
+                    at: Instant::now(),
+                    given_up: false,
+                }),
+            }
+        });
+    }
+
+    /// Whether any update of `table` is remembered (reads then check what they show).
+    pub(crate) fn any_updates(&self, table: &str) -> bool {
+        self.with(|items| items.iter().any(|r| r.table == table && matches!(r.write, Write::Updated(_))))
+    }
+
+    /// The columns of a read row that still show something else than this engine wrote (none
+    /// when the item was not written, or a read already waited for it in vain).
+    pub(crate) fn behind(&self, table: &str, id: &str, row: &Row) -> Vec<String> {
+        self.with(|items| {
+            items
+                .iter()
+                .filter(|r| r.is(table, id) && !r.given_up)
+                .filter_map(|r| match &r.write {
+                    Write::Updated(w) => Some(w),
+                    Write::Created => None,
+                })
+                .flat_map(|w| w.iter().filter(|(c, v)| !shows(v, row.get(*c))).map(|(c, _)| c.clone()))
+                .collect()
+        })
+    }
+
     /// The item is gone (deleted by this engine): nothing of it is awaited any more.
     pub(crate) fn forget(&self, table: &str, id: &str) {
-        self.with(|items| items.retain(|c| !(c.table == table && c.id == id)));
-        self.with_updates(|updates| updates.retain(|u| !(u.table == table && u.id == id)));
+        self.with(|items| items.retain(|r| !r.is(table, id)));
     }
 
     /// Recent creates of `table` in `parent` that a complete listing did not return, and recent
@@ -140,43 +156,34 @@ impl RecentWrites {
         listed: &BTreeSet<String>,
         filtered_on: &[String],
     ) -> Vec<String> {
-        let inside = |t: &str, region: &str, instance: &Option<String>| {
-            t == table && region == parent.region && *instance == parent.instance_id
-        };
-        let mut ids: BTreeSet<String> = self.with(|items| {
-            items.iter().filter(|c| inside(c.table, &c.region, &c.instance)).map(|c| c.id.clone()).collect()
-        });
-        self.with_updates(|updates| {
-            ids.extend(
-                updates
-                    .iter()
-                    .filter(|u| inside(u.table, &u.region, &u.instance))
-                    .filter(|u| filtered_on.iter().any(|c| u.written.contains_key(c)))
-                    .map(|u| u.id.clone()),
-            );
+        let ids: BTreeSet<String> = self.with(|items| {
+            items
+                .iter()
+                .filter(|r| r.table == table && r.region == parent.region && r.instance == parent.instance_id)
+                .filter(|r| match &r.write {
+                    Write::Created => true,
+                    Write::Updated(w) => filtered_on.iter().any(|c| w.contains_key(c)),
+                })
+                .map(|r| r.id.clone())
+                .collect()
         });
         ids.into_iter().filter(|id| !listed.contains(id)).collect()
     }
 
     /// Whether any create or update of `table` is remembered (a scan then tracks what it lists).
     pub(crate) fn any(&self, table: &str) -> bool {
-        self.with(|items| items.iter().any(|c| c.table == table)) || self.any_updates(table)
+        self.with(|items| items.iter().any(|r| r.table == table))
     }
 
     /// Whether a get of `id` that found nothing should wait and try again.
     pub(crate) fn worth_waiting(&self, table: &str, id: &str) -> bool {
-        self.with(|items| items.iter().any(|c| c.table == table && c.id == id && !c.given_up))
+        self.with(|items| items.iter().any(|r| r.is(table, id) && matches!(r.write, Write::Created) && !r.given_up))
     }
 
     pub(crate) fn give_up(&self, table: &str, id: &str) {
         self.with(|items| {
-            for c in items.iter_mut().filter(|c| c.table == table && c.id == id) {
-                c.given_up = true;
-            }
-        });
-        self.with_updates(|updates| {
-            for u in updates.iter_mut().filter(|u| u.table == table && u.id == id) {
-                u.given_up = true;
+            for r in items.iter_mut().filter(|r| r.is(table, id)) {
+                r.given_up = true;
             }
         });
     }
@@ -188,12 +195,10 @@ impl RecentWrites {
 /// members written, whatever else it holds.
 fn shows(written: &Written, read: Option<&Value>) -> bool {
     let Some(read) = read else { return true };
-    match written {
-        Written::Whole(w) => canonical(w) == canonical(read),
-        Written::Members(w) => match (canonical(w), canonical(read)) {
-            (Value::Object(w), Value::Object(r)) => w.iter().all(|(k, v)| r.get(k) == Some(v)),
-            (w, r) => w.is_null() || w == r,
-        },
+    match (&written.value, canonical(read)) {
+        (Value::Object(w), Value::Object(r)) if written.merged => w.iter().all(|(k, v)| r.get(k) == Some(v)),
+        (w, _) if written.merged && w.is_null() => true,
+        (w, r) => *w == r,
     }
 }
 
@@ -247,7 +252,7 @@ mod tests {
     }
 
     fn whole(v: Value) -> BTreeMap<String, Written> {
-        row(v).into_iter().map(|(c, v)| (c, Written::Whole(v))).collect()
+        row(v).into_iter().map(|(c, v)| (c, Written::whole(&v))).collect()
     }
 
     #[test]
@@ -290,7 +295,7 @@ mod tests {
 
         // A struct written into the current one: its members show, the others are the service's.
         let phone = json!({ "PhoneType": "SOFT_PHONE", "AutoAccept": true, "DeskPhoneNumber": null });
-        r.updated("users", &parent, "d", BTreeMap::from([("phone_config".to_owned(), Written::Members(phone))]));
+        r.updated("users", &parent, "d", BTreeMap::from([("phone_config".to_owned(), Written::members(&phone))]));
         let read = |v: Value| row(json!({ "phone_config": v }));
         let merged = read(json!({ "PhoneType": "SOFT_PHONE", "AutoAccept": true, "AfterContactWorkTimeLimit": 30 }));
         assert!(r.behind("users", "d", &merged).is_empty());
