@@ -207,17 +207,24 @@ fn base_context(
     Ok(ctx)
 }
 
+/// An error about text that could not be read as a statement, with every literal of it that
+/// could be a password masked (the statement's own values are not known yet).
+fn unread(text: &str, e: Error) -> Error {
+    let candidates = secrets::possible_passwords(text);
+    if candidates.is_empty() {
+        return e;
+    }
+    match e {
+        Error::Sql { kind, message } => Error::sql(kind, crate::mask::mask_with(&message, &candidates)),
+        Error::Usage(message) => Error::Usage(crate::mask::mask_with(&message, &candidates)),
+        other => other,
+    }
+}
+
 /// The parsed statement of one piece of SQL text.
 fn parse_one(text: &str) -> Result<DfStatement, Error> {
-    let masked = |message: String| {
-        if secrets::password_bearing(text) {
-            crate::mask::mask_with(&message, &secrets::string_literals(text))
-        } else {
-            message
-        }
-    };
     let mut statements = DFParser::parse_sql(text)
-        .map_err(|e| Error::sql(SqlError::Syntax, masked(Error::from_datafusion(&e).to_string())))?;
+        .map_err(|e| unread(text, Error::sql(SqlError::Syntax, Error::from_datafusion(&e).to_string())))?;
     match (statements.pop_front(), statements.len()) {
         (Some(s), 0) => Ok(s),
         (None, _) => Err(Error::sql(SqlError::Syntax, "no statement")),
@@ -425,12 +432,13 @@ impl Engine {
     /// The statement of a request's text: placeholders filled, a Postgres client's SQL made
     /// connectql's, bound parameters in place.
     fn parse(&self, text: &str, request: &Request) -> Result<DfStatement, Error> {
-        let text = script::fill_placeholders(text, &request.vars)?;
+        let filled = script::fill_placeholders(text, &request.vars)?;
         let text = match request.dialect {
-            Dialect::Connectql => text,
-            Dialect::Postgres => postgres::translate(&text)?,
+            Dialect::Connectql => filled.text,
+            Dialect::Postgres => postgres::translate(&filled.text).map_err(|e| unread(&filled.text, e))?,
         };
         let mut parsed = parse_one(&text)?;
+        crate::sql::params::bind_quoted(&mut parsed, &filled.quoted)?;
         if !request.params.is_empty() {
             let target = match &mut parsed {
                 DfStatement::Explain(e) => e.statement.as_mut(),

@@ -43,8 +43,13 @@ pub(crate) fn masked_arguments(arguments: &Map<String, Value>) -> Value {
                     .collect(),
             ),
             Value::Array(items) => Value::Array(items.iter().map(walk).collect()),
-            // Free text (SQL) may carry a password the engine registered: mask it.
-            Value::String(s) => Value::String(mask(s).into_owned()),
+            // Free text may be JSON with password members (a body sent as a string), or SQL
+            // that carries a password: the engine registers a statement's values when it reads
+            // it; one that cannot be read has every literal that could be a password masked.
+            Value::String(s) => {
+                crate::sql::secrets::register_json_passwords(s);
+                Value::String(mask::mask_with(s, &crate::sql::secrets::unparsed_passwords(s)))
+            }
             other => other.clone(),
         }
     }

@@ -89,10 +89,13 @@ impl Args<'_> {
         }
     }
 
-    fn body(&self) -> Result<&Value, Failure> {
-        self.0
-            .get("body")
-            .filter(|b| b.is_object())
+    /// `body`: the API's JSON request body, as an object or as its JSON text (agents send both).
+    fn body(&self) -> Result<Value, Failure> {
+        let body = match self.0.get("body") {
+            Some(Value::String(text)) => serde_json::from_str::<Value>(text).ok(),
+            other => other.cloned(),
+        };
+        body.filter(Value::is_object)
             .ok_or_else(|| Failure::bad_request("body is required: the API's JSON request body, as an object"))
     }
 
@@ -204,11 +207,11 @@ impl McpServer {
                 call.list_users(&instance, &paging).await
             }
             tools::DESCRIBE_USER => call.describe_user(&instance, &args.text("UserId")?).await,
-            tools::CREATE_USER => call.create_user(&instance, args.body()?).await,
+            tools::CREATE_USER => call.create_user(&instance, &args.body()?).await,
             tools::DELETE_USER => call.delete_user(&instance, &args.text("UserId")?).await,
-            tools::UPDATE_IDENTITY => call.update_identity(&instance, &args.text("UserId")?, args.body()?).await,
-            tools::UPDATE_ROUTING => call.update_routing(&instance, &args.text("UserId")?, args.body()?).await,
-            tools::PUT_STATUS => call.put_status(&instance, &args.text("UserId")?, args.body()?).await,
+            tools::UPDATE_IDENTITY => call.update_identity(&instance, &args.text("UserId")?, &args.body()?).await,
+            tools::UPDATE_ROUTING => call.update_routing(&instance, &args.text("UserId")?, &args.body()?).await,
+            tools::PUT_STATUS => call.put_status(&instance, &args.text("UserId")?, &args.body()?).await,
             other => Err(Failure::bad_request(format!("unknown tool {other}"))),
         }
     }

@@ -71,7 +71,8 @@ fn render(app: &App, template: &str, mut ctx: Map<String, Value>, cost: &Cost, s
     ctx.insert("csrf".into(), json!(app.access.csrf));
     ctx.insert("cost".into(), json!(cost.text()));
     match app.templates.get_template(template).and_then(|t| t.render(Value::Object(ctx))) {
-        Ok(html) => (status, Html(html)).into_response(),
+        // Pages hold users' details and statements: no browser or proxy keeps them.
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("template {template}: {e}")).into_response(),
     }
 }
@@ -684,7 +685,7 @@ pub(crate) async fn sql_page(State(app): State<Arc<App>>, Extension(proof): Exte
         }
         None => (String::new(), false),
     };
-    let mut ctx = json!({ "title": "SQL", "sql": sql });
+    let mut ctx = json!({ "title": "SQL" });
     if !sql.is_empty() {
         let statement = if explain { format!("EXPLAIN {sql}") } else { sql.clone() };
         match run(&app, &mut cost, &statement, &[]).await {
@@ -701,6 +702,8 @@ pub(crate) async fn sql_page(State(app): State<Arc<App>>, Extension(proof): Exte
             Err(e) => ctx["error"] = json!(answer::message(&e)),
         }
     }
+    // Shown again only after the engine read it, so its password values are known and masked.
+    ctx["sql"] = json!(crate::sql::secrets::shown_statement(&sql));
     render(&app, "sql.html", ctx.as_object().cloned().unwrap_or_default(), &cost, StatusCode::OK)
 }
 

@@ -2,8 +2,10 @@
 //! placeholders), and filling a statement's `{{ name }}` placeholders from `--var` values.
 //!
 //! Placeholders are filled per statement, after splitting, and a value can never become
-//! statement text: inside a quoted literal it is escaped so it cannot end the literal; outside a
-//! literal it must be one SQL value (a number, an identifier, a quoted string) or it is refused.
+//! statement text: a placeholder inside a quoted literal or identifier (`'…'`, `E'…'`, `$$…$$`,
+//! `"…"`) is bound into the parsed literal's value ([`super::params::bind_quoted`]), never
+//! spliced into the text; outside quotes a value must be one SQL value (a number, an
+//! identifier, a quoted string) or it is refused.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Context {
     Code,
-    /// Inside `'…'`.
+    /// Inside `'…'` (or `E'…'`, `$$…$$`).
     Literal,
     /// Inside `"…"`.
     Identifier,
@@ -65,12 +67,26 @@ fn placeholder(s: &str) -> Option<(usize, &str, Option<String>)> {
     Some((end, name, default))
 }
 
+/// The length of a dollar-quote delimiter (`$$`, `$tag$`) at the start of `s`.
+fn dollar_tag(s: &str) -> Option<usize> {
+    let body = s.strip_prefix('$')?;
+    let end = body.find('$')?;
+    let tag = &body[..end];
+    let valid = tag.chars().next().is_none_or(|c| c.is_ascii_alphabetic() || c == '_')
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then_some(end + 2)
+}
+
 /// Cuts text into pieces, tracking quotes and comments; placeholders are atomic wherever they are.
 fn pieces<'a>(text: &'a str) -> Vec<Piece<'a>> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let (mut i, mut start) = (0, 0);
     let mut context = Context::Code;
+    // Inside `E'…'`, where a backslash escapes the next character (a quote too).
+    let mut backslash_escapes = false;
+    // Inside `$tag$…$tag$`: its closing delimiter.
+    let mut dollar_end: Option<&'a str> = None;
     let flush = |out: &mut Vec<Piece<'a>>, from: usize, to: usize, context: Context| {
         if to > from {
             out.push(Piece::Text(&text[from..to], context));
@@ -88,12 +104,40 @@ fn pieces<'a>(text: &'a str) -> Vec<Piece<'a>> {
             start = i;
             continue;
         }
+        if let Some(end) = dollar_end {
+            if rest.starts_with(end) {
+                i += end.len();
+                flush(&mut out, start, i, context);
+                start = i;
+                context = Context::Code;
+                dollar_end = None;
+            } else {
+                i += rest.chars().next().map_or(1, char::len_utf8);
+            }
+            continue;
+        }
         match (context, bytes[i]) {
             (Context::Code, b'\'') => {
                 flush(&mut out, start, i, context);
                 start = i;
                 context = Context::Literal;
+                // `E'` (not the end of a longer word) opens a string with backslash escapes.
+                backslash_escapes = i >= 1
+                    && matches!(bytes[i - 1], b'e' | b'E')
+                    && (i < 2 || !(bytes[i - 2].is_ascii_alphanumeric() || bytes[i - 2] == b'_'));
                 i += 1;
+            }
+            (Context::Code, b'$') if dollar_tag(rest).is_some() => {
+                let tag = dollar_tag(rest).unwrap_or_default();
+                flush(&mut out, start, i, context);
+                start = i;
+                context = Context::Literal;
+                dollar_end = Some(&text[i..i + tag]);
+                i += tag;
+            }
+            (Context::Literal, b'\\') if backslash_escapes => {
+                i += 1;
+                i += text.get(i..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
             }
             (Context::Code, b'"') => {
                 flush(&mut out, start, i, context);
@@ -202,13 +246,29 @@ fn single_value(value: &str) -> bool {
     }
 }
 
+/// A statement whose placeholders are filled, or marked for binding.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Filled {
+    /// The text: each placeholder outside quotes replaced by its value, each one inside quotes
+    /// by a marker `{{#n}}`, the n-th of `quoted`.
+    pub(crate) text: String,
+    /// The (name, value) of each quoted placeholder, in order: bound into the parsed statement.
+    pub(crate) quoted: Vec<(String, String)>,
+}
+
+/// The marker of the n-th quoted placeholder in filled text.
+pub(crate) fn marker(n: usize) -> String {
+    format!("{{{{#{n}}}}}")
+}
+
 /// Fills one statement's placeholders (see the module doc).
 ///
 /// # Errors
 /// An unset placeholder without a default, or a value that is not one SQL value where the
 /// placeholder is not quoted.
-pub(crate) fn fill_placeholders(statement: &str, vars: &BTreeMap<String, String>) -> Result<String, Error> {
+pub(crate) fn fill_placeholders(statement: &str, vars: &BTreeMap<String, String>) -> Result<Filled, Error> {
     let mut out = String::with_capacity(statement.len());
+    let mut quoted = Vec::new();
     for piece in pieces(statement) {
         match piece {
             Piece::End => out.push(';'),
@@ -225,8 +285,10 @@ pub(crate) fn fill_placeholders(statement: &str, vars: &BTreeMap<String, String>
                     }
                 };
                 match context {
-                    Context::Literal => out.push_str(&value.replace('\'', "''")),
-                    Context::Identifier => out.push_str(&value.replace('"', "\"\"")),
+                    Context::Literal | Context::Identifier => {
+                        out.push_str(&marker(quoted.len()));
+                        quoted.push((name.to_owned(), value));
+                    }
                     _ if single_value(&value) => out.push_str(&value),
                     _ => {
                         return Err(Error::Usage(format!(
@@ -237,7 +299,7 @@ pub(crate) fn fill_placeholders(statement: &str, vars: &BTreeMap<String, String>
             }
         }
     }
-    Ok(out)
+    Ok(Filled { text: out, quoted })
 }
 
 #[cfg(test)]
@@ -270,21 +332,22 @@ mod tests {
         assert_eq!(without_comments("SELECT '-- no', \"/* no */\""), "SELECT '-- no', \"/* no */\"");
     }
 
+    fn text(statement: &str, v: &BTreeMap<String, String>) -> String {
+        fill_placeholders(statement, v).expect("filled").text
+    }
+
     #[test]
     fn placeholders_are_filled_or_named() {
         let v = vars(&[("region", "us-east-1"), ("days", "30")]);
-        assert_eq!(
-            fill_placeholders("WHERE region = '{{ region }}'", &v).expect("filled"),
-            "WHERE region = 'us-east-1'"
-        );
-        assert_eq!(fill_placeholders("'{{ email | default('') }}'", &v).expect("default"), "''");
-        assert_eq!(
-            fill_placeholders("INTERVAL '{{days}} days' LIMIT {{ days }}", &v).expect("n"),
-            "INTERVAL '30 days' LIMIT 30"
-        );
+        let filled = fill_placeholders("WHERE region = '{{ region }}'", &v).expect("filled");
+        assert_eq!(filled.text, "WHERE region = '{{#0}}'");
+        assert_eq!(filled.quoted, vec![("region".to_owned(), "us-east-1".to_owned())]);
+        let filled = fill_placeholders("'{{ email | default('') }}'", &v).expect("default");
+        assert_eq!((filled.text.as_str(), filled.quoted[0].1.as_str()), ("'{{#0}}'", ""));
+        assert_eq!(text("INTERVAL '{{days}} days' LIMIT {{ days }}", &v), "INTERVAL '{{#0}} days' LIMIT 30");
         let err = fill_placeholders("WHERE id = '{{user_id}}'", &v).expect_err("unset");
         assert!(err.to_string().contains("{{ user_id }}") && err.to_string().contains("--var user_id="), "{err}");
-        assert_eq!(fill_placeholders("-- {{ nothing }}\nSELECT 1", &v).expect("comment"), "-- {{ nothing }}\nSELECT 1");
+        assert_eq!(text("-- {{ nothing }}\nSELECT 1", &v), "-- {{ nothing }}\nSELECT 1");
     }
 
     #[test]
@@ -292,17 +355,23 @@ mod tests {
         let attack = "nobody'; DELETE FROM aws.connect.users WHERE username LIKE '%";
         let v = vars(&[("username", attack), ("n", "1; DROP TABLE t"), ("t", "aws.connect.users")]);
         let filled = fill_placeholders("SELECT * FROM users WHERE username = '{{ username }}'", &v).expect("filled");
-        assert_eq!(split_statements(&filled).len(), 1, "{filled}");
-        assert!(filled.ends_with("'nobody''; DELETE FROM aws.connect.users WHERE username LIKE ''%'"), "{filled}");
+        assert_eq!(filled.text, "SELECT * FROM users WHERE username = '{{#0}}'");
+        assert_eq!(filled.quoted[0].1, attack);
         let err = fill_placeholders("SELECT 1 LIMIT {{ n }}", &v).expect_err("not one value");
         assert!(err.to_string().contains("--var n"), "{err}");
-        assert_eq!(
-            fill_placeholders("SELECT * FROM {{ t }}", &v).expect("identifier"),
-            "SELECT * FROM aws.connect.users"
-        );
-        assert_eq!(
-            fill_placeholders("SELECT \"{{ username }}\"", &vars(&[("username", "a\"b")])).expect("quoted"),
-            "SELECT \"a\"\"b\""
-        );
+        assert_eq!(text("SELECT * FROM {{ t }}", &v), "SELECT * FROM aws.connect.users");
+        assert_eq!(text("SELECT \"{{ username }}\"", &v), "SELECT \"{{#0}}\"");
+    }
+
+    #[test]
+    fn escaped_and_dollar_quoted_literals_are_quotes_too() {
+        let v = vars(&[("u", "\\' OR true --")]);
+        // In E'…' a backslash escapes the quote after it: the literal goes on.
+        assert_eq!(text("WHERE a = E'x\\'{{ u }}' AND b = 1", &v), "WHERE a = E'x\\'{{#0}}' AND b = 1");
+        assert_eq!(text("WHERE a = $$ {{ u }} $$", &v), "WHERE a = $$ {{#0}} $$");
+        assert_eq!(text("WHERE a = $q$ it's {{ u }} $q$", &v), "WHERE a = $q$ it's {{#0}} $q$");
+        assert_eq!(split_statements("SELECT $$a;b$$; SELECT 2"), vec!["SELECT $$a;b$$", "SELECT 2"]);
+        // In a plain '…' a backslash is just a character.
+        assert_eq!(text("SELECT 'a\\' , '{{ u }}'", &v), "SELECT 'a\\' , '{{#0}}'");
     }
 }

@@ -1,6 +1,7 @@
 //! Finding the password values a statement carries, so they are masked before anything is
 //! written: the literals a statement gives to a sensitive column (by the parsed statement), and,
-//! for a statement that mentions a password but does not parse, every literal it holds.
+//! for a statement that mentions a password but does not parse, every literal the service could
+//! take as a password (so `'x'` and the parser's own words stay readable).
 
 use std::ops::ControlFlow;
 
@@ -40,6 +41,60 @@ fn literal_of(t: Token) -> Option<String> {
 /// Whether a statement's text mentions a password anywhere (a column, a JSON member, a word).
 pub(crate) fn password_bearing(text: &str) -> bool {
     mentions_password(text)
+}
+
+/// Whether a value could be a password Connect accepts: 8 to 64 characters, none of them
+/// whitespace (the service's length and character bound, looser than its full rule, so a weak
+/// password the service would refuse is masked too).
+pub(crate) fn could_be_password(value: &str) -> bool {
+    (8..=64).contains(&value.chars().count()) && !value.chars().any(char::is_whitespace)
+}
+
+/// The values of a text that cannot be read as a statement which may be passwords: when the
+/// text mentions a password, each literal that could be one, and the password members of JSON
+/// text (a literal, or the text itself). Nothing when it mentions none.
+pub(crate) fn possible_passwords(text: &str) -> Vec<String> {
+    if !password_bearing(text) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    json_passwords(text, &mut out);
+    for literal in string_literals(text) {
+        json_passwords(&literal, &mut out);
+        if could_be_password(&literal) {
+            out.push(literal);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The possible passwords of free text from a client (a tool's SQL argument) when it cannot be
+/// read as a statement; nothing when it can (the engine finds the values of a statement that
+/// parses exactly, and registers them before anything is written).
+pub(crate) fn unparsed_passwords(text: &str) -> Vec<String> {
+    if !password_bearing(text) || datafusion::sql::parser::DFParser::parse_sql(text).is_ok() {
+        return Vec::new();
+    }
+    possible_passwords(text)
+}
+
+/// A statement's text as it may be shown back to its author (a page's statement box): the
+/// password values the engine found in it masked, or, when it could not be read, every literal
+/// that could be one.
+pub(crate) fn shown_statement(text: &str) -> String {
+    crate::mask::mask_with(text, &unparsed_passwords(text))
+}
+
+/// Registers the password members of JSON text (a tool's body given as a string), so they are
+/// masked in every text from now on. These are passwords by name, never guesses.
+pub(crate) fn register_json_passwords(text: &str) {
+    let mut found = Vec::new();
+    json_passwords(text, &mut found);
+    for f in found {
+        crate::mask::register(&f);
+    }
 }
 
 /// A statement as the shell's history may keep it: when it mentions a password, every string

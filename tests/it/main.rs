@@ -18,6 +18,7 @@ mod postgres;
 mod reports;
 mod select;
 mod serve;
+mod server_safety;
 mod slt;
 mod support;
 mod tables;

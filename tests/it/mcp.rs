@@ -15,7 +15,7 @@ use super::support::{MAIN_REGION, cli, client, demo, ids};
 
 const PASSWORD: &str = "Mcp-Secret-Passw0rd";
 
-type Client = RunningService<RoleClient, ClientConfig>;
+pub(crate) type Client = RunningService<RoleClient, ClientConfig>;
 
 /// `connectql mcp` against the emulator, as a desktop assistant starts it.
 async fn stdio(emu: &connectql::emulator::EmulatorHandle, extra: &[&str]) -> Client {
@@ -32,7 +32,7 @@ async fn stdio_with(args: &[&str], extra: &[&str]) -> Client {
     ClientConfig::default().serve(transport).await.expect("MCP handshake over stdio")
 }
 
-async fn http(s: &Server) -> Client {
+pub(crate) async fn http(s: &Server) -> Client {
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(s.mcp.as_str()).auth_header(s.token.clone()),
     );
@@ -40,7 +40,7 @@ async fn http(s: &Server) -> Client {
 }
 
 /// Calls a tool; its structured answer and whether it is an error.
-async fn call(c: &Client, tool: &str, args: Value) -> (Value, bool) {
+pub(crate) async fn call(c: &Client, tool: &str, args: Value) -> (Value, bool) {
     let arguments: Map<String, Value> = serde_json::from_value(args).expect("object");
     let r: CallToolResult = c
         .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))

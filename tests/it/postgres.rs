@@ -17,7 +17,7 @@ use super::support::{MAIN_REGION, client, demo, ids, listed_user, start, usernam
 
 const PASSWORD: &str = "Sup3rSecretPassw0rd";
 
-fn serve(emu: &EmulatorHandle, extra: &[&str]) -> Server {
+pub(crate) fn serve(emu: &EmulatorHandle, extra: &[&str]) -> Server {
     let mut args = vec!["--pg", "127.0.0.1:0"];
     args.extend_from_slice(extra);
     Server::start(emu, &args)
@@ -30,7 +30,7 @@ fn url(s: &Server, password: &str) -> String {
     format!("postgresql://connectql:{password}@{rest}")
 }
 
-async fn connect(s: &Server) -> Client {
+pub(crate) async fn connect(s: &Server) -> Client {
     connect_as(&url(s, &s.token)).await.expect("connects with the token")
 }
 
@@ -41,7 +41,7 @@ async fn connect_as(url: &str) -> Result<Client, tokio_postgres::Error> {
 }
 
 /// The rows of a simple query, as text.
-async fn simple(c: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
+pub(crate) async fn simple(c: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
     c.simple_query(sql)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
@@ -58,7 +58,7 @@ async fn a_user(emu: &EmulatorHandle, instance: &str) -> String {
     listed_user(&client(emu, MAIN_REGION), instance, 0).await.id().expect("an id").to_owned()
 }
 
-fn sqlstate(e: &tokio_postgres::Error) -> SqlState {
+pub(crate) fn sqlstate(e: &tokio_postgres::Error) -> SqlState {
     e.code().cloned().unwrap_or_else(|| panic!("not a server error: {e:?}"))
 }
 

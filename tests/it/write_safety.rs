@@ -185,6 +185,25 @@ async fn a_variable_stays_one_value() {
     assert!(err(&o).contains("--var n"), "outside quotes a value must be one SQL value: {}", err(&o));
     assert_eq!(emu.emulator.calls_of("DeleteUser"), 0);
     assert_eq!(usernames(&emu, &i.instance).await.len(), before);
+
+    // A backslash ends nothing either: not in E'…' (where it escapes a quote), not in $$…$$.
+    let names = usernames(&emu, &i.instance).await;
+    let victim = names.first().expect("a user").clone();
+    let prefix: String = victim.chars().take(2).collect();
+    let matching = names.iter().filter(|n| n.starts_with(&prefix)).count();
+    assert!(matching > 1, "the attack would match several users");
+    let attack = format!("u=\\' OR starts_with(username, '{prefix}') --");
+    for quoted in ["E'{{ u }}'".to_owned(), "'{{ u }}'".to_owned(), "$${{ u }}$$".to_owned()] {
+        let delete =
+            format!("DELETE FROM aws.connect.users WHERE instance_id = '{}' AND username = {quoted}", i.instance);
+        let o = run(&emu, &["--yes", "--dry-run", "--var", &attack, "-e", &delete]);
+        assert!(o.status.success(), "{quoted}: {}", err(&o));
+        assert!(!err(&o).contains("DeleteUser"), "{quoted}: nothing matches that odd username: {}", err(&o));
+        // The positive control: the same statement with a real username plans its one call.
+        let o = run(&emu, &["--yes", "--dry-run", "--var", &format!("u={victim}"), "-e", &delete]);
+        assert_eq!(err(&o).matches("DeleteUser").count(), 1, "{quoted}: {}", err(&o));
+    }
+    assert_eq!(emu.emulator.calls_of("DeleteUser"), 0);
 }
 
 /// Every stream a run wrote must be free of the secret, in any escaping.
@@ -219,6 +238,15 @@ async fn passwords_reach_no_output_on_any_path() {
         assert!(err(&o).starts_with("Error: "), "{}", err(&o));
         assert_no_secret("a parse error", &err(&o), "Sup3rSecret");
     }
+    // … while the rest of the message stays readable: short values and the parser's own words
+    // are not masked.
+    let o = run(
+        &emu,
+        &["-e", "INSERT INTO aws.connect.users (instance_id, username, password) VALUES ('x', 'y', 'Secr3t!Pass'"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_no_secret("an unclosed statement's error", &err(&o), "Secr3t!Pass");
+    assert!(err(&o).contains("Expected: ), found: EOF"), "the message is readable: {}", err(&o));
 
     // A password read from a file, with a quote and a backslash, through trace logging.
     let dir = tempfile::tempdir().expect("tempdir");
