@@ -8,7 +8,7 @@ use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
 use http::StatusCode;
 use serde_json::{Map, Value};
 
-use crate::engine::{Engine, Request, Summary};
+use crate::engine::{Engine, Request, Session, Statement, Summary};
 use crate::error::{Cause, Error, Refusal, SqlError};
 use crate::provider::events::{RowReport, RowStatus};
 
@@ -43,11 +43,25 @@ pub(crate) fn json_rows(batches: &[RecordBatch]) -> Result<Vec<Map<String, Value
 /// # Errors
 /// The statement's failure.
 pub(crate) async fn run(engine: &Engine, sql: &str, vars: &[(&str, &str)]) -> Result<Answer, Error> {
-    let request = Request {
+    answer(engine.execute(sql, &request(vars)).await?).await
+}
+
+/// Runs one statement of a script in its session, with `{{ name }}` values.
+///
+/// # Errors
+/// The statement's failure.
+pub(crate) async fn run_in(session: &Session, sql: &str, vars: &[(&str, &str)]) -> Result<Answer, Error> {
+    answer(session.execute(sql, &request(vars)).await?).await
+}
+
+fn request(vars: &[(&str, &str)]) -> Request {
+    Request {
         vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
         ..Request::default()
-    };
-    let mut statement = engine.execute(sql, &request).await?;
+    }
+}
+
+async fn answer(mut statement: Statement) -> Result<Answer, Error> {
     let columns = statement.schema().fields().iter().map(|f| f.name().clone()).collect();
     let batches = statement.collect().await?;
     Ok(Answer { columns, rows: json_rows(&batches)?, summary: statement.summary() })
@@ -62,7 +76,7 @@ pub(crate) fn status(e: &Error) -> StatusCode {
             (Cause::Timeout, _) => StatusCode::GATEWAY_TIMEOUT,
             _ => StatusCode::BAD_GATEWAY,
         },
-        Error::Refused { reason: Refusal::ReadOnly, .. } => StatusCode::FORBIDDEN,
+        Error::Refused { reason: Refusal::ReadOnly | Refusal::Files, .. } => StatusCode::FORBIDDEN,
         Error::Refused { reason: Refusal::TooManyRows | Refusal::Declined, .. } => StatusCode::CONFLICT,
         Error::Refused { .. } | Error::Usage(_) => StatusCode::BAD_REQUEST,
         Error::Sql { kind: SqlError::UnknownTable, .. } => StatusCode::NOT_FOUND,

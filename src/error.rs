@@ -49,6 +49,8 @@ pub enum Refusal {
     TooManyRows,
     /// The person at the terminal said no.
     Declined,
+    /// Local files the engine's clients may not use (a server's, outside `--allow-files`).
+    Files,
 }
 
 /// What kind of SQL error.

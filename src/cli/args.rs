@@ -132,6 +132,10 @@ pub(crate) struct ServeArgs {
     /// Append one JSON line per MCP tool call (at /mcp) to this file (passwords masked).
     #[arg(long, value_name = "FILE")]
     pub(crate) audit_log: Option<PathBuf>,
+    /// Let clients read and write files inside this directory only (COPY … TO, CREATE EXTERNAL
+    /// TABLE); without it they reach no file of this machine.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) allow_files: Option<PathBuf>,
     /// Also serve the Postgres wire protocol here (user connectql, the token as password,
     /// database aws); port 0 picks a free one.
     #[arg(long, value_name = "ADDR")]
@@ -155,6 +159,10 @@ pub(crate) struct McpArgs {
     /// Append one JSON line per tool call to this file (passwords masked).
     #[arg(long, value_name = "FILE")]
     pub(crate) audit_log: Option<PathBuf>,
+    /// Let clients read and write files inside this directory only (COPY … TO, CREATE EXTERNAL
+    /// TABLE); without it they reach no file of this machine.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) allow_files: Option<PathBuf>,
 }
 
 /// An RFC 3339 time as epoch milliseconds.

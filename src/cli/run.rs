@@ -11,7 +11,7 @@ use super::report::Reporter;
 use super::runner::{RunOptions, run_sql};
 use crate::aws::client::ConnectSettings;
 use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
-use crate::engine::{CacheSettings, Engine, EngineSettings};
+use crate::engine::{CacheSettings, Engine, EngineSettings, FileAccess};
 use crate::error::Error;
 use crate::provider::context::WritePolicy;
 
@@ -38,14 +38,46 @@ async fn start_demo() -> std::io::Result<EmulatorHandle> {
     emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), EmulatorConfig { now_ms, ..EmulatorConfig::default() }).await
 }
 
+/// What a surface's engine runs: the CLI's on its user's own machine, a server's for others.
+pub(crate) struct Surface<'a> {
+    pub(crate) policy: WritePolicy,
+    /// How to allow writes, appended to a refusal by the read-only policy.
+    pub(crate) hint: &'a str,
+    pub(crate) postgres_catalog: bool,
+    pub(crate) files: FileAccess,
+    /// Each statement in a session of its own (a server's clients).
+    pub(crate) isolated: bool,
+}
+
+impl Surface<'_> {
+    /// A server's: read-only unless `allow_writes`, isolated statements, files only inside
+    /// `allow_files` (which must be a directory).
+    fn server<'a>(
+        allow_writes: bool,
+        hint: &'a str,
+        postgres_catalog: bool,
+        allow_files: Option<&std::path::Path>,
+    ) -> Result<Surface<'a>, ExitCode> {
+        let files = match allow_files {
+            None => FileAccess::None,
+            Some(dir) => match dir.canonicalize() {
+                Ok(d) if d.is_dir() => FileAccess::Within(d),
+                Ok(_) => return Err(usage(&format!("--allow-files {}: not a directory", dir.display()))),
+                Err(e) => return Err(usage(&format!("--allow-files {}: {e}", dir.display()))),
+            },
+        };
+        let policy = if allow_writes { WritePolicy::ReadWrite } else { WritePolicy::ReadOnly };
+        Ok(Surface { policy, hint, postgres_catalog, files, isolated: true })
+    }
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("Error: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
 /// Engine settings from the flags (and the demo endpoint, when there is one).
-fn settings(
-    flags: &EngineFlags,
-    demo: Option<&EmulatorHandle>,
-    policy: WritePolicy,
-    hint: &str,
-    postgres_catalog: bool,
-) -> EngineSettings {
+fn settings(flags: &EngineFlags, demo: Option<&EmulatorHandle>, surface: &Surface<'_>) -> EngineSettings {
     let mut connect = ConnectSettings {
         profile: flags.profile.clone(),
         region: flags.region.clone(),
@@ -64,13 +96,15 @@ fn settings(
         concurrency: usize::from(flags.concurrency),
         partial: flags.partial,
         instances: flags.instance_id.iter().filter(|i| !i.is_empty()).cloned().collect(),
-        policy,
-        read_only_hint: hint.to_owned(),
+        policy: surface.policy,
+        read_only_hint: surface.hint.to_owned(),
         allow_unqualified: flags.allow_unqualified,
         confirm_threshold: flags.confirm_threshold,
         assume_yes: flags.yes,
         cache: cache_settings(flags, demo.is_some()),
-        postgres_catalog,
+        postgres_catalog: surface.postgres_catalog,
+        files: surface.files.clone(),
+        isolated: surface.isolated,
     }
 }
 
@@ -92,9 +126,7 @@ fn cache_settings(flags: &EngineFlags, demo: bool) -> Option<CacheSettings> {
 /// as the returned handle), or the exit code of why there is none.
 pub(crate) async fn start_engine(
     flags: &EngineFlags,
-    policy: WritePolicy,
-    hint: &str,
-    postgres_catalog: bool,
+    surface: &Surface<'_>,
 ) -> Result<(Engine, Option<EmulatorHandle>), ExitCode> {
     let demo = if flags.demo {
         match start_demo().await {
@@ -107,7 +139,7 @@ pub(crate) async fn start_engine(
     } else {
         None
     };
-    match Engine::new(settings(flags, demo.as_ref(), policy, hint, postgres_catalog)).await {
+    match Engine::new(settings(flags, demo.as_ref(), surface)).await {
         Ok(e) => Ok((e, demo)),
         Err(e) => Err(setup_failed(&e)),
     }
@@ -163,7 +195,14 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         (_, true) => WritePolicy::DryRun,
         _ => WritePolicy::ReadWrite,
     };
-    let (engine, demo) = match start_engine(&args.engine, policy, " (started with --read-only)", false).await {
+    let surface = Surface {
+        policy,
+        hint: " (started with --read-only)",
+        postgres_catalog: false,
+        files: FileAccess::Any,
+        isolated: false,
+    };
+    let (engine, demo) = match start_engine(&args.engine, &surface).await {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -211,9 +250,12 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         },
         None => None,
     };
-    let policy = if args.allow_writes { WritePolicy::ReadWrite } else { WritePolicy::ReadOnly };
     let hint = " (start connectql serve with --allow-writes)";
-    let (engine, _demo) = match start_engine(&args.engine, policy, hint, args.pg.is_some()).await {
+    let surface = match Surface::server(args.allow_writes, hint, args.pg.is_some(), args.allow_files.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (engine, _demo) = match start_engine(&args.engine, &surface).await {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -239,9 +281,12 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
 /// `connectql mcp`: the engine (read-only unless `--allow-writes`) behind MCP tools on stdio.
 /// Standard output carries the protocol only; everything else goes to stderr.
 pub(crate) async fn mcp(args: McpArgs) -> ExitCode {
-    let policy = if args.allow_writes { WritePolicy::ReadWrite } else { WritePolicy::ReadOnly };
     let how = " (start connectql mcp with --allow-writes)";
-    let (engine, _demo) = match start_engine(&args.engine, policy, how, false).await {
+    let surface = match Surface::server(args.allow_writes, how, false, args.allow_files.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (engine, _demo) = match start_engine(&args.engine, &surface).await {
         Ok(e) => e,
         Err(code) => return code,
     };

@@ -7,12 +7,14 @@
 //! they hold whoever plans.
 
 mod describe;
+mod files;
 mod functions;
 mod postgres;
+mod session;
 mod statement;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -26,7 +28,10 @@ use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{DescribeAlias, ObjectName, Query, Statement as SqlStatement};
 
 pub use self::describe::{ColumnInfo, TableInfo};
+pub use self::files::FileAccess;
 pub(crate) use self::postgres::DATABASE as POSTGRES_DATABASE;
+pub use self::session::Session;
+use self::session::SessionParts;
 pub use self::statement::{Statement, StatementKind, Summary};
 use crate::aws::client::{Connect, ConnectSettings};
 use crate::aws::stats::{CallStats, StatsSnapshot};
@@ -68,6 +73,12 @@ pub struct EngineSettings {
     pub cache: Option<CacheSettings>,
     /// Add `pg_catalog` and Postgres' functions, for Postgres clients ([`Dialect::Postgres`]).
     pub postgres_catalog: bool,
+    /// Which local files statements may read and write (`COPY`, `CREATE EXTERNAL TABLE`).
+    pub files: FileAccess,
+    /// Every [`Engine::execute`] runs in a session of its own (a server's requests): nothing a
+    /// statement creates or sets is seen by another. [`Engine::session`] gives statements that
+    /// share one (a script, a connection).
+    pub isolated: bool,
 }
 
 /// Where the local detail cache lives and how long its entries may be reused.
@@ -101,6 +112,8 @@ impl Default for EngineSettings {
             assume_yes: false,
             cache: None,
             postgres_catalog: false,
+            files: FileAccess::Any,
+            isolated: false,
         }
     }
 }
@@ -155,12 +168,13 @@ pub struct Engine {
 }
 
 struct Inner {
-    ctx: SessionContext,
+    /// The catalogs every session reads (and none can change), the functions and plan rules.
+    base: SessionContext,
+    /// The session [`Engine::execute`] runs in when statements are not isolated.
+    default: SessionParts,
     connect: Arc<Connect>,
     tables: Vec<Arc<dyn ApiTable>>,
     settings: EngineSettings,
-    /// The calls of the last finished statement (`.stats`, `api_calls()`).
-    last_stats: Arc<Mutex<StatsSnapshot>>,
     cache: Option<Arc<DetailCache>>,
     /// What this engine created lately: its later statements read their own creates.
     recent: Arc<RecentWrites>,
@@ -176,12 +190,11 @@ fn only_reads(plan: &LogicalPlan) -> bool {
     }
 }
 
-/// The context every statement's own context is cloned from: catalog `aws`, schema `connect`,
-/// the tables, connectql's functions and the write-guard plan rules.
+/// The context every session is made over: catalog `aws`, schema `connect`, the tables,
+/// connectql's functions and the write-guard plan rules.
 fn base_context(
     tables: &[Arc<dyn ApiTable>],
     fallback: &FallbackScope,
-    last: &Arc<Mutex<StatsSnapshot>>,
     postgres_catalog: bool,
 ) -> Result<SessionContext, Error> {
     let config = SessionConfig::new().with_information_schema(true).with_default_catalog_and_schema("aws", "connect");
@@ -199,7 +212,6 @@ fn base_context(
     let catalog = Arc::new(MemoryCatalogProvider::new());
     catalog.register_schema("connect", schema).map_err(|e| Error::from_datafusion(&e))?;
     ctx.register_catalog("aws", catalog);
-    ctx.register_udtf("api_calls", Arc::new(functions::ApiCalls(Arc::clone(last))));
     ctx.register_udf(functions::assert_udf());
     if postgres_catalog {
         postgres::register_catalog(&ctx)?;
@@ -243,7 +255,6 @@ impl Engine {
     pub async fn new(settings: EngineSettings) -> Result<Engine, Error> {
         let connect = Arc::new(Connect::load(&settings.connect).await?);
         let tables = crate::tables::all();
-        let last_stats = Arc::new(Mutex::new(StatsSnapshot::default()));
         let cache = settings.cache.as_ref().map(|c| {
             Arc::new(match &c.dir {
                 Some(dir) => DetailCache::open(dir),
@@ -256,10 +267,22 @@ impl Engine {
                 scope(&connect, &settings, cache.as_ref(), EventSink::default(), None, WritePolicy::ReadOnly, false)
             })
         };
-        let ctx = base_context(&tables, &fallback, &last_stats, settings.postgres_catalog)?;
+        let base = base_context(&tables, &fallback, settings.postgres_catalog)?;
+        let default = SessionParts::over(&base);
         Ok(Engine {
-            inner: Arc::new(Inner { ctx, connect, tables, settings, last_stats, cache, recent: Arc::default() }),
+            inner: Arc::new(Inner { base, default, connect, tables, settings, cache, recent: Arc::default() }),
         })
+    }
+
+    /// A new session: statements that share settings and session tables (a script, a
+    /// connection), over the engine's tables, which no statement can change.
+    pub fn session(&self) -> Session {
+        Session::new(self.clone())
+    }
+
+    /// The session a statement of [`Engine::execute`] runs in.
+    fn session_for_statement(&self) -> SessionParts {
+        if self.inner.settings.isolated { SessionParts::over(&self.inner.base) } else { self.inner.default.clone() }
     }
 
     /// Every table: name, description and columns with what each costs.
@@ -279,9 +302,9 @@ impl Engine {
         self.inner.tables.iter().map(|t| t.def()).find(|d| d.name == short)
     }
 
-    /// The calls of the last finished statement.
+    /// The calls of the last finished statement of the engine's own session.
     pub fn last_stats(&self) -> StatsSnapshot {
-        self.inner.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.inner.default.last_stats()
     }
 
     /// The region used when a statement names none.
@@ -326,6 +349,11 @@ impl Engine {
     /// An unset placeholder, a statement that does not parse or plan, a refusal by the write
     /// policy or a guard, or a failure before the first row.
     pub async fn execute(&self, text: &str, request: &Request) -> Result<Statement, Error> {
+        self.run(&self.session_for_statement(), text, request).await
+    }
+
+    /// Runs one statement in a session (see [`Engine::execute`]).
+    async fn run(&self, session: &SessionParts, text: &str, request: &Request) -> Result<Statement, Error> {
         let mut parsed = self.parse(text, request)?;
         let statement_secrets = self.register_secrets(&parsed);
         let events = EventSink::new(request.observer.clone());
@@ -336,7 +364,7 @@ impl Engine {
             policy = WritePolicy::DryRun;
         }
         if let Some(table) = self.describe_target(&parsed) {
-            return Ok(Statement::describe(self.clone(), table));
+            return Ok(Statement::describe(session.clone(), table));
         }
         let extras = self.rewrite(&mut parsed)?;
         let mut scope = scope(
@@ -350,11 +378,13 @@ impl Engine {
         );
         scope.writes.read_only_hint = Arc::from(self.inner.settings.read_only_hint.as_str());
         scope.scan.recent = Arc::clone(&self.inner.recent);
-        let ctx = self.statement_context(&scope);
+        let ctx = statement_context(&session.ctx, &scope);
         if let DfStatement::Statement(s) = &mut parsed {
             subquery::materialize(s, &Subqueries { ctx: &ctx }).await?;
         }
         let plan = ctx.state().statement_to_plan(parsed).await.map_err(|e| Error::from_datafusion(&e))?;
+        files::check(&plan, &self.inner.settings.files)?;
+        session::check_ddl(&plan, &self.inner.base)?;
         let kind = StatementKind::of(&plan);
         if request.writes_only && kind != StatementKind::Write {
             return Err(Error::refused(
@@ -368,12 +398,12 @@ impl Engine {
                 "only SELECT, EXPLAIN and DESCRIBE run here: no INSERT, UPDATE, DELETE, COPY, CREATE or SET",
             ));
         }
-        // SET and RESET change the engine's settings, not this statement's copy of them.
+        // SET and RESET change the session's settings, not this statement's copy of them.
         let runner = match &plan {
             LogicalPlan::Statement(
                 datafusion::logical_expr::Statement::SetVariable(_)
                 | datafusion::logical_expr::Statement::ResetVariable(_),
-            ) => &self.inner.ctx,
+            ) => &session.ctx,
             _ => &ctx,
         };
         let command = statement::command(&plan);
@@ -385,7 +415,7 @@ impl Engine {
         }
         let stream =
             datafusion::physical_plan::execute_stream(physical, task).map_err(|e| Error::from_datafusion(&e))?;
-        Ok(Statement::new(self.clone(), kind, command, stream, scope, statement_secrets, extras.returning))
+        Ok(Statement::new(session.clone(), kind, command, stream, scope, statement_secrets, extras.returning))
     }
 
     /// What a statement takes (`$n`) and returns, without running it or making a call.
@@ -393,6 +423,11 @@ impl Engine {
     /// # Errors
     /// The statement does not parse or plan.
     pub async fn prepare(&self, text: &str, request: &Request) -> Result<Prepared, Error> {
+        self.plan_only(&self.session_for_statement(), text, request).await
+    }
+
+    /// What a statement takes and returns in a session (see [`Engine::prepare`]).
+    async fn plan_only(&self, session: &SessionParts, text: &str, request: &Request) -> Result<Prepared, Error> {
         let mut parsed = self.parse(text, request)?;
         if let Some(table) = self.describe_target(&parsed) {
             let batch = describe::batch(table);
@@ -408,7 +443,7 @@ impl Engine {
             WritePolicy::DryRun,
             extras.skip_existing,
         );
-        let ctx = self.statement_context(&scope);
+        let ctx = statement_context(&session.ctx, &scope);
         let plan = ctx.state().statement_to_plan(parsed).await.map_err(|e| Error::from_datafusion(&e))?;
         let kind = StatementKind::of(&plan);
         let types = plan.get_parameter_types().map_err(|e| Error::from_datafusion(&e))?;
@@ -451,11 +486,6 @@ impl Engine {
         Ok(parsed)
     }
 
-    /// Records a finished statement's calls as the last ones.
-    fn record(&self, stats: &StatsSnapshot) {
-        *self.inner.last_stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stats.clone();
-    }
-
     /// Finds and registers the password values a statement carries; returns them, so this
     /// statement's output can be masked whatever their length.
     fn register_secrets(&self, parsed: &DfStatement) -> Vec<String> {
@@ -494,13 +524,13 @@ impl Engine {
         let DfStatement::Statement(s) = target else { return Ok(Extras::default()) };
         dialect::rewrite(s, &|name: &ObjectName| self.table_def(&name.to_string()))
     }
+}
 
-    /// A context for one statement: the engine's, with the statement's scope in its config.
-    fn statement_context(&self, scope: &StatementScope) -> SessionContext {
-        let mut state = self.inner.ctx.state();
-        state.config_mut().set_extension(Arc::new(scope.clone()));
-        SessionContext::new_with_state(state)
-    }
+/// A context for one statement: its session's, with the statement's scope in its config.
+fn statement_context(session: &SessionContext, scope: &StatementScope) -> SessionContext {
+    let mut state = session.state();
+    state.config_mut().set_extension(Arc::new(scope.clone()));
+    SessionContext::new_with_state(state)
 }
 
 /// A statement's scope from the engine's settings.
@@ -608,14 +638,14 @@ mod tests {
             ..EngineSettings::default()
         };
         let engine = Engine::new(settings.clone()).await.expect("engine");
-        let raw = engine.inner.ctx.clone();
+        let raw = engine.inner.base.clone();
         let e = refusal(&raw, "DELETE FROM aws.connect.users").await;
         assert!(matches!(e, Error::Refused { reason: crate::error::Refusal::ReadOnly, .. }), "{e:?}");
 
         // Even on a context whose statement may write, the table refuses what restricts nothing.
         let writable =
             scope(&engine.inner.connect, &settings, None, EventSink::default(), None, WritePolicy::ReadWrite, false);
-        let ctx = engine.statement_context(&writable);
+        let ctx = statement_context(&engine.inner.default.ctx, &writable);
         for (sql, reason) in [
             ("DELETE FROM aws.connect.users", crate::error::Refusal::Unqualified),
             ("UPDATE aws.connect.users SET first_name = 'x'", crate::error::Refusal::Unqualified),

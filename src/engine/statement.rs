@@ -11,7 +11,7 @@ use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::Engine;
+use super::session::SessionParts;
 use crate::aws::stats::StatsSnapshot;
 use crate::error::Error;
 use crate::provider::TableDef;
@@ -106,7 +106,8 @@ impl Summary {
 
 /// A statement the engine has started; rows come from [`Statement::next_batch`].
 pub struct Statement {
-    engine: Engine,
+    /// The session whose last statement this becomes when it ends.
+    session: SessionParts,
     kind: StatementKind,
     command: &'static str,
     schema: SchemaRef,
@@ -122,7 +123,7 @@ pub struct Statement {
 
 impl Statement {
     pub(crate) fn new(
-        engine: Engine,
+        session: SessionParts,
         kind: StatementKind,
         command: &'static str,
         stream: SendableRecordBatchStream,
@@ -132,7 +133,7 @@ impl Statement {
     ) -> Self {
         let schema = returning.as_deref().map_or_else(|| stream.schema(), returning_schema);
         Statement {
-            engine,
+            session,
             kind,
             command,
             schema,
@@ -145,10 +146,10 @@ impl Statement {
         }
     }
 
-    pub(crate) fn describe(engine: Engine, def: &TableDef) -> Self {
+    pub(crate) fn describe(session: SessionParts, def: &TableDef) -> Self {
         let batch = super::describe::batch(def);
         Statement {
-            engine,
+            session,
             kind: StatementKind::Describe,
             command: "DESCRIBE",
             schema: batch.schema(),
@@ -230,7 +231,7 @@ impl Statement {
     fn end(&mut self) {
         if !self.recorded {
             self.recorded = true;
-            self.engine.record(&self.stats());
+            self.session.record(&self.stats());
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use crate::answer;
-use crate::engine::{Engine, Request, Summary};
+use crate::engine::{Engine, Request, Session, Summary};
 use crate::provider::context::WritePolicy;
 use crate::provider::events::RowStatus;
 use crate::users_api::Failure;
@@ -38,13 +38,13 @@ fn add_calls(calls: &mut BTreeMap<String, u64>, summary: &Summary) {
 /// Runs one statement, reading at most `max_rows` rows (reading stops there, so the calls for
 /// the rest are never made).
 async fn run(
-    engine: &Engine,
+    session: &Session,
     sql: &str,
     request: &Request,
     max_rows: usize,
     calls: &mut BTreeMap<String, u64>,
 ) -> Result<Ran, Failure> {
-    let mut statement = engine.execute(sql, request).await.map_err(|e| Failure::of(&e))?;
+    let mut statement = session.execute(sql, request).await.map_err(|e| Failure::of(&e))?;
     let columns: Vec<String> = statement.schema().fields().iter().map(|f| f.name().clone()).collect();
     let mut batches = Vec::new();
     let mut seen = 0;
@@ -126,7 +126,7 @@ pub(crate) async fn explain(
         return Err(Failure::bad_request("pass the statement itself; explain adds EXPLAIN"));
     }
     let request = Request { vars, policy: Some(WritePolicy::ReadOnly), ..Request::default() };
-    let ran = run(engine, &format!("EXPLAIN {body}"), &request, 100, calls).await?;
+    let ran = run(&engine.session(), &format!("EXPLAIN {body}"), &request, 100, calls).await?;
     let plan: Vec<Value> = ran.rows.into_iter().map(Value::Object).collect();
     let text: Vec<String> = plan
         .iter()
@@ -145,7 +145,7 @@ pub(crate) async fn query(
     calls: &mut BTreeMap<String, u64>,
 ) -> Result<Value, Failure> {
     let request = Request { vars, policy: Some(WritePolicy::ReadOnly), reads_only: true, ..Request::default() };
-    let ran = run(engine, sql, &request, max_rows, calls).await.map_err(|f| {
+    let ran = run(&engine.session(), sql, &request, max_rows, calls).await.map_err(|f| {
         if f.code == "RefusedReadOnly" {
             Failure { message: format!("{} (query only reads; plan a change with plan_write)", f.message), ..f }
         } else {
@@ -184,8 +184,10 @@ pub(crate) async fn run_report(
     // the variables are values, never SQL.
     let request = Request { vars: values, policy: Some(WritePolicy::ReadOnly), ..Request::default() };
     let mut results = Vec::new();
+    // One session for the whole script: its session tables live as long as the run.
+    let session = engine.session();
     for statement in crate::sql::script::split_statements(report.script) {
-        let ran = run(engine, &statement, &request, 1000, calls).await?;
+        let ran = run(&session, &statement, &request, 1000, calls).await?;
         if !ran.columns.is_empty() && !ran.rows.is_empty()
             || statement.trim_start().to_ascii_uppercase().starts_with("SELECT")
         {
@@ -218,7 +220,7 @@ pub(crate) async fn plan_write(
     calls: &mut BTreeMap<String, u64>,
 ) -> Result<Value, Failure> {
     let request = Request { vars, policy: Some(WritePolicy::DryRun), writes_only: true, ..Request::default() };
-    let ran = run(engine, sql, &request, 1000, calls).await?;
+    let ran = run(&engine.session(), sql, &request, 1000, calls).await?;
     let rows = rows_of(&ran.summary);
     let settings = engine.settings();
     let guard = if rows.len() > settings.confirm_threshold && !settings.assume_yes {
@@ -248,7 +250,7 @@ pub(crate) async fn execute_write(
     calls: &mut BTreeMap<String, u64>,
 ) -> Result<Value, Failure> {
     let request = Request { vars, policy: Some(WritePolicy::ReadWrite), writes_only: true, ..Request::default() };
-    let ran = run(engine, sql, &request, usize::MAX - 1, calls).await?;
+    let ran = run(&engine.session(), sql, &request, usize::MAX - 1, calls).await?;
     let rows = rows_of(&ran.summary);
     let failed = ran.summary.writes.iter().filter(|r| matches!(r.status, RowStatus::Failed(_))).count();
     let changed = ran.summary.changed();

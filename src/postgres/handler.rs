@@ -28,7 +28,7 @@ use futures::{Sink, SinkExt};
 use super::cancel::Cancels;
 use super::encode;
 use super::session::{self, Command};
-use crate::engine::{Dialect, Engine, Prepared, Request, Statement, StatementKind, Summary};
+use crate::engine::{Dialect, Prepared, Request, Session, Statement, StatementKind, Summary};
 use crate::error::Error;
 
 /// Client metadata: rows written since `BEGIN` (a `ROLLBACK` cannot undo them).
@@ -46,7 +46,7 @@ pub(crate) struct Parsed {
 
 /// Plans a client's statements (Parse) through the engine, without running them.
 pub(crate) struct Parser {
-    engine: Engine,
+    session: Session,
 }
 
 /// The Postgres type a client binds a parameter as.
@@ -77,7 +77,7 @@ impl QueryParser for Parser {
             return Ok(Some(Parsed { sql: sql.to_owned(), session: Some(command), prepared: None }));
         }
         let prepared = self
-            .engine
+            .session
             .prepare(sql, &request(Vec::new()))
             .await
             .map_err(|e| user_error(Box::new(encode::error_info(&e))))?;
@@ -104,16 +104,17 @@ fn show_field(name: &str, format: &Format) -> FieldInfo {
 
 /// The handlers every connection of a server shares.
 pub(crate) struct Service {
-    engine: Engine,
+    /// The connection's session: its settings and session tables.
+    session: Session,
     cancels: Arc<Cancels>,
     read_only: bool,
     parser: Arc<Parser>,
 }
 
 impl Service {
-    pub(crate) fn new(engine: Engine, cancels: Arc<Cancels>, read_only: bool) -> Self {
-        let parser = Arc::new(Parser { engine: engine.clone() });
-        Service { engine, cancels, read_only, parser }
+    pub(crate) fn new(session: Session, cancels: Arc<Cancels>, read_only: bool) -> Self {
+        let parser = Arc::new(Parser { session: session.clone() });
+        Service { session, cancels, read_only, parser }
     }
 
     /// Runs one data statement to its end and answers it: rows, or the command tag; warnings
@@ -134,7 +135,7 @@ impl Service {
         let timeout = statement_timeout(client);
         let request = request(params);
         let work = async {
-            let mut statement = self.engine.execute(sql, &request).await?;
+            let mut statement = self.session.execute(sql, &request).await?;
             let batches = statement.collect().await;
             Ok::<_, Error>((statement, batches))
         };

@@ -72,7 +72,7 @@ impl AuthSource for TokenAuth {
     }
 }
 
-/// What every connection of the listener shares.
+/// The handlers of one connection (its own session) and what every connection shares.
 struct Handlers {
     service: Arc<handler::Service>,
     auth: Arc<TokenAuth>,
@@ -110,7 +110,11 @@ impl PgWireServerHandlers for Handlers {
 pub(crate) struct PgListener {
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    handlers: Arc<Handlers>,
+    engine: Engine,
+    read_only: bool,
+    auth: Arc<TokenAuth>,
+    parameters: Arc<DefaultServerParameterProvider>,
+    cancels: Arc<cancel::Cancels>,
 }
 
 fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> std::io::Result<TlsAcceptor> {
@@ -151,14 +155,26 @@ impl PgListener {
         parameters.default_transaction_read_only = read_only;
         parameters.is_superuser = false;
         parameters.search_path = "connect, pg_catalog".to_owned();
-        let cancels = Arc::new(cancel::Cancels::default());
-        let handlers = Arc::new(Handlers {
-            service: Arc::new(handler::Service::new(engine, Arc::clone(&cancels), read_only)),
+        Ok(PgListener {
+            listener,
+            tls,
+            engine,
+            read_only,
             auth: Arc::new(TokenAuth { salt, salted }),
             parameters: Arc::new(parameters),
-            cancels,
-        });
-        Ok(PgListener { listener, tls, handlers })
+            cancels: Arc::default(),
+        })
+    }
+
+    /// The handlers of a new connection: a session of its own (its `SET`s and session tables
+    /// are its alone, and end with it).
+    fn connection(&self) -> Arc<Handlers> {
+        Arc::new(Handlers {
+            service: Arc::new(handler::Service::new(self.engine.session(), Arc::clone(&self.cancels), self.read_only)),
+            auth: Arc::clone(&self.auth),
+            parameters: Arc::clone(&self.parameters),
+            cancels: Arc::clone(&self.cancels),
+        })
     }
 
     /// The address it listens on.
@@ -181,7 +197,7 @@ impl PgListener {
                 () = stop.cancelled() => break,
                 accepted = self.listener.accept() => match accepted {
                     Ok((socket, peer)) => {
-                        let handlers = Arc::clone(&self.handlers);
+                        let handlers = self.connection();
                         let tls = self.tls.clone();
                         tokio::spawn(async move {
                             if let Err(e) = process_socket(socket, tls, handlers).await {

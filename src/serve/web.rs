@@ -736,8 +736,14 @@ pub(crate) async fn report(
         .collect();
     let borrowed: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut results = Vec::new();
+    // One session for the whole script: its session tables live as long as the run.
+    let session = app.engine.session();
     for statement in crate::sql::script::split_statements(report.script) {
-        match run(&app, &mut cost, &statement, &borrowed).await {
+        let outcome = answer::run_in(&session, &statement, &borrowed).await;
+        if let Ok(a) = &outcome {
+            cost.add(a);
+        }
+        match outcome {
             Ok(a) => {
                 let rows = text_cells(&a);
                 if !a.columns.is_empty() {

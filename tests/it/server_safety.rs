@@ -132,3 +132,161 @@ async fn passwords_in_refused_and_unreadable_requests_stay_masked() {
     let e = pg.prepare(&sql).await.expect_err("does not parse either");
     assert!(!format!("{e:?}").contains(PASSWORD), "{e:?}");
 }
+
+async fn rest_sql(s: &Server, sql: &str) -> (StatusCode, serde_json::Value) {
+    let r = http().post(s.url("/v1/sql")).bearer_auth(&s.token).json(&serde_json::json!({ "sql": sql }));
+    let r = r.send().await.expect("answer");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The statements a client could use against the server's disk and the other clients.
+struct Attacks {
+    copy: String,
+    external: String,
+}
+
+fn attacks(target: &std::path::Path) -> Attacks {
+    Attacks {
+        copy: format!("COPY (SELECT username FROM aws.connect.users LIMIT 3) TO '{}' STORED AS CSV", target.display()),
+        external: "CREATE EXTERNAL TABLE pw STORED AS CSV LOCATION '/etc/passwd' \
+                   OPTIONS ('format.delimiter' '|', 'format.has_header' 'false')"
+            .to_owned(),
+    }
+}
+
+/// On every surface of a server, read-only or not: no file is written or read, the built-in
+/// tables cannot be dropped or faked, and what one client creates or sets is its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_keeps_its_files_and_its_catalog_from_its_clients() {
+    let emu = demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    for flags in [&[][..], &["--allow-writes"][..]] {
+        let mut args = vec!["--pg", "127.0.0.1:0"];
+        args.extend_from_slice(flags);
+        let s = Server::start(&emu, &args);
+        let target = dir.path().join(format!("out{}.csv", flags.len()));
+        let a = attacks(&target);
+        let (_, count) = rest_sql(&s, "SELECT count(*) AS n FROM aws.connect.users").await;
+        let users = count["rows"][0]["n"].clone();
+        assert!(users.as_u64().is_some_and(|n| n > 0), "{count}");
+
+        // REST
+        for sql in [
+            &a.copy,
+            &a.external,
+            "DROP TABLE aws.connect.users",
+            "CREATE VIEW aws.connect.users AS SELECT 'fake' AS username",
+        ] {
+            let (status, body) = rest_sql(&s, sql).await;
+            assert!(!status.is_success(), "{flags:?} {sql}: {status} {body}");
+        }
+        let (status, body) = rest_sql(&s, &a.copy).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("--allow-files")), "{body}");
+        let (status, _) = rest_sql(&s, "SELECT * FROM '/etc/passwd'").await;
+        assert!(!status.is_success(), "a path is no table");
+        // Session state is the request's own.
+        let (status, body) = rest_sql(&s, "CREATE TABLE mine AS SELECT 1 AS x").await;
+        assert!(status.is_success(), "a session table: {body}");
+        let (status, body) = rest_sql(&s, "SELECT * FROM mine").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "another request does not see it: {body}");
+        rest_sql(&s, "SET datafusion.execution.batch_size = 7").await;
+        let (_, body) = rest_sql(&s, "SHOW datafusion.execution.batch_size").await;
+        assert_eq!(body["rows"][0]["value"], "8192", "a SET is the request's own: {body}");
+
+        // The console's SQL page
+        let console = Console::open(&s).await;
+        for sql in [&a.copy, &a.external, "DROP TABLE aws.connect.users"] {
+            let (_, _, html) = console.post("/sql", &[("sql", sql)]).await;
+            assert!(html.contains("class=\"error\""), "{flags:?} {sql}: {html}");
+        }
+
+        // MCP: its query tool runs reads only.
+        let c = super::mcp::http(&s).await;
+        for sql in [&a.copy, &a.external, "DROP TABLE aws.connect.users"] {
+            let (answer, error) = super::mcp::call(&c, "query", serde_json::json!({ "sql": sql })).await;
+            assert!(error, "{flags:?} {sql}: {answer}");
+        }
+        let (answer, _) =
+            super::mcp::call(&c, "query", serde_json::json!({ "sql": "SELECT count(*) AS n FROM aws.connect.users" }))
+                .await;
+        assert_eq!(answer["rows"][0]["n"], users, "{answer}");
+        c.cancel().await.expect("close");
+
+        // Postgres: a connection's session tables and settings are its own.
+        let pg = super::postgres::connect(&s).await;
+        let other = super::postgres::connect(&s).await;
+        for sql in [
+            &a.copy,
+            &a.external,
+            "DROP TABLE aws.connect.users",
+            "CREATE VIEW aws.connect.users AS SELECT 'fake' AS username",
+        ] {
+            assert!(pg.simple_query(sql).await.is_err(), "{flags:?} {sql}");
+        }
+        pg.simple_query("CREATE TABLE mine AS SELECT 1 AS x").await.expect("a session table");
+        assert_eq!(super::postgres::simple(&pg, "SELECT x FROM mine").await, vec![vec![Some("1".to_owned())]]);
+        assert!(other.simple_query("SELECT x FROM mine").await.is_err(), "another connection does not see it");
+        let n = super::postgres::simple(&other, "SELECT count(*) FROM aws.connect.users").await;
+        assert_eq!(n[0][0].as_deref(), users.as_u64().map(|n| n.to_string()).as_deref(), "the real table for everyone");
+
+        let (_, after) = rest_sql(&s, "SELECT count(*) AS n FROM aws.connect.users").await;
+        assert_eq!(after["rows"][0]["n"], users, "{flags:?}: still the real table: {after}");
+        assert!(!target.exists(), "{flags:?}: no file was written");
+    }
+}
+
+/// `--allow-files DIR` lets clients use that directory, and nothing outside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allow_files_confines_clients_to_one_directory() {
+    let emu = demo().await;
+    let root = tempfile::tempdir().expect("dir");
+    let shared = root.path().join("shared");
+    std::fs::create_dir(&shared).expect("mkdir");
+    std::os::unix::fs::symlink("/etc", shared.join("etc")).expect("symlink");
+    let s = Server::start(&emu, &["--pg", "127.0.0.1:0", "--allow-files", shared.to_str().expect("utf8")]);
+    let inside = shared.join("users.csv");
+    let (status, body) = rest_sql(&s, &attacks(&inside).copy).await;
+    assert!(status.is_success(), "{body}");
+    let written = std::fs::read_to_string(&inside).expect("written inside");
+    assert_eq!(written.lines().count(), 4, "a header and three users: {written}");
+    for outside in [root.path().join("out.csv"), shared.join("../out.csv"), shared.join("etc/x.csv")] {
+        let (status, body) = rest_sql(&s, &attacks(&outside).copy).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}: {body}", outside.display());
+        assert!(!outside.exists());
+    }
+    let (status, body) = rest_sql(&s, &attacks(&inside).external).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "/etc/passwd is outside: {body}");
+    let external = format!(
+        "CREATE EXTERNAL TABLE mine STORED AS CSV LOCATION '{}' OPTIONS ('format.has_header' 'true')",
+        inside.display()
+    );
+    let (status, body) = rest_sql(&s, &external).await;
+    assert!(status.is_success(), "a file inside: {body}");
+}
+
+/// The CLI is its user's own machine: files are its user's to use, but the built-in tables
+/// are still not droppable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_keeps_its_built_in_tables() {
+    let emu = demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let target = dir.path().join("users.csv");
+    let o = super::support::run(&emu, &["-e", &attacks(&target).copy]);
+    assert!(o.status.success(), "{}", super::support::err(&o));
+    assert!(target.exists());
+    let o = super::support::run(
+        &emu,
+        &[
+            "--continue-on-error",
+            "-e",
+            "DROP TABLE aws.connect.users",
+            "-e",
+            "SELECT count(*) AS n FROM aws.connect.users WHERE region = 'eu-west-2'",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(super::support::err(&o).contains("cannot be dropped"), "{}", super::support::err(&o));
+    assert_eq!(super::support::out(&o), "n\n30\n", "the table is still there");
+}
