@@ -18,6 +18,8 @@ pub(crate) struct Answer {
     pub(crate) columns: Vec<String>,
     pub(crate) rows: Vec<Map<String, Value>>,
     pub(crate) summary: Summary,
+    /// Rows were left out: there were more than the reader's cap.
+    pub(crate) truncated: bool,
 }
 
 /// Rows of batches as JSON objects.
@@ -64,7 +66,35 @@ fn request(vars: &[(&str, &str)]) -> Request {
 async fn answer(mut statement: Statement) -> Result<Answer, Error> {
     let columns = statement.schema().fields().iter().map(|f| f.name().clone()).collect();
     let batches = statement.collect().await?;
-    Ok(Answer { columns, rows: json_rows(&batches)?, summary: statement.summary() })
+    Ok(Answer { columns, rows: json_rows(&batches)?, summary: statement.summary(), truncated: false })
+}
+
+/// A statement's first `max_rows` rows: reading stops there, so the calls for the rest are
+/// never made and no more than that is held in memory; `truncated` says rows were left out.
+///
+/// # Errors
+/// The statement's failure, with its summary (the calls it made before failing).
+pub(crate) async fn first_rows(mut statement: Statement, max_rows: usize) -> Result<Answer, (Error, Summary)> {
+    let columns: Vec<String> = statement.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let mut batches = Vec::new();
+    let mut seen = 0;
+    while seen <= max_rows {
+        match statement.next_batch().await {
+            Some(Ok(b)) => {
+                // Only what fits is kept (one row more tells that there was more).
+                let keep = b.num_rows().min(max_rows + 1 - seen);
+                seen += keep;
+                batches.push(b.slice(0, keep));
+            }
+            Some(Err(e)) => return Err((e, statement.summary())),
+            None => break,
+        }
+    }
+    let summary = statement.summary();
+    let mut rows = json_rows(&batches).map_err(|e| (e, summary.clone()))?;
+    let truncated = rows.len() > max_rows;
+    rows.truncate(max_rows);
+    Ok(Answer { columns, rows, summary, truncated })
 }
 
 /// The HTTP status that fits an error.

@@ -10,6 +10,7 @@ mod describe;
 mod files;
 mod functions;
 mod postgres;
+mod runtime;
 mod session;
 mod statement;
 
@@ -238,7 +239,10 @@ fn parse_one(text: &str) -> Result<DfStatement, Error> {
     let mut statements = DFParser::parse_sql(text)
         .map_err(|e| unread(text, Error::sql(SqlError::Syntax, Error::from_datafusion(&e).to_string())))?;
     match (statements.pop_front(), statements.len()) {
-        (Some(s), 0) => Ok(s),
+        (Some(s), 0) => {
+            crate::sql::limits::check_depth(&s)?;
+            Ok(s)
+        }
         (None, _) => Err(Error::sql(SqlError::Syntax, "no statement")),
         (Some(_), n) => Err(Error::sql(
             SqlError::Syntax,
@@ -352,8 +356,14 @@ impl Engine {
         self.run(&self.session_for_statement(), text, request).await
     }
 
-    /// Runs one statement in a session (see [`Engine::execute`]).
+    /// Runs one statement in a session (see [`Engine::execute`]), planned and polled on the
+    /// engine's own runtime ([`runtime`]).
     async fn run(&self, session: &SessionParts, text: &str, request: &Request) -> Result<Statement, Error> {
+        let (engine, session, text, request) = (self.clone(), session.clone(), text.to_owned(), request.clone());
+        runtime::run(async move { engine.start(&session, &text, &request).await }).await
+    }
+
+    async fn start(&self, session: &SessionParts, text: &str, request: &Request) -> Result<Statement, Error> {
         let mut parsed = self.parse(text, request)?;
         let statement_secrets = self.register_secrets(&parsed);
         let events = EventSink::new(request.observer.clone());
@@ -415,6 +425,7 @@ impl Engine {
         }
         let stream =
             datafusion::physical_plan::execute_stream(physical, task).map_err(|e| Error::from_datafusion(&e))?;
+        let stream = runtime::polled_here(stream);
         Ok(Statement::new(session.clone(), kind, command, stream, scope, statement_secrets, extras.returning))
     }
 
@@ -426,8 +437,14 @@ impl Engine {
         self.plan_only(&self.session_for_statement(), text, request).await
     }
 
-    /// What a statement takes and returns in a session (see [`Engine::prepare`]).
+    /// What a statement takes and returns in a session (see [`Engine::prepare`]), planned on the
+    /// engine's own runtime.
     async fn plan_only(&self, session: &SessionParts, text: &str, request: &Request) -> Result<Prepared, Error> {
+        let (engine, session, text, request) = (self.clone(), session.clone(), text.to_owned(), request.clone());
+        runtime::run(async move { engine.plan_types(&session, &text, &request).await }).await
+    }
+
+    async fn plan_types(&self, session: &SessionParts, text: &str, request: &Request) -> Result<Prepared, Error> {
         let mut parsed = self.parse(text, request)?;
         if let Some(table) = self.describe_target(&parsed) {
             let batch = describe::batch(table);

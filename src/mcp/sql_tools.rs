@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::answer;
+use crate::answer::{self, Answer};
 use crate::engine::{Engine, Request, Session, Summary};
 use crate::provider::context::WritePolicy;
 use crate::provider::events::RowStatus;
@@ -20,15 +20,6 @@ pub(crate) const PLAN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// An answer's rows are cut to fit this many characters of JSON (an agent's context is finite).
 pub(crate) const MAX_CHARS: usize = 60_000;
 
-/// What a statement gave, up to a cap.
-struct Ran {
-    columns: Vec<String>,
-    rows: Vec<Map<String, Value>>,
-    /// Rows were left out (more than the cap, or too many characters).
-    truncated: bool,
-    summary: Summary,
-}
-
 fn add_calls(calls: &mut BTreeMap<String, u64>, summary: &Summary) {
     for (op, n) in summary.stats.calls_by_operation() {
         *calls.entry(op).or_default() += n;
@@ -36,47 +27,30 @@ fn add_calls(calls: &mut BTreeMap<String, u64>, summary: &Summary) {
 }
 
 /// Runs one statement, reading at most `max_rows` rows (reading stops there, so the calls for
-/// the rest are never made).
+/// the rest are never made), and at most [`MAX_CHARS`] characters of them.
 async fn run(
     session: &Session,
     sql: &str,
     request: &Request,
     max_rows: usize,
     calls: &mut BTreeMap<String, u64>,
-) -> Result<Ran, Failure> {
-    let mut statement = session.execute(sql, request).await.map_err(|e| Failure::of(&e))?;
-    let columns: Vec<String> = statement.schema().fields().iter().map(|f| f.name().clone()).collect();
-    let mut batches = Vec::new();
-    let mut seen = 0;
-    let mut failed = None;
-    while seen <= max_rows {
-        match statement.next_batch().await {
-            Some(Ok(b)) => {
-                seen += b.num_rows();
-                batches.push(b);
-            }
-            Some(Err(e)) => {
-                failed = Some(e);
-                break;
-            }
-            None => break,
+) -> Result<Answer, Failure> {
+    let statement = session.execute(sql, request).await.map_err(|e| Failure::of(&e))?;
+    let mut ran = match answer::first_rows(statement, max_rows).await {
+        Ok(a) => a,
+        Err((e, summary)) => {
+            add_calls(calls, &summary);
+            return Err(Failure::of(&e));
         }
-    }
-    let summary = statement.summary();
-    add_calls(calls, &summary);
-    if let Some(e) = failed {
-        return Err(Failure::of(&e));
-    }
-    let mut rows = answer::json_rows(&batches).map_err(|e| Failure::of(&e))?;
-    let mut truncated = rows.len() > max_rows;
-    rows.truncate(max_rows);
-    while !rows.is_empty()
-        && Value::Array(rows.iter().cloned().map(Value::Object).collect()).to_string().len() > MAX_CHARS
+    };
+    add_calls(calls, &ran.summary);
+    while !ran.rows.is_empty()
+        && Value::Array(ran.rows.iter().cloned().map(Value::Object).collect()).to_string().len() > MAX_CHARS
     {
-        rows.truncate(rows.len() * 3 / 4);
-        truncated = true;
+        ran.rows.truncate(ran.rows.len() * 3 / 4);
+        ran.truncated = true;
     }
-    Ok(Ran { columns, rows, truncated, summary })
+    Ok(ran)
 }
 
 fn calls_of(summary: &Summary) -> Value {

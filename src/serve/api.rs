@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::App;
 use crate::answer;
+use crate::engine::Request;
 use crate::error::Error;
 use crate::users_api::{self, Failure, Paging};
 
@@ -136,15 +137,30 @@ pub(crate) async fn put_status(
     write(&app, &p, |call| async move { call.put_status(&instance, &user, &body).await }).await
 }
 
+/// Rows `POST /v1/sql` answers unless asked for fewer or more.
+const DEFAULT_MAX_ROWS: usize = 10_000;
+/// The most rows one answer holds (the answer is built in memory).
+const MAX_ROWS: usize = 100_000;
+
 /// The body of `POST /v1/sql`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct SqlBody {
     sql: String,
+    /// At most this many rows (default 10,000, at most 100,000); `truncated` says more were left.
+    max_rows: Option<usize>,
 }
 
-/// `POST /v1/sql`: a statement's rows as JSON, with its calls and warnings.
+/// `POST /v1/sql`: a statement's rows as JSON (at most `max_rows`), with its calls and warnings.
 pub(crate) async fn sql(State(app): State<Arc<App>>, Json(body): Json<SqlBody>) -> Response {
-    match answer::run(&app.engine, &body.sql, &[]).await {
+    let max_rows = body.max_rows.unwrap_or(DEFAULT_MAX_ROWS);
+    if !(1..=MAX_ROWS).contains(&max_rows) {
+        return reply(Err(Failure::bad_request(format!("max_rows must be between 1 and {MAX_ROWS}"))));
+    }
+    let outcome = match app.engine.execute(&body.sql, &Request::default()).await {
+        Ok(statement) => answer::first_rows(statement, max_rows).await.map_err(|(e, _)| e),
+        Err(e) => Err(e),
+    };
+    match outcome {
         Ok(a) => {
             if !a.summary.writes.is_empty() {
                 app.changed();
@@ -170,7 +186,7 @@ pub(crate) async fn sql(State(app): State<Arc<App>>, Json(body): Json<SqlBody>) 
             (
                 status,
                 Json(json!({
-                    "columns": a.columns, "rows": a.rows, "calls": calls, "cached": cached,
+                    "columns": a.columns, "rows": a.rows, "truncated": a.truncated, "calls": calls, "cached": cached,
                     "warnings": a.summary.warnings, "failures": a.summary.failures, "writes": writes,
                 })),
             )

@@ -103,8 +103,11 @@ pub(crate) fn spec() -> Value {
             "/v1/sql": {
                 "post": {
                     "operationId": "RunSql",
-                    "requestBody": json_body("{sql}: one statement (writes follow the server's policy)", object.clone()),
-                    "responses": responses("{columns, rows, calls, cached, warnings, failures, writes}", object.clone()),
+                    "requestBody": json_body(
+                        "{sql, max_rows?}: one statement (writes follow the server's policy); at most max_rows rows (default 10000, at most 100000)",
+                        object.clone(),
+                    ),
+                    "responses": responses("{columns, rows, truncated, calls, cached, warnings, failures, writes}", object.clone()),
                 },
             },
             "/v1/openapi.json": {

@@ -4,6 +4,7 @@
 //! values a client bound to `$1`, `$2`, … ([`params`]).
 
 pub(crate) mod dialect;
+pub(crate) mod limits;
 pub(crate) mod literals;
 pub(crate) mod params;
 pub(crate) mod patch;

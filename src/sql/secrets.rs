@@ -74,7 +74,12 @@ pub(crate) fn possible_passwords(text: &str) -> Vec<String> {
 /// read as a statement; nothing when it can (the engine finds the values of a statement that
 /// parses exactly, and registers them before anything is written).
 pub(crate) fn unparsed_passwords(text: &str) -> Vec<String> {
-    if !password_bearing(text) || datafusion::sql::parser::DFParser::parse_sql(text).is_ok() {
+    if !password_bearing(text) {
+        return Vec::new();
+    }
+    // Parsed where any depth fits; when that cannot be told, the text counts as unread.
+    let parses = super::limits::with_deep_stack(|| datafusion::sql::parser::DFParser::parse_sql(text).is_ok());
+    if parses == Some(true) {
         return Vec::new();
     }
     possible_passwords(text)

@@ -290,3 +290,75 @@ async fn the_cli_keeps_its_built_in_tables() {
     assert!(super::support::err(&o).contains("cannot be dropped"), "{}", super::support::err(&o));
     assert_eq!(super::support::out(&o), "n\n30\n", "the table is still there");
 }
+
+/// A statement of 20,000 chained terms (80 KB) gets an error on every surface, and the server
+/// keeps serving; the CLI exits 1 with the same error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_deep_statement_cannot_kill_a_server_or_the_cli() {
+    let emu = demo().await;
+    let sum = format!("SELECT {} AS x", vec!["1"; 20_000].join(" + "));
+    let ors: Vec<String> = (0..20_000).map(|n| format!("username = 'u{n}'")).collect();
+    let or_chain = format!("SELECT count(*) FROM aws.connect.users WHERE {}", ors.join(" OR "));
+    let s = Server::start(&emu, &["--pg", "127.0.0.1:0"]);
+    for sql in [&sum, &or_chain] {
+        let (status, body) = rest_sql(&s, sql).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("nest more than 1000")), "{body}");
+    }
+    let c = super::mcp::http(&s).await;
+    let (answer, error) = super::mcp::call(&c, "query", serde_json::json!({ "sql": sum })).await;
+    assert!(error && answer["message"].as_str().is_some_and(|m| m.contains("nest")), "{answer}");
+    c.cancel().await.expect("close");
+    let pg = super::postgres::connect(&s).await;
+    assert!(pg.simple_query(&sum).await.is_err());
+    assert!(pg.prepare(&or_chain).await.is_err());
+    // Still serving, on every surface.
+    let (status, body) = rest_sql(&s, "SELECT 1 + 1 AS two").await;
+    assert_eq!((status, body["rows"][0]["two"].as_i64()), (StatusCode::OK, Some(2)), "{body}");
+    assert_eq!(super::postgres::simple(&pg, "SELECT 2 + 2").await[0][0].as_deref(), Some("4"));
+    // A chain just under the limit runs.
+    let (status, body) = rest_sql(&s, &format!("SELECT {} AS x", vec!["1"; 999].join(" + "))).await;
+    assert_eq!((status, body["rows"][0]["x"].as_i64()), (StatusCode::OK, Some(999)), "{body}");
+
+    let dir = tempfile::tempdir().expect("dir");
+    for sql in [format!("SELECT {} AS x", vec!["1"; 10_000].join(" + ")), or_chain] {
+        let file = dir.path().join("deep.sql");
+        std::fs::write(&file, &sql).expect("script");
+        let o = super::support::run(&emu, &["-f", file.to_str().expect("utf8")]);
+        assert_eq!(o.status.code(), Some(1), "{}", super::support::err(&o));
+        assert!(super::support::err(&o).contains("nest more than 1000"), "{}", super::support::err(&o));
+    }
+}
+
+/// `/v1/sql` holds at most `max_rows` rows (10,000 unless asked), says when it left rows out,
+/// and stops reading there: the rest costs no call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_sql_answers_at_most_max_rows() {
+    let emu = demo().await;
+    let s = Server::start(&emu, &[]);
+    let (status, body) = rest_sql(&s, "SELECT value FROM generate_series(1, 1000000)").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["rows"].as_array().map(Vec::len), Some(10_000));
+    assert_eq!((body["truncated"].as_bool(), body["rows"][9_999]["value"].as_i64()), (Some(true), Some(10_000)));
+    let ask = |sql: &str, max_rows: usize| {
+        http()
+            .post(s.url("/v1/sql"))
+            .bearer_auth(&s.token)
+            .json(&serde_json::json!({ "sql": sql, "max_rows": max_rows }))
+            .send()
+    };
+    let body: serde_json::Value =
+        ask("SELECT value FROM generate_series(1, 5)", 5).await.expect("answer").json().await.expect("json");
+    assert_eq!((body["rows"].as_array().map(Vec::len), body["truncated"].as_bool()), (Some(5), Some(false)), "{body}");
+    emu.emulator.reset_calls();
+    let body: serde_json::Value = ask("SELECT username, email FROM aws.connect.users WHERE region = 'us-east-1'", 3)
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!((body["rows"].as_array().map(Vec::len), body["truncated"].as_bool()), (Some(3), Some(true)), "{body}");
+    assert!(emu.emulator.calls_of("DescribeUser") < 100, "reading stopped: {:?}", emu.emulator.calls());
+    let r = ask("SELECT 1", 100_001).await.expect("answer");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
