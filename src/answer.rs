@@ -133,7 +133,10 @@ pub(crate) fn code(e: &Error) -> String {
 /// The message an API client sees (secrets masked): the service's own message for an API failure.
 pub(crate) fn message(e: &Error) -> String {
     let text = match e {
-        Error::Api(a) => a.message.clone(),
+        Error::Api(a) => match a.retries_note() {
+            Some(note) => format!("{} {note}", a.message),
+            None => a.message.clone(),
+        },
         other => other.to_string(),
     };
     crate::mask::mask(&text).into_owned()

@@ -291,6 +291,22 @@ impl DetailCache {
 /// Creates the directory (and its parents) with mode 0700 when it does not exist.
 fn create_private_dir(dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
+        // Another user who can write the directory can replace the file (or plant a link):
+        // such a directory is not used, and never changed behind its owner's back.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
+            if mode & 0o022 != 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{} is writable by other users (mode {mode:o}): give the cache a private directory (chmod 700, or another --cache-dir)",
+                        dir.display()
+                    ),
+                ));
+            }
+        }
         return Ok(());
     }
     let mut builder = fs::DirBuilder::new();
@@ -412,6 +428,18 @@ mod tests {
         let problem = cache.take_problem().expect("a problem");
         assert!(problem.contains(FILE_NAME), "{problem}");
         assert!(cache.take_problem().is_none(), "reported once");
+
+        // A directory others can write is not used.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let shared = tempfile::tempdir().expect("dir");
+            fs::set_permissions(shared.path(), fs::Permissions::from_mode(0o777)).expect("chmod");
+            let cache = DetailCache::open(shared.path());
+            let problem = cache.take_problem().expect("refused");
+            assert!(problem.contains("writable by other users (mode 777)"), "{problem}");
+            assert!(!shared.path().join(FILE_NAME).exists(), "nothing was written there");
+        }
         cache.clear().expect("clear");
         assert!(cache.usable());
         cache.store(&at(), "u1", &entry(Some(1), "a"));

@@ -134,10 +134,33 @@ impl ApiFailure {
 
     /// The operation, code and message alone (`CreateUser: DuplicateResourceException: …`).
     pub fn call_text(&self) -> String {
-        match &self.code {
+        let text = match &self.code {
             Some(code) => format!("{}: {code}: {}", self.operation, self.message),
             None => format!("{}: {}", self.operation, self.message),
+        };
+        match self.retries_note() {
+            Some(note) => format!("{text} {note}"),
+            None => text,
         }
+    }
+
+    /// Whether the SDK retries this kind of failure (throttling, a 5xx answer, no answer, a
+    /// dropped connection): if it still failed, every attempt `--max-attempts` allows was made.
+    pub fn transient(&self) -> bool {
+        match self.cause {
+            Cause::Timeout | Cause::Connection => true,
+            Cause::Service => {
+                let code = self.code.as_deref().unwrap_or_default();
+                code != "LimitExceededException"
+                    && (self.status.is_some_and(|s| s >= 500 || s == 429) || code.contains("Throttl"))
+            }
+            _ => false,
+        }
+    }
+
+    /// Why retrying stopped, for a transient failure: the per-call attempts ran out.
+    pub fn retries_note(&self) -> Option<&'static str> {
+        self.transient().then_some("(failed on every attempt --max-attempts allows; raise it to retry longer)")
     }
 }
 

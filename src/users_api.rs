@@ -134,6 +134,9 @@ impl<'a> Call<'a> {
         let region = region.or_else(|| engine.default_region()).ok_or_else(|| {
             Failure::bad_request("no region: name one, or start connectql with --region (or AWS_REGION)")
         })?;
+        if !crate::aws::client::is_region_name(&region) {
+            return Err(Failure::bad_request(format!("'{region}' is not an AWS region name (such as us-east-1)")));
+        }
         Ok(Call { engine, region, calls: Mutex::default() })
     }
 

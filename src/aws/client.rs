@@ -178,3 +178,28 @@ mod tests {
         assert!(check_endpoint("ftp://x").is_err());
     }
 }
+
+/// Whether text is shaped like an AWS region name (`us-east-1`, `us-gov-west-1`, `eu-central-2`):
+/// lowercase words joined by `-`, ending in a number. A region is part of the endpoint's host
+/// name, so anything else is refused before a client is built for it.
+pub(crate) fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts.last().is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
+        && parts[..parts.len() - 1].iter().all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::is_region_name;
+
+    #[test]
+    fn region_names_are_recognised() {
+        for ok in ["us-east-1", "eu-west-2", "ap-southeast-2", "us-gov-west-1", "cn-north-1", "il-central-1"] {
+            assert!(is_region_name(ok), "{ok}");
+        }
+        for bad in ["../../x", "us-east", "US-EAST-1", "us-east-1/..", "us_east_1", "", "us--1", "us-east-123"] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+}

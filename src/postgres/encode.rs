@@ -85,10 +85,17 @@ pub(crate) fn query_response(
     let fields = Arc::new(fields(schema, format).map_err(|e| Box::new(ErrorInfo::from(e)))?);
     let mut rows: Vec<PgWireResult<DataRow>> = Vec::new();
     for b in batches {
-        let b = flattened(b).map_err(|e| Box::new(error_info(&e)))?;
-        rows.extend(encode_recordbatch(Arc::clone(&fields), b));
+        rows.extend(encoded(&fields, b));
     }
     Ok(QueryResponse::new(fields, futures::stream::iter(rows)))
+}
+
+/// A batch's rows encoded for the fields (an encoding failure as the one item).
+pub(crate) fn encoded(fields: &Arc<Vec<FieldInfo>>, batch: &RecordBatch) -> Vec<PgWireResult<DataRow>> {
+    match flattened(batch) {
+        Ok(b) => encode_recordbatch(Arc::clone(fields), b).collect(),
+        Err(e) => vec![Err(datafusion_postgres::pgwire::error::PgWireError::UserError(Box::new(error_info(&e))))],
+    }
 }
 
 /// The SQLSTATE of an error.

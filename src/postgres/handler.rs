@@ -21,9 +21,10 @@ use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
+use datafusion_postgres::pgwire::messages::data::DataRow;
 use datafusion_postgres::pgwire::messages::response::TransactionStatus;
 use datafusion_postgres::pgwire::messages::startup::ParameterStatus;
-use futures::{Sink, SinkExt};
+use futures::{Sink, SinkExt, StreamExt};
 
 use super::cancel::Cancels;
 use super::encode;
@@ -136,8 +137,8 @@ impl Service {
         let request = request(params);
         let work = async {
             let mut statement = self.session.execute(sql, &request).await?;
-            let batches = statement.collect().await;
-            Ok::<_, Error>((statement, batches))
+            let head = first_batches(&mut statement).await;
+            Ok::<_, Error>((statement, head))
         };
         let limited = async {
             match timeout {
@@ -153,16 +154,23 @@ impl Service {
             }
         };
         // Dropping the statement stops its calls: a cancel request ends it here.
-        let (statement, batches) = tokio::select! {
+        let (statement, head) = tokio::select! {
             r = limited => r?,
             () = running.token.cancelled() => return Err(Box::new(encode::error_info(&Error::Cancelled))),
         };
-        drop(running);
         let summary = statement.summary();
         for w in &summary.warnings {
             notice(client, "WARNING", w).await;
         }
-        let batches = batches.map_err(|e| encode::error_info(&e))?;
+        let (batches, ended) = head.map_err(|e| encode::error_info(&e))?;
+        if !ended {
+            // A large result streams: the rest is read as the client takes it.
+            for f in &summary.failures {
+                notice(client, "WARNING", f).await;
+            }
+            return streamed(statement, batches, summary.warnings.len(), running, timeout, format);
+        }
+        drop(running);
         if statement.kind() == StatementKind::Write {
             self.written(client, &summary).await?;
         } else {
@@ -314,6 +322,84 @@ fn show_response(name: &str, value: &str, format: &Format) -> Result<Response, F
 }
 
 /// A finished statement's answer.
+/// Rows read before answering: a result this large streams the rest to the client instead of
+/// being held whole (the warnings the statement gives after this are logged on the server).
+const HELD_ROWS: usize = 10_000;
+
+/// The first batches of a statement: all of them (`true`) when a write, a command or a result
+/// of at most [`HELD_ROWS`] rows; else the first ones (`false`) and the rest is streamed.
+async fn first_batches(statement: &mut Statement) -> Result<(Vec<RecordBatch>, bool), Error> {
+    if matches!(statement.kind(), StatementKind::Write | StatementKind::Command) {
+        return statement.collect().await.map(|b| (b, true));
+    }
+    let (mut batches, mut rows) = (Vec::new(), 0);
+    while rows < HELD_ROWS {
+        match statement.next_batch().await {
+            Some(b) => {
+                let b = b?;
+                rows += b.num_rows();
+                batches.push(b);
+            }
+            None => return Ok((batches, true)),
+        }
+    }
+    Ok((batches, false))
+}
+
+/// A query whose first batches were read: those rows, then the rest as the client reads them.
+/// A cancel request or `statement_timeout` still ends it; a failure of a part of the read
+/// (`--partial`) fails the query at the end, loudly.
+fn streamed(
+    statement: Statement,
+    head: Vec<RecordBatch>,
+    warned: usize,
+    running: super::cancel::Running,
+    timeout: Option<Duration>,
+    format: &Format,
+) -> Result<Response, Failure> {
+    let fields = Arc::new(encode::fields(&statement.schema(), format).map_err(|e| Box::new(ErrorInfo::from(e)))?);
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let first: Vec<PgWireResult<DataRow>> = head.iter().flat_map(|b| encode::encoded(&fields, b)).collect();
+    let rest_fields = Arc::clone(&fields);
+    let rest = futures::stream::unfold(Some((statement, running)), move |state| {
+        let fields = Arc::clone(&rest_fields);
+        async move {
+            let (mut statement, running) = state?;
+            let stop = |e: Error| Some((vec![Err(PgWireError::UserError(Box::new(encode::error_info(&e))))], None));
+            let next = async {
+                tokio::select! {
+                    b = statement.next_batch() => b,
+                    () = running.token.cancelled() => Some(Err(Error::Cancelled)),
+                }
+            };
+            let batch = match deadline {
+                Some(d) => tokio::time::timeout_at(d, next).await.unwrap_or(Some(Err(Error::Cancelled))),
+                None => next.await,
+            };
+            match batch {
+                Some(Ok(b)) => Some((encode::encoded(&fields, &b), Some((statement, running)))),
+                Some(Err(e)) => stop(e),
+                None => {
+                    let summary = statement.summary();
+                    for w in summary.warnings.iter().skip(warned) {
+                        tracing::warn!("{}", crate::mask::mask(w));
+                    }
+                    match summary.failures.first() {
+                        Some(_) => {
+                            stop(Error::Internal(format!("part of the read failed: {}", summary.failures.join("; "))))
+                        }
+                        None => None,
+                    }
+                }
+            }
+        }
+    })
+    .flat_map(futures::stream::iter);
+    let mut response = QueryResponse::new(fields, futures::stream::iter(first).chain(rest));
+    response.set_command_tag("SELECT");
+    Ok(Response::Query(response))
+}
+
 fn answer(
     statement: &Statement,
     summary: &Summary,

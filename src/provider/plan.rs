@@ -269,6 +269,12 @@ pub(crate) fn plan(
             ))
         })?],
     };
+    if let Some(bad) = regions.iter().find(|r| !crate::aws::client::is_region_name(r)) {
+        return Err(Error::Usage(format!(
+            "{}: '{bad}' is not an AWS region name (such as us-east-1)",
+            def.qualified_name()
+        )));
+    }
     let instances = match (def.scope, pinned.instances) {
         (Scope::Region, _) => Instances::NotApplicable,
         (Scope::Instance, Some(i)) => Instances::Named(i.into_iter().collect()),

@@ -318,10 +318,12 @@ impl Scan {
 
     /// Named items: the get call each, no listing.
     async fn get_named(self: Arc<Self>, parent: Arc<Parent>, items: &[ItemRef], sink: &mut Sink) -> Scanned {
+        let table = self.table.def().name;
         let ids: Vec<String> = items
             .iter()
             .filter(|i| i.region.as_ref().is_none_or(|r| *r == parent.region))
             .filter(|i| i.instance_id.is_none() || i.instance_id == parent.instance_id)
+            .filter(|i| self.cx.listings.may_hold(table, &parent, &i.id))
             .map(|i| i.id.clone())
             .collect();
         let rows = stream::iter(ids)
@@ -487,6 +489,7 @@ impl Scan {
             }
             self.add_keys(parent, r);
         }
+        self.cx.listings.saw(self.table.def().name, parent, &rows);
         Ok(sink.send(rows).await?)
     }
 
@@ -507,6 +510,7 @@ impl Scan {
                     batch.push(row);
                 }
             }
+            self.cx.listings.saw(self.table.def().name, parent, &batch);
             sink.send(batch).await?;
             if sink.done() {
                 break;

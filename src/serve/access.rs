@@ -118,8 +118,11 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, mut request: Request<Body
         .uri()
         .query()
         .and_then(|q| super::forms::form_pairs(q).into_iter().find(|(k, _)| k == "token").map(|(_, v)| v));
+    // Only a browser's first visit to a page carries the token in its address; a program
+    // sends it in a header, where it is not logged or kept in history.
+    let page = !(path.starts_with("/v1") || path.starts_with("/mcp"));
     match (proof, query_token) {
-        (None, Some(t)) if !changes && same(&t, &access.token) => {
+        (None, Some(t)) if page && !changes && same(&t, &access.token) => {
             // The printed URL: keep the token in a cookie, and take it out of the address bar.
             let rest: Vec<String> = request
                 .uri()

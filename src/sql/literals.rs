@@ -73,7 +73,7 @@ fn json_sql(value: &Json, t: &DataType, column: &str) -> Result<String, Error> {
 /// Text that is not JSON, or JSON that does not fit the column.
 pub(crate) fn typed_literal(expr: &mut Expr, t: &DataType, column: &str) -> Result<(), Error> {
     if !matches!(t, DataType::Struct(_) | DataType::List(_) | DataType::Map(_, _)) {
-        return Ok(());
+        return check_scalar(expr, t, column);
     }
     let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = expr else {
         return Ok(());
@@ -87,6 +87,33 @@ pub(crate) fn typed_literal(expr: &mut Expr, t: &DataType, column: &str) -> Resu
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| Error::Internal(format!("{column}: typed literal does not parse: {e}")))?;
     Ok(())
+}
+
+/// Refuses text given for a typed scalar column (a boolean, a number, a time) that is not a
+/// value of its type, naming the column and the value: DataFusion would fail later, in an
+/// optimizer rule, with a cast error that names neither.
+fn check_scalar(expr: &Expr, t: &DataType, column: &str) -> Result<(), Error> {
+    let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = expr else { return Ok(()) };
+    if matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+        return Ok(());
+    }
+    let array = datafusion::arrow::array::StringArray::from(vec![text.as_str()]);
+    let options = datafusion::arrow::compute::CastOptions { safe: false, ..Default::default() };
+    match datafusion::arrow::compute::cast_with_options(&array, t, &options) {
+        Ok(_) => Ok(()),
+        Err(_) => {
+            let expected = match t {
+                DataType::Boolean => "true or false".to_owned(),
+                DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => "a whole number".to_owned(),
+                DataType::Float32 | DataType::Float64 => "a number".to_owned(),
+                DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
+                    "a time such as 2026-09-01T00:00:00Z".to_owned()
+                }
+                other => format!("a value of type {other}"),
+            };
+            Err(refused(format!("{column}: '{text}' is not {expected}")))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,5 +138,16 @@ mod tests {
         assert_eq!(json_sql(&serde_json::json!(["a"]), &list, "x").expect("sql"), "make_array(CAST('a' AS VARCHAR))");
         let bad = json_sql(&serde_json::json!({"Colour": "red"}), &phone, "phone_config").expect_err("unknown member");
         assert!(bad.to_string().contains("Colour"));
+    }
+
+    #[test]
+    fn text_for_a_typed_column_must_be_of_its_type() {
+        let text = |s: &str| Expr::value(Value::SingleQuotedString(s.to_owned()));
+        let e = check_scalar(&text("maybe"), &DataType::Boolean, "auto_accept").expect_err("not a boolean");
+        assert!(e.to_string().contains("auto_accept: 'maybe' is not true or false"), "{e}");
+        assert!(check_scalar(&text("true"), &DataType::Boolean, "auto_accept").is_ok());
+        assert!(check_scalar(&text("30"), &DataType::Int32, "after_contact_work_time_limit").is_ok());
+        assert!(check_scalar(&text("thirty"), &DataType::Int32, "after_contact_work_time_limit").is_err());
+        assert!(check_scalar(&text("anything"), &DataType::Utf8, "email").is_ok());
     }
 }

@@ -432,3 +432,25 @@ async fn a_join_on_the_instance_reads_the_other_side_in_its_region() {
             .expect("default region");
     assert_eq!(strings(&rows, "n"), vec![Some("324".into())]);
 }
+
+/// Ids a statement already read in one instance are looked up there only: `WHERE id IN
+/// (SELECT id …)` costs one DescribeUser per id, not one per id and instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_from_a_subquery_are_looked_up_where_they_were_read() {
+    let emu = demo().await;
+    let e = engine_with(&emu, |s| s.policy = connectql::WritePolicy::DryRun).await;
+    let instances = client(&emu, MAIN_REGION).list_instances().send().await.expect("instances");
+    assert_eq!(instances.instance_summary_list().len(), 2, "two instances in the region");
+    emu.emulator.reset_calls();
+    let (_, summary) = summarized(
+        &e,
+        "DELETE FROM aws.connect.users WHERE id IN \
+         (SELECT id FROM aws.connect.users WHERE username IN ('ava.smith', 'amir.silva'))",
+    )
+    .await
+    .expect("a dry run");
+    let targets: Vec<&str> = summary.writes.iter().map(|w| w.subject.as_str()).collect();
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 2, "{:?}", emu.emulator.calls());
+    assert_eq!(emu.emulator.calls_of("DeleteUser"), 0, "a dry run");
+}

@@ -362,3 +362,46 @@ async fn rest_sql_answers_at_most_max_rows() {
     let r = ask("SELECT 1", 100_001).await.expect("answer");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+/// A program sends the token in a header: the API ignores one in its address (where it would
+/// be logged); and a region that is not one is a bad request, not a gateway error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_takes_its_token_in_a_header_and_refuses_odd_regions() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let s = Server::start(&emu, &[]);
+    for path in [format!("/v1/users/{}", i.instance), "/v1/openapi.json".to_owned(), "/mcp".to_owned()] {
+        let r = http().get(s.url(&format!("{path}?token={}", s.token))).send().await.expect("answer");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(r.headers().get(SET_COOKIE).is_none(), "{path}: no cookie for a program");
+    }
+    // The console's first visit still works that way.
+    let r = http().get(s.url(&format!("/?token={}", s.token))).send().await.expect("answer");
+    assert!(r.status().is_redirection() && r.headers().get(SET_COOKIE).is_some());
+    for path in [
+        format!("/v1/users/{}?region=../../x", i.instance),
+        format!("/v1/users/{}/u?region=us-east-1%2F..", i.instance),
+    ] {
+        let r = http().get(s.url(&path)).bearer_auth(&s.token).send().await.expect("answer");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let body: serde_json::Value = r.json().await.expect("json");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("not an AWS region name")), "{body}");
+    }
+    let (status, body) = rest_sql(&s, "SELECT count(*) FROM aws.connect.users WHERE region = 'us-east-1/x'").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+/// A Postgres result larger than the server holds streams: every row arrives, once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_postgres_result_streams_every_row() {
+    let emu = demo().await;
+    let s = Server::start(&emu, &["--pg", "127.0.0.1:0"]);
+    let pg = super::postgres::connect(&s).await;
+    let rows = super::postgres::simple(&pg, "SELECT value FROM generate_series(1, 25000) ORDER BY value").await;
+    let values: Vec<i64> =
+        rows.iter().map(|r| r[0].as_deref().and_then(|v| v.parse().ok()).expect("a number")).collect();
+    assert_eq!(values, (1..=25_000).collect::<Vec<i64>>());
+    let typed = pg.query("SELECT value FROM generate_series(1, 30000)", &[]).await.expect("extended protocol");
+    assert_eq!(typed.len(), 30_000);
+    assert_eq!(typed.iter().map(|r| r.get::<_, i64>(0)).sum::<i64>(), 30_000 * 30_001 / 2);
+}

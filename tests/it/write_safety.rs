@@ -377,6 +377,16 @@ async fn a_scan_through_30_percent_errors_completes() {
     .expect("the scan completes");
     assert_eq!(super::support::row_count(&rows), 1000);
     assert!(summary.stats.retries() > 200, "more retries than the SDK's default budget allows: {}", summary.stats);
+
+    // When every attempt fails, the error says which budget ran out.
+    emu.emulator.set_faults(Faults { error_rate: 1.0, seed: 7, ..Faults::default() });
+    let o = run(&emu, &["--max-attempts", "2", "-e", "SELECT count(*) FROM aws.connect.users"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("InternalServiceException") && err(&o).contains("every attempt --max-attempts allows"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -456,6 +466,11 @@ async fn a_dry_run_checks_what_can_be_checked() {
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(err(&o).contains("no.profile: routing_profile_id (or routing_profile_arn) is required"), "{}", err(&o));
     assert_eq!(emu.emulator.calls_of("CreateUser"), 0);
+    // A value that is not of its column's type is named with its column.
+    let o = run(&emu, &["-e", "UPDATE aws.connect.users SET auto_accept = 'maybe' WHERE username = 'ava.smith'"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("auto_accept: 'maybe' is not true or false"), "{}", err(&o));
+    assert_eq!(emu.emulator.calls_of("UpdateUserPhoneConfig"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
