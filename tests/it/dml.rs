@@ -761,11 +761,14 @@ async fn stackql_patch_document_update_runs_verbatim() {
     let o = apply(&patch);
     assert!(o.status.success(), "{}", err(&o));
     let made = out(&o);
-    for op in
-        ["AssociateUserProficiencies,1", "TagResource,1", "UpdateUserIdentityInfo,1", "UpdateUserRoutingProfile,1"]
-    {
-        assert!(made.contains(op), "{op}: {made}");
-    }
+    // Whole lines: "TagResource,1" must not pass for "UntagResource,1", nor an Associate for a
+    // Disassociate.
+    let calls: Vec<&str> = made.lines().skip_while(|l| *l != "operation,calls").skip(1).collect();
+    assert_eq!(
+        calls,
+        ["AssociateUserProficiencies,1", "TagResource,1", "UpdateUserIdentityInfo,1", "UpdateUserRoutingProfile,1"],
+        "{made}"
+    );
     let user = c.describe_user().instance_id(&i.instance).user_id(&id).send().await.expect("DescribeUser");
     let user = user.user().expect("user");
     let identity = user.identity_info().expect("identity");

@@ -14,6 +14,7 @@ mod emulator_model;
 mod emulator_sdk;
 mod mcp;
 mod oracle;
+mod oracle_columns;
 mod postgres;
 mod reports;
 mod select;
