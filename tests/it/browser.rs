@@ -5,7 +5,6 @@
 //! page in `target/screenshots/` (the README's pictures). Without a browser it fails: it never
 //! skips.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,16 +26,28 @@ impl Drop for Driver {
     }
 }
 
+/// chromedriver on a port it picks itself (no free-port guess another process could take
+/// first), read from its "started successfully on port N" line.
 fn driver() -> Driver {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+    let mut child = Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| {
             panic!("chromedriver cannot start ({e}): install Debian's chromium and chromium-driver (.ci/run does)")
         });
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let port = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("started successfully on port ").nth(1).and_then(|p| p.trim_end_matches('.').parse().ok())
+        })
+        .expect("chromedriver says its port");
+    // Keep reading its output, so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     Driver(child, port)
 }
 
