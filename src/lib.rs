@@ -26,8 +26,8 @@ pub use aws::client::ConnectSettings;
 pub use aws::stats::{OpStats, RetryNotice, StatsSnapshot};
 pub use cache::CacheInfo;
 pub use engine::{
-    CacheSettings, ColumnInfo, Dialect, Engine, EngineSettings, FileAccess, Prepared, Request, Session, Statement,
-    StatementKind, Summary, TableInfo,
+    CacheSettings, ColumnInfo, Dialect, Engine, EngineSettings, FileAccess, ListedPage, Prepared, Request, Session,
+    Statement, StatementKind, Summary, TableInfo,
 };
 pub use error::{ApiFailure, Cause, Error, Refusal, Result, SqlError};
 pub use mask::{MaskedStderr, mask};

@@ -63,6 +63,41 @@ pub(crate) struct Paging {
 
 const WHERE_USER: &str = "WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'";
 
+/// A page token this server gives: the service's own token, bound to the region and instance
+/// it pages (a token used with another instance is refused, not silently misapplied).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PageToken {
+    region: String,
+    instance: String,
+    token: String,
+}
+
+impl PageToken {
+    fn write(token: &str, region: &str, instance: &str) -> String {
+        let text = json!({ "region": region, "instance": instance, "token": token }).to_string();
+        // URL-safe, so it travels in `?nextToken=` unencoded.
+        aws_smithy_types::base64::encode(text).replace('+', "-").replace('/', "_").trim_end_matches('=').to_owned()
+    }
+
+    fn read(text: &str, region: &str, instance: &str) -> Result<String, Failure> {
+        let mut standard = text.replace('-', "+").replace('_', "/");
+        while standard.len() % 4 != 0 {
+            standard.push('=');
+        }
+        let token: PageToken = aws_smithy_types::base64::decode(&standard)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| Failure::bad_request("nextToken is not a token this server gave"))?;
+        if token.region != region || token.instance != instance {
+            return Err(Failure::bad_request(format!(
+                "nextToken belongs to instance {} in {}, not to instance {instance} in {region}",
+                token.instance, token.region
+            )));
+        }
+        Ok(token.token)
+    }
+}
+
 /// Milliseconds since the epoch as Connect's JSON timestamp (epoch seconds).
 fn seconds(v: &Value) -> Value {
     v.as_i64().map_or(Value::Null, |ms| json!(ms as f64 / 1000.0))
@@ -149,48 +184,49 @@ impl<'a> Call<'a> {
         let mut all = vec![("region", self.region.as_str())];
         all.extend_from_slice(vars);
         let answer = answer::run(self.engine, sql, &all).await.map_err(|e| Failure::of(&e))?;
-        let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (op, n) in answer.summary.stats.calls_by_operation() {
-            *calls.entry(op).or_default() += n;
-        }
+        self.count(&answer.summary.stats);
         Ok(answer)
     }
 
-    /// ListUsers: `{"UserSummaryList": [...], "NextToken"?}`. Tokens are this server's own.
+    fn count(&self, stats: &crate::aws::stats::StatsSnapshot) {
+        let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (op, n) in stats.calls_by_operation() {
+            *calls.entry(op).or_default() += n;
+        }
+    }
+
+    /// ListUsers: `{"UserSummaryList": [...], "NextToken"?}`, one ListUsers call a page: the
+    /// service's own paging, its token wrapped with the region and instance it belongs to.
     pub(crate) async fn list_users(&self, instance: &str, paging: &Paging) -> Result<Value, Failure> {
         let max = paging.max_results.unwrap_or(100);
         if !(1..=1000).contains(&max) {
             return Err(Failure::bad_request("maxResults must be between 1 and 1000"));
         }
-        let offset = match paging
-            .next_token
-            .as_deref()
-            .map(|t| t.strip_prefix("after-").and_then(|n| n.parse::<usize>().ok()))
-        {
-            None => 0,
-            Some(Some(n)) => n,
-            Some(None) => return Err(Failure::bad_request("nextToken is not a token this server gave")),
+        let token = match paging.next_token.as_deref() {
+            None => None,
+            Some(t) => Some(PageToken::read(t, &self.region, instance)?),
         };
-        let sql = "SELECT id, arn, username, arrow_cast(last_modified_time, 'Int64') AS modified, last_modified_region \
-                   FROM aws.connect.users WHERE region = '{{ region }}' AND instance_id = '{{ instance }}'";
-        let answer = self.run(sql, &[("instance", instance)]).await?;
-        let list: Vec<Value> = answer
+        let page = self
+            .engine
+            .list_page("users", &self.region, instance, i32::try_from(max).unwrap_or(1000), token)
+            .await
+            .map_err(|e| Failure::of(&e))?;
+        self.count(&page.stats);
+        let list: Vec<Value> = page
             .rows
             .iter()
-            .skip(offset)
-            .take(max)
             .map(|r| {
                 let mut u = json!({ "Id": r["id"], "Arn": r["arn"], "Username": r["username"] });
-                if !r["modified"].is_null() {
-                    u["LastModifiedTime"] = seconds(&r["modified"]);
+                if !r["last_modified_time"].is_null() {
+                    u["LastModifiedTime"] = seconds(&r["last_modified_time"]);
                     u["LastModifiedRegion"] = r["last_modified_region"].clone();
                 }
                 u
             })
             .collect();
         let mut body = json!({ "UserSummaryList": list });
-        if offset + max < answer.rows.len() {
-            body["NextToken"] = json!(format!("after-{}", offset + max));
+        if let Some(t) = page.next_token {
+            body["NextToken"] = json!(PageToken::write(&t, &self.region, instance));
         }
         Ok(body)
     }

@@ -152,6 +152,17 @@ pub enum Dialect {
     Postgres,
 }
 
+/// One page of a listing ([`Engine::list_page`]).
+#[derive(Debug, Clone, Default)]
+pub struct ListedPage {
+    /// The rows, as column name → JSON value (times as epoch milliseconds).
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// The service's token for the next page; none after the last.
+    pub next_token: Option<String>,
+    /// The calls the page cost.
+    pub stats: StatsSnapshot,
+}
+
 /// What a statement will take and return, known before it runs (a client's prepared statement).
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -330,6 +341,56 @@ impl Engine {
             self.inner.cache.as_ref().ok_or_else(|| Error::Usage("the cache is disabled (--no-cache)".into()))?;
         cache.clear().map_err(|e| Error::Internal(format!("cannot clear the cache: {e}")))?;
         Ok(cache.info())
+    }
+
+    /// One page of a table's listing in one instance, paged as the API pages it: at most
+    /// `page_size` rows (the listing's columns) and the service's own token for the next page,
+    /// so a walk costs one list call a page and sees each item once, whatever changes between
+    /// pages. Through the engine's clients: pacing, retries and call accounting as for a
+    /// statement.
+    ///
+    /// # Errors
+    /// An unknown table or region, or the list call's failure (located).
+    pub async fn list_page(
+        &self,
+        table: &str,
+        region: &str,
+        instance: &str,
+        page_size: i32,
+        token: Option<String>,
+    ) -> Result<ListedPage, Error> {
+        let api = self
+            .inner
+            .tables
+            .iter()
+            .find(|t| t.def().name == table)
+            .ok_or_else(|| Error::sql(SqlError::UnknownTable, format!("no table {table}")))?;
+        if !crate::aws::client::is_region_name(region) {
+            return Err(Error::Usage(format!("'{region}' is not an AWS region name (such as us-east-1)")));
+        }
+        let scope = scope(
+            &self.inner.connect,
+            &self.inner.settings,
+            None,
+            EventSink::default(),
+            None,
+            WritePolicy::ReadOnly,
+            false,
+        );
+        let parent = crate::provider::Parent {
+            region: region.to_owned(),
+            instance_id: Some(instance.to_owned()),
+            instance_arn: None,
+        };
+        let page = api
+            .list(&scope.scan, &parent, token, page_size)
+            .await
+            .map_err(|e| Error::from(e.located(&api.def().qualified_name(), region, Some(instance))))?;
+        Ok(ListedPage {
+            rows: page.rows,
+            next_token: page.next.filter(|t| !t.is_empty()),
+            stats: scope.scan.clients.stats().snapshot(),
+        })
     }
 
     /// The engine's settings.

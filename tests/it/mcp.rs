@@ -92,7 +92,8 @@ async fn over_stdio_read_only_tools_answer_as_the_api_does() {
     assert_eq!((hints.read_only_hint, hints.idempotent_hint), (Some(true), Some(true)));
     assert_eq!(list_users.input_schema["required"], json!(["InstanceId"]));
 
-    // ListUsers, paged with the tool's own tokens, equals the API's answer.
+    // ListUsers, paged with the tool's own tokens, equals the API's answer, a call a page.
+    emu.emulator.reset_calls();
     let mut got = Vec::new();
     let mut token: Option<String> = None;
     let mut pages = 0;
@@ -111,11 +112,14 @@ async fn over_stdio_read_only_tools_answer_as_the_api_does() {
             None => break,
         }
     }
+    assert_eq!(emu.emulator.calls_of("ListUsers"), pages as u64, "one ListUsers a page");
     let api = sdk.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("ListUsers");
     let mut want: Vec<String> = api.user_summary_list().iter().filter_map(|u| u.id().map(str::to_owned)).collect();
     got.sort();
     want.sort();
-    assert_eq!(got, want);
+    let unique = got.len();
+    got.dedup();
+    assert_eq!((got.len(), &got), (unique, &want), "each user once");
     assert_eq!(pages, want.len().div_ceil(100));
 
     // DescribeUser.

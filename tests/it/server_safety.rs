@@ -405,3 +405,118 @@ async fn a_large_postgres_result_streams_every_row() {
     assert_eq!(typed.len(), 30_000);
     assert_eq!(typed.iter().map(|r| r.get::<_, i64>(0)).sum::<i64>(), 30_000 * 30_001 / 2);
 }
+
+/// ListUsers over REST pages as Connect does: a walk costs one ListUsers a page, returns every
+/// user present throughout exactly once while others are created and deleted, and a token is
+/// refused on another instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_list_users_pages_like_connect() {
+    use connectql::emulator::{EmulatorConfig, Seed};
+    let emu =
+        super::support::start(EmulatorConfig { seed: Seed::Demo, extra_users: 3000, ..EmulatorConfig::default() })
+            .await;
+    let i = ids(&emu).await;
+    let sdk = super::support::client(&emu, "us-east-1");
+    let before: std::collections::BTreeSet<String> = {
+        let mut all = std::collections::BTreeSet::new();
+        let mut token = None;
+        loop {
+            let page = sdk
+                .list_users()
+                .instance_id(&i.instance)
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("list");
+            all.extend(page.user_summary_list().iter().filter_map(|u| u.id().map(str::to_owned)));
+            match page.next_token() {
+                Some(t) => token = Some(t.to_owned()),
+                None => break all,
+            }
+        }
+    };
+    let n = before.len();
+    assert_eq!(n, 3300);
+    let s = Server::start(&emu, &[]);
+    let page = |token: Option<String>, instance: String| {
+        let mut url = s.url(&format!("/v1/users/{instance}?maxResults=100"));
+        if let Some(t) = token {
+            url.push_str(&format!("&nextToken={t}"));
+        }
+        let r = http().get(url).bearer_auth(&s.token).send();
+        async move {
+            let r = r.await.expect("answer");
+            (r.status(), r.json::<serde_json::Value>().await.expect("json"))
+        }
+    };
+    // A plain walk: one call a page.
+    emu.emulator.reset_calls();
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let (status, body) = page(token.clone(), i.instance.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        seen.extend(
+            body["UserSummaryList"].as_array().expect("list").iter().map(|u| u["Id"].as_str().expect("id").to_owned()),
+        );
+        match body["NextToken"].as_str() {
+            Some(t) => token = Some(t.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(emu.emulator.calls_of("ListUsers"), n.div_ceil(100) as u64, "{:?}", emu.emulator.calls());
+    assert_eq!(seen.len(), n, "each user once");
+    assert_eq!(seen.iter().cloned().collect::<std::collections::BTreeSet<_>>(), before);
+
+    // A walk while another client creates and deletes users between the pages.
+    let doomed: Vec<String> = before.iter().step_by(97).cloned().collect();
+    let mut seen = Vec::new();
+    let mut token = None;
+    let mut turn = 0;
+    loop {
+        let (status, body) = page(token.clone(), i.instance.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        seen.extend(
+            body["UserSummaryList"].as_array().expect("list").iter().map(|u| u["Id"].as_str().expect("id").to_owned()),
+        );
+        if let Some(victim) = doomed.get(turn) {
+            sdk.delete_user().instance_id(&i.instance).user_id(victim).send().await.expect("delete");
+        }
+        sdk.create_user()
+            .instance_id(&i.instance)
+            .username(format!("walk.new{turn}"))
+            .password("Walk3rPassw0rd")
+            .identity_info(aws_sdk_connect::types::UserIdentityInfo::builder().first_name("W").last_name("N").build())
+            .phone_config(
+                aws_sdk_connect::types::UserPhoneConfig::builder()
+                    .phone_type(aws_sdk_connect::types::PhoneType::SoftPhone)
+                    .build(),
+            )
+            .security_profile_ids(&i.agent)
+            .routing_profile_id(&i.routing)
+            .send()
+            .await
+            .expect("create");
+        turn += 1;
+        match body["NextToken"].as_str() {
+            Some(t) => token = Some(t.to_owned()),
+            None => break,
+        }
+    }
+    let unique: std::collections::BTreeSet<String> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), seen.len(), "no user twice");
+    let throughout: Vec<&String> = before.iter().filter(|id| !doomed.contains(id)).collect();
+    let missing: Vec<&&String> = throughout.iter().filter(|id| !unique.contains(**id)).collect();
+    assert!(missing.is_empty(), "{} users present throughout were not returned", missing.len());
+
+    // A token belongs to its instance; garbage is refused.
+    let (_, first) = page(None, i.instance.clone()).await;
+    let token = first["NextToken"].as_str().expect("a token").to_owned();
+    let other = super::support::instance_id(&sdk, "acme-sso").await;
+    let (status, body) = page(Some(token), other).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("belongs to instance")), "{body}");
+    let (status, _) = page(Some("after-100".to_owned()), i.instance.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
