@@ -81,7 +81,7 @@ impl PageToken {
 
     fn read(text: &str, region: &str, instance: &str) -> Result<String, Failure> {
         let mut standard = text.replace('-', "+").replace('_', "/");
-        while standard.len() % 4 != 0 {
+        while !standard.len().is_multiple_of(4) {
             standard.push('=');
         }
         let token: PageToken = aws_smithy_types::base64::decode(&standard)
