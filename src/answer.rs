@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
+use datafusion::common::ScalarValue;
 use http::StatusCode;
 use serde_json::{Map, Value};
 
@@ -40,12 +41,14 @@ pub(crate) fn json_rows(batches: &[RecordBatch]) -> Result<Vec<Map<String, Value
         .collect()
 }
 
-/// Runs one statement through the engine's door, with `{{ name }}` values.
+/// Runs one statement through the engine's door, its `$1`, `$2`, … bound to `params` (text; a
+/// value is never part of the statement's text).
 ///
 /// # Errors
 /// The statement's failure.
-pub(crate) async fn run(engine: &Engine, sql: &str, vars: &[(&str, &str)]) -> Result<Answer, Error> {
-    answer(engine.execute(sql, &request(vars)).await?).await
+pub(crate) async fn run(engine: &Engine, sql: &str, params: &[&str]) -> Result<Answer, Error> {
+    let request = Request { params: params.iter().map(|p| ScalarValue::from(*p)).collect(), ..Request::default() };
+    answer(engine.execute(sql, &request).await?).await
 }
 
 /// Runs one statement of a script in its session, with `{{ name }}` values.
@@ -142,9 +145,10 @@ pub(crate) fn message(e: &Error) -> String {
     crate::mask::mask(&text).into_owned()
 }
 
-/// Every DescribeUser column of a user, as a query (one DescribeUser, no listing).
+/// Every DescribeUser column of a user, as a query (one DescribeUser, no listing): `$1` region,
+/// `$2` instance, `$3` user id.
 pub(crate) const USER_QUERY: &str = "SELECT *, arrow_cast(last_modified_time, 'Int64') AS modified FROM aws.connect.users \
-    WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'";
+    WHERE region = $1 AND instance_id = $2 AND id = $3";
 
 /// A report row's outcome in words.
 pub(crate) fn status_text(r: &RowReport) -> String {

@@ -61,7 +61,15 @@ pub(crate) struct Paging {
     pub(crate) max_results: Option<usize>,
 }
 
-const WHERE_USER: &str = "WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'";
+/// One user: `$1` region, `$2` instance, `$3` user id.
+const WHERE_USER: &str = "WHERE region = $1 AND instance_id = $2 AND id = $3";
+
+/// DescribeUser's members, as columns: `$1` region, `$2` instance, `$3` user id.
+const DESCRIBE_QUERY: &str = "SELECT id, arn, username, identity_info, phone_config, directory_user_id, \
+    security_profile_ids, routing_profile_id, hierarchy_group_id, tags, auto_accept_configs, after_contact_work_configs, \
+    phone_number_configs, persistent_connection_configs, voice_enhancement_configs, last_modified_region, \
+    arrow_cast(last_modified_time, 'Int64') AS modified FROM aws.connect.users \
+    WHERE region = $1 AND instance_id = $2 AND id = $3";
 
 /// A page token this server gives: the service's own token, bound to the region and instance
 /// it pages (a token used with another instance is refused, not silently misapplied).
@@ -103,8 +111,8 @@ fn seconds(v: &Value) -> Value {
     v.as_i64().map_or(Value::Null, |ms| json!(ms as f64 / 1000.0))
 }
 
-/// Text of a JSON value for a `{{ placeholder }}` inside quotes: strings as they are, the rest
-/// as JSON.
+/// Text of a JSON value as a bound parameter: strings as they are, the rest as JSON (which the
+/// engine reads into a struct, list or map column).
 fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -180,9 +188,10 @@ impl<'a> Call<'a> {
         self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
-    async fn run(&self, sql: &str, vars: &[(&str, &str)]) -> Result<Answer, Failure> {
-        let mut all = vec![("region", self.region.as_str())];
-        all.extend_from_slice(vars);
+    /// Runs a statement whose `$1` is the call's region and `$2`, `$3`, … are `params`.
+    async fn run(&self, sql: &str, params: &[&str]) -> Result<Answer, Failure> {
+        let mut all = vec![self.region.as_str()];
+        all.extend_from_slice(params);
         let answer = answer::run(self.engine, sql, &all).await.map_err(|e| Failure::of(&e))?;
         self.count(&answer.summary.stats);
         Ok(answer)
@@ -233,13 +242,7 @@ impl<'a> Call<'a> {
 
     /// DescribeUser: `{"User": {...}}`.
     pub(crate) async fn describe_user(&self, instance: &str, user: &str) -> Result<Value, Failure> {
-        let sql = answer::USER_QUERY.replace(
-            "SELECT *,",
-            "SELECT id, arn, username, identity_info, phone_config, directory_user_id, security_profile_ids, \
-             routing_profile_id, hierarchy_group_id, tags, auto_accept_configs, after_contact_work_configs, \
-             phone_number_configs, persistent_connection_configs, voice_enhancement_configs, last_modified_region,",
-        );
-        let answer = self.run(&sql, &[("instance", instance), ("user", user)]).await?;
+        let answer = self.run(DESCRIBE_QUERY, &[instance, user]).await?;
         match answer.rows.first() {
             Some(r) => Ok(json!({ "User": user_object(r) })),
             None => Err(Failure::not_found(format!("User not found for UserId: {user}"))),
@@ -247,7 +250,7 @@ impl<'a> Call<'a> {
     }
 
     /// CreateUser: `{"UserId", "UserArn"}`. Only the members given become columns; every value
-    /// is a quoted placeholder, so no member can change the statement.
+    /// is a bound parameter, so no member can change the statement.
     pub(crate) async fn create_user(&self, instance: &str, body: &Value) -> Result<Value, Failure> {
         let members = [
             ("Username", "username"),
@@ -268,16 +271,17 @@ impl<'a> Call<'a> {
         }
         let given: Vec<(&str, String)> =
             members.iter().filter_map(|(m, c)| body.get(*m).filter(|v| !v.is_null()).map(|v| (*c, text(v)))).collect();
+        // The column list is made of the known members' names; every value is a parameter.
         let columns: Vec<&str> = given.iter().map(|(c, _)| *c).collect();
-        let values: Vec<String> = given.iter().map(|(c, _)| format!("'{{{{ {c} }}}}'")).collect();
+        let values: Vec<String> = (0..given.len()).map(|n| format!("${}", n + 3)).collect();
         let sql = format!(
-            "INSERT INTO aws.connect.users (region, instance_id, {}) VALUES ('{{{{ region }}}}', '{{{{ instance }}}}', {})",
+            "INSERT INTO aws.connect.users (region, instance_id, {}) VALUES ($1, $2, {})",
             columns.join(", "),
             values.join(", ")
         );
-        let mut vars: Vec<(&str, &str)> = vec![("instance", instance)];
-        vars.extend(given.iter().map(|(c, v)| (*c, v.as_str())));
-        let answer = self.run(&sql, &vars).await?;
+        let mut params: Vec<&str> = vec![instance];
+        params.extend(given.iter().map(|(_, v)| v.as_str()));
+        let answer = self.run(&sql, &params).await?;
         match write_outcome(&answer)? {
             Some(r) => Ok(json!({ "UserId": r.get("id"), "UserArn": r.get("arn") })),
             None => Err(Failure::bad_request("nothing was created")),
@@ -285,16 +289,11 @@ impl<'a> Call<'a> {
     }
 
     /// An UPDATE or DELETE of one user, answered as the API does (`{}`, or its error).
-    async fn change_user(
-        &self,
-        sql: &str,
-        instance: &str,
-        user: &str,
-        extra: &[(&str, &str)],
-    ) -> Result<Value, Failure> {
-        let mut vars = vec![("instance", instance), ("user", user)];
-        vars.extend_from_slice(extra);
-        let answer = self.run(sql, &vars).await?;
+    /// `sql` names the user with [`WHERE_USER`]; its `$4` is `value`, when there is one.
+    async fn change_user(&self, sql: &str, instance: &str, user: &str, value: Option<&str>) -> Result<Value, Failure> {
+        let mut params = vec![instance, user];
+        params.extend(value);
+        let answer = self.run(sql, &params).await?;
         match write_outcome(&answer)? {
             Some(_) => Ok(json!({})),
             None => Err(Failure::not_found(format!("User not found for UserId: {user}"))),
@@ -303,27 +302,27 @@ impl<'a> Call<'a> {
 
     /// DeleteUser.
     pub(crate) async fn delete_user(&self, instance: &str, user: &str) -> Result<Value, Failure> {
-        self.change_user(&format!("DELETE FROM aws.connect.users {WHERE_USER}"), instance, user, &[]).await
+        self.change_user(&format!("DELETE FROM aws.connect.users {WHERE_USER}"), instance, user, None).await
     }
 
     /// UpdateUserIdentityInfo (replaces the identity, as the API does).
     pub(crate) async fn update_identity(&self, instance: &str, user: &str, body: &Value) -> Result<Value, Failure> {
         let identity = text(member(body, "IdentityInfo")?);
-        let sql = format!("UPDATE aws.connect.users SET identity_info = '{{{{ identity }}}}' {WHERE_USER}");
-        self.change_user(&sql, instance, user, &[("identity", &identity)]).await
+        let sql = format!("UPDATE aws.connect.users SET identity_info = $4 {WHERE_USER}");
+        self.change_user(&sql, instance, user, Some(&identity)).await
     }
 
     /// UpdateUserRoutingProfile.
     pub(crate) async fn update_routing(&self, instance: &str, user: &str, body: &Value) -> Result<Value, Failure> {
         let profile = text(member(body, "RoutingProfileId")?);
-        let sql = format!("UPDATE aws.connect.users SET routing_profile_id = '{{{{ profile }}}}' {WHERE_USER}");
-        self.change_user(&sql, instance, user, &[("profile", &profile)]).await
+        let sql = format!("UPDATE aws.connect.users SET routing_profile_id = $4 {WHERE_USER}");
+        self.change_user(&sql, instance, user, Some(&profile)).await
     }
 
     /// PutUserStatus.
     pub(crate) async fn put_status(&self, instance: &str, user: &str, body: &Value) -> Result<Value, Failure> {
         let status = text(member(body, "AgentStatusId")?);
-        let sql = format!("UPDATE aws.connect.users SET agent_status = '{{{{ status }}}}' {WHERE_USER}");
-        self.change_user(&sql, instance, user, &[("status", &status)]).await
+        let sql = format!("UPDATE aws.connect.users SET agent_status = $4 {WHERE_USER}");
+        self.change_user(&sql, instance, user, Some(&status)).await
     }
 }

@@ -87,9 +87,10 @@ fn not_found_page(app: &App, message: &str, cost: &Cost) -> Response {
     render(app, "error.html", ctx.as_object().cloned().unwrap_or_default(), cost, StatusCode::NOT_FOUND)
 }
 
-/// Runs a statement for a page, adding its calls to the page's cost.
-async fn run(app: &App, cost: &mut Cost, sql: &str, vars: &[(&str, &str)]) -> Result<Answer, Error> {
-    let a = answer::run(&app.engine, sql, vars).await?;
+/// Runs a statement for a page, its `$1`, `$2`, … bound to `params`, adding its calls to the
+/// page's cost.
+async fn run(app: &App, cost: &mut Cost, sql: &str, params: &[&str]) -> Result<Answer, Error> {
+    let a = answer::run(&app.engine, sql, params).await?;
     cost.add(&a);
     Ok(a)
 }
@@ -113,23 +114,23 @@ impl Names {
     }
 
     async fn load(app: &App, cost: &mut Cost, region: &str, instance: &str) -> Result<Names, Error> {
-        let vars = [("region", region), ("instance", instance)];
-        let scope = "WHERE region = '{{ region }}' AND instance_id = '{{ instance }}'";
+        let params = [region, instance];
+        let scope = "WHERE region = $1 AND instance_id = $2";
         let pairs = |a: Answer, name: &str| -> Vec<(String, String)> {
             let mut v: Vec<(String, String)> = a.rows.iter().map(|r| (s(&r["id"]), s(&r[name]))).collect();
             v.sort_by(|a, b| a.1.cmp(&b.1));
             v
         };
         let routing = pairs(
-            run(app, cost, &format!("SELECT id, name FROM aws.connect.routing_profiles {scope}"), &vars).await?,
+            run(app, cost, &format!("SELECT id, name FROM aws.connect.routing_profiles {scope}"), &params).await?,
             "name",
         );
         let security = pairs(
-            run(app, cost, &format!("SELECT id, name FROM aws.connect.security_profiles {scope}"), &vars).await?,
+            run(app, cost, &format!("SELECT id, name FROM aws.connect.security_profiles {scope}"), &params).await?,
             "name",
         );
         let statuses = pairs(
-            run(app, cost, &format!("SELECT id, name FROM aws.connect.agent_statuses {scope}"), &vars).await?,
+            run(app, cost, &format!("SELECT id, name FROM aws.connect.agent_statuses {scope}"), &params).await?,
             "name",
         );
         let groups = run(
@@ -139,7 +140,7 @@ impl Names {
                 "SELECT id, concat_ws(' / ', level_one_name, level_two_name, level_three_name, level_four_name, level_five_name) AS path \
                  FROM aws.connect.user_hierarchy_groups {scope}"
             ),
-            &vars,
+            &params,
         )
         .await?;
         Ok(Names { routing, security, groups: pairs(groups, "path"), statuses })
@@ -170,17 +171,24 @@ pub(crate) struct UserList {
 
 /// The query of the list: the search call carries every column but the modification time,
 /// which the listing carries; joined by id, 10,000 users cost 20 searches and 10 listings.
+/// `$1` region, `$2` instance.
 const LIST_QUERY: &str = "SELECT s.id, s.username, s.first_name, s.last_name, s.routing_profile_id, s.security_profile_ids, \
     s.hierarchy_group_id, s.phone_type, l.last_modified_time \
     FROM (SELECT id, username, first_name, last_name, routing_profile_id, security_profile_ids, hierarchy_group_id, phone_type \
-          FROM aws.connect.users WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' SEARCH) s \
-    JOIN (SELECT id, last_modified_time FROM aws.connect.users WHERE region = '{{ region }}' AND instance_id = '{{ instance }}') l \
+          FROM aws.connect.users WHERE region = $1 AND instance_id = $2) s \
+    JOIN (SELECT id, last_modified_time FROM aws.connect.users WHERE region = $1 AND instance_id = $2) l \
     ON s.id = l.id";
 
-/// The search box: the text in the username or in a name (pushed into SearchUsers as CONTAINS
-/// conditions when 2 to 25 characters).
-const SEARCH: &str = "AND (username LIKE '%{{ q }}%' OR first_name LIKE '%{{ q }}%' OR last_name LIKE '%{{ q }}%' \
-    OR first_name LIKE '%{{ qcap }}%' OR last_name LIKE '%{{ qcap }}%')";
+/// The list narrowed by the search box: the text in the username or in a name (pushed into
+/// SearchUsers as CONTAINS conditions when 2 to 25 characters). `$3` is `%text%`, `$4` the
+/// same with its first letter capitalised.
+const SEARCHED_LIST_QUERY: &str = "SELECT s.id, s.username, s.first_name, s.last_name, s.routing_profile_id, s.security_profile_ids, \
+    s.hierarchy_group_id, s.phone_type, l.last_modified_time \
+    FROM (SELECT id, username, first_name, last_name, routing_profile_id, security_profile_ids, hierarchy_group_id, phone_type \
+          FROM aws.connect.users WHERE region = $1 AND instance_id = $2 \
+          AND (username LIKE $3 OR first_name LIKE $3 OR last_name LIKE $3 OR first_name LIKE $4 OR last_name LIKE $4)) s \
+    JOIN (SELECT id, last_modified_time FROM aws.connect.users WHERE region = $1 AND instance_id = $2) l \
+    ON s.id = l.id";
 
 async fn user_list(app: &App, region: &str, instance: &str, q: &str) -> Result<(Arc<UserList>, bool), Error> {
     let key = format!("{region}/{instance}/{q}");
@@ -191,9 +199,13 @@ async fn user_list(app: &App, region: &str, instance: &str, q: &str) -> Result<(
     }
     let mut cost = Cost::default();
     let names = Names::load(app, &mut cost, region, instance).await?;
-    let qcap: String = q.chars().take(1).flat_map(char::to_uppercase).chain(q.chars().skip(1)).collect();
-    let sql = LIST_QUERY.replace("SEARCH", if q.is_empty() { "" } else { SEARCH });
-    let a = run(app, &mut cost, &sql, &[("region", region), ("instance", instance), ("q", q), ("qcap", &qcap)]).await?;
+    let a = if q.is_empty() {
+        run(app, &mut cost, LIST_QUERY, &[region, instance]).await?
+    } else {
+        let capitalised: String = q.chars().take(1).flat_map(char::to_uppercase).chain(q.chars().skip(1)).collect();
+        let (pattern, capitalised) = (format!("%{q}%"), format!("%{capitalised}%"));
+        run(app, &mut cost, SEARCHED_LIST_QUERY, &[region, instance, &pattern, &capitalised]).await?
+    };
     let users = a
         .rows
         .iter()
@@ -228,13 +240,8 @@ async fn user_list(app: &App, region: &str, instance: &str, q: &str) -> Result<(
 
 /// Instances of a region: (id, alias).
 async fn instances(app: &App, cost: &mut Cost, region: &str) -> Result<Vec<(String, String)>, Error> {
-    let a = run(
-        app,
-        cost,
-        "SELECT id, alias FROM aws.connect.instances WHERE region = '{{ region }}' ORDER BY alias",
-        &[("region", region)],
-    )
-    .await?;
+    let a = run(app, cost, "SELECT id, alias FROM aws.connect.instances WHERE region = $1 ORDER BY alias", &[region])
+        .await?;
     Ok(a.rows.iter().map(|r| (s(&r["id"]), s(&r["alias"]))).collect())
 }
 
@@ -397,8 +404,7 @@ pub(crate) async fn user(
         "" => app.engine.default_region().unwrap_or_default(),
         r => r.to_owned(),
     };
-    let vars = [("region", region.as_str()), ("instance", instance.as_str()), ("user", user.as_str())];
-    let a = match run(&app, &mut cost, USER_QUERY, &vars).await {
+    let a = match run(&app, &mut cost, USER_QUERY, &[&region, &instance, &user]).await {
         Ok(a) => a,
         Err(e) => return error_page(&app, &e, &cost),
     };
@@ -508,56 +514,50 @@ pub(crate) async fn change(
         r => r.to_owned(),
     };
     let back = format!("/users/{}/{}?region={}", url_encode(&instance), url_encode(&user), url_encode(&region));
-    let target = "WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'";
-    let mut vars: Vec<(String, String)> =
-        vec![("region".into(), region.clone()), ("instance".into(), instance.clone()), ("user".into(), user.clone())];
+    // `$1` region, `$2` instance, `$3` user; the form's values follow.
+    let target = "WHERE region = $1 AND instance_id = $2 AND id = $3";
+    let mut params: Vec<String> = vec![region.clone(), instance.clone(), user.clone()];
+    let mut value = |v: String| {
+        params.push(v);
+        format!("${}", params.len())
+    };
     let set = match action.as_str() {
         "identity" => {
             let mut parts = Vec::new();
             for c in ["first_name", "last_name", "email", "secondary_email", "mobile"] {
                 // An empty field clears the value.
-                parts.push(format!("{c} = nullif('{{{{ {c} }}}}', '')"));
-                vars.push((c.into(), form.get(c).trim().to_owned()));
+                parts.push(format!("{c} = nullif({}, '')", value(form.get(c).trim().to_owned())));
             }
             parts.join(", ")
         }
-        "routing" => {
-            vars.push(("v".into(), form.get("routing_profile_id").to_owned()));
-            "routing_profile_id = '{{ v }}'".to_owned()
-        }
+        "routing" => format!("routing_profile_id = {}", value(form.get("routing_profile_id").to_owned())),
         "security" => {
-            let ids = form.all("security_profile_ids");
-            vars.push(("v".into(), serde_json::to_string(&ids).unwrap_or_default()));
-            "security_profile_ids = '{{ v }}'".to_owned()
+            let ids = serde_json::to_string(&form.all("security_profile_ids")).unwrap_or_default();
+            format!("security_profile_ids = {}", value(ids))
         }
-        "hierarchy" => {
-            vars.push(("v".into(), form.get("hierarchy_group_id").to_owned()));
-            "hierarchy_group_id = nullif('{{ v }}', '')".to_owned()
-        }
+        "hierarchy" => format!("hierarchy_group_id = nullif({}, '')", value(form.get("hierarchy_group_id").to_owned())),
         "phone" => {
-            vars.push(("t".into(), form.get("phone_type").to_owned()));
-            vars.push(("n".into(), form.get("desk_phone_number").trim().to_owned()));
-            vars.push(("a".into(), if form.get("auto_accept").is_empty() { "false" } else { "true" }.to_owned()));
-            vars.push(("w".into(), form.get("after_contact_work_time_limit").trim().to_owned()));
-            "phone_type = '{{ t }}', desk_phone_number = nullif('{{ n }}', ''), auto_accept = CAST('{{ a }}' AS BOOLEAN), \
-             after_contact_work_time_limit = CAST(nullif('{{ w }}', '') AS INT)"
-                .to_owned()
+            let t = value(form.get("phone_type").to_owned());
+            let n = value(form.get("desk_phone_number").trim().to_owned());
+            let a = value(if form.get("auto_accept").is_empty() { "false" } else { "true" }.to_owned());
+            let w = value(form.get("after_contact_work_time_limit").trim().to_owned());
+            format!(
+                "phone_type = {t}, desk_phone_number = nullif({n}, ''), auto_accept = CAST({a} AS BOOLEAN), \
+                 after_contact_work_time_limit = CAST(nullif({w}, '') AS INT)"
+            )
         }
-        "status" => {
-            vars.push(("v".into(), form.get("agent_status").to_owned()));
-            "agent_status = '{{ v }}'".to_owned()
-        }
+        "status" => format!("agent_status = {}", value(form.get("agent_status").to_owned())),
         "delete" => {
-            let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let outcome = answer::run(&app.engine, &format!("DELETE FROM aws.connect.users {target}"), &vars).await;
+            let params: Vec<&str> = params.iter().map(String::as_str).collect();
+            let outcome = answer::run(&app.engine, &format!("DELETE FROM aws.connect.users {target}"), &params).await;
             let mut cost = Cost::default();
             let home = format!("/?region={}&instance={}", url_encode(&region), url_encode(&instance));
             return result_page(&app, "Delete user", &home, outcome, &mut cost);
         }
         _ => return not_found_page(&app, &format!("no form '{action}'"), &Cost::default()),
     };
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let outcome = answer::run(&app.engine, &format!("UPDATE aws.connect.users SET {set} {target}"), &vars).await;
+    let params: Vec<&str> = params.iter().map(String::as_str).collect();
+    let outcome = answer::run(&app.engine, &format!("UPDATE aws.connect.users SET {set} {target}"), &params).await;
     let mut cost = Cost::default();
     result_page(&app, "Change user", &back, outcome, &mut cost)
 }
@@ -590,8 +590,8 @@ pub(crate) async fn confirm_delete(
     let a = run(
         &app,
         &mut cost,
-        "SELECT username FROM aws.connect.users WHERE region = '{{ region }}' AND instance_id = '{{ instance }}' AND id = '{{ user }}'",
-        &[("region", &region), ("instance", &instance), ("user", &user)],
+        "SELECT username FROM aws.connect.users WHERE region = $1 AND instance_id = $2 AND id = $3",
+        &[&region, &instance, &user],
     )
     .await;
     match a.map(|a| a.rows.into_iter().next()) {
@@ -642,24 +642,23 @@ pub(crate) async fn create(
         r => r.to_owned(),
     };
     let sql = "INSERT INTO aws.connect.users (region, instance_id, username, password, first_name, last_name, email, phone_type, \
-               security_profile_ids, routing_profile_id, hierarchy_group_id) VALUES ('{{ region }}', '{{ instance }}', '{{ username }}', \
-               nullif('{{ password }}', ''), '{{ first_name }}', '{{ last_name }}', nullif('{{ email }}', ''), '{{ phone_type }}', \
-               '{{ profiles }}', '{{ routing }}', nullif('{{ group }}', ''))";
+               security_profile_ids, routing_profile_id, hierarchy_group_id) \
+               VALUES ($1, $2, $3, nullif($4, ''), $5, $6, nullif($7, ''), $8, $9, $10, nullif($11, ''))";
     let profiles = serde_json::to_string(&form.all("security_profile_ids")).unwrap_or_default();
-    let vars = [
-        ("region", region.as_str()),
-        ("instance", instance.as_str()),
-        ("username", form.get("username").trim()),
-        ("password", form.get("password")),
-        ("first_name", form.get("first_name").trim()),
-        ("last_name", form.get("last_name").trim()),
-        ("email", form.get("email").trim()),
-        ("phone_type", if form.get("phone_type").is_empty() { "SOFT_PHONE" } else { form.get("phone_type") }),
-        ("profiles", profiles.as_str()),
-        ("routing", form.get("routing_profile_id")),
-        ("group", form.get("hierarchy_group_id")),
+    let params = [
+        region.as_str(),
+        instance.as_str(),
+        form.get("username").trim(),
+        form.get("password"),
+        form.get("first_name").trim(),
+        form.get("last_name").trim(),
+        form.get("email").trim(),
+        if form.get("phone_type").is_empty() { "SOFT_PHONE" } else { form.get("phone_type") },
+        profiles.as_str(),
+        form.get("routing_profile_id"),
+        form.get("hierarchy_group_id"),
     ];
-    let outcome = answer::run(&app.engine, sql, &vars).await;
+    let outcome = answer::run(&app.engine, sql, &params).await;
     let created = outcome.as_ref().ok().and_then(|a| a.summary.writes.first()).and_then(|r| r.returned.clone());
     if let Some(r) = created.filter(|_| outcome.as_ref().is_ok_and(|a| a.summary.failures.is_empty())) {
         app.changed();

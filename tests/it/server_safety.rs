@@ -520,3 +520,46 @@ async fn rest_list_users_pages_like_connect() {
     let (status, _) = page(Some("after-100".to_owned()), i.instance.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// A value a client sends is a value: quotes in it change no statement, on the REST routes and
+/// in the console's search box.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_from_clients_are_bound_never_spliced() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let sdk = super::support::client(&emu, "us-east-1");
+    let ava = super::support::user_id_named(&sdk, &i.instance, "ava.smith").await;
+    let s = Server::start(&emu, &["--allow-writes"]);
+    emu.emulator.reset_calls();
+    let attack = format!("{}' WHERE username LIKE '%", i.sales);
+    let r = http()
+        .post(s.url(&format!("/v1/users/{}/{ava}/routing-profile", i.instance)))
+        .bearer_auth(&s.token)
+        .json(&serde_json::json!({ "RoutingProfileId": attack }))
+        .send()
+        .await
+        .expect("answer");
+    assert!(r.status().is_client_error(), "{}", r.status());
+    assert!(emu.emulator.calls_of("UpdateUserRoutingProfile") <= 1, "one user at most: {:?}", emu.emulator.calls());
+    let user = sdk.describe_user().instance_id(&i.instance).user_id(&ava).send().await.expect("describe");
+    assert_ne!(user.user().and_then(|u| u.routing_profile_id()), Some(i.sales.as_str()));
+    // The console's search box: a quote is text.
+    let console = Console::open(&s).await;
+    let r = http()
+        .get(s.url(&format!(
+            "/?instance={}&q={}",
+            i.instance,
+            percent_encoding::utf8_percent_encode("o'x%' OR '1'='1", percent_encoding::NON_ALPHANUMERIC)
+        )))
+        .header(COOKIE, &console.cookie)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("(0)"),
+        "nobody matches that text: {}",
+        html.lines().find(|l| l.contains("Users in")).unwrap_or_default()
+    );
+}
