@@ -291,8 +291,15 @@ mod tests {
         assert_eq!(back.api(), Some(&api));
         assert_eq!(
             back.to_string(),
-            "aws.connect.users: region us-east-1 instance i-1: ListUsers: ThrottlingException: Rate exceeded"
+            "aws.connect.users: region us-east-1 instance i-1: ListUsers: ThrottlingException: Rate exceeded \
+             (failed on every attempt --max-attempts allows; raise it to retry longer)"
         );
+        let quota = ApiFailure {
+            code: Some("LimitExceededException".into()),
+            status: Some(429),
+            ..ApiFailure::new("CreateUser", Cause::Service, "quota")
+        };
+        assert_eq!(quota.to_string(), "CreateUser: LimitExceededException: quota", "a quota error is not retried");
     }
 
     #[test]

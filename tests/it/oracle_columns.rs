@@ -53,7 +53,7 @@ fn s(v: Option<&str>) -> Value {
 }
 
 /// A user's every column, from the SDK alone.
-async fn user_rows(emu: &EmulatorHandle) -> BTreeMap<String, Map<String, Value>> {
+pub(crate) async fn user_rows(emu: &EmulatorHandle) -> BTreeMap<String, Map<String, Value>> {
     let mut out = BTreeMap::new();
     for region in REGIONS {
         let c = client(emu, region);
