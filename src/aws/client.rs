@@ -85,10 +85,11 @@ impl Connect {
         if let Some((key, secret)) = &settings.static_credentials {
             loader = loader.credentials_provider(Credentials::new(key, secret, None, None, "connectql"));
         }
-        // The SDK's own default HTTPS client (rustls), wrapped so every call is paced.
+        // The SDK's own HTTPS client (rustls over ring, the one crypto provider of the build),
+        // wrapped so every call is paced.
         let https = aws_smithy_http_client::Builder::new()
             .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
             ))
             .build_https();
         let loader = loader.http_client(Pacer::default().wrap(https));

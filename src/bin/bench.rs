@@ -3,7 +3,7 @@
 //! emulator. Each case runs its emulator and each client in a child process of its own, so the
 //! peak RSS printed is the client's alone.
 //!
-//! `cargo run --release --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6,7] [--json FILE]`
+//! `cargo run --release --features bench --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6,7] [--json FILE]`
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -187,6 +187,8 @@ async fn change_users(endpoint: &str, every: usize) -> Value {
 /// A plain SDK client of the emulator, with the SDK's standard retries.
 async fn sdk_client(endpoint: &str) -> aws_sdk_connect::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        // Plain HTTP on loopback: the build carries no default HTTPS client.
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(aws_sdk_connect::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_connect::config::Credentials::new(

@@ -52,8 +52,6 @@ fn driver() -> Driver {
 }
 
 async fn browser(port: u16, profile: &std::path::Path) -> Client {
-    // Both TLS back ends are in the dependency graph: pick the one the SDK uses.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let capabilities = json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
@@ -65,8 +63,7 @@ async fn browser(port: u16, profile: &std::path::Path) -> Client {
     let capabilities = capabilities.as_object().cloned().expect("object");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match ClientBuilder::rustls()
-            .expect("rustls")
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await

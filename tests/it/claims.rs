@@ -50,6 +50,7 @@ fn emulator(args: &[&str]) -> Emulator {
 fn sdk(url: &str, region: &str, key: &str) -> Client {
     Client::from_conf(
         aws_sdk_connect::Config::builder()
+            .http_client(super::support::loopback_http())
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
             .credentials_provider(Credentials::new(key, "test-secret", None, None, "test"))

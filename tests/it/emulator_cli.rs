@@ -28,6 +28,7 @@ async fn the_emulator_command_prints_its_address_and_serves() {
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let config = aws_sdk_connect::Config::builder()
+        .http_client(super::support::loopback_http())
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKIDCONNECTQLTEST", "test-secret", None, None, "test"))

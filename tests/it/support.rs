@@ -28,8 +28,15 @@ pub(crate) fn client(emu: &EmulatorHandle, region: &str) -> Client {
     client_with_retry(emu, region, RetryConfig::disabled())
 }
 
+/// The SDK's HTTP client for plain HTTP on loopback (the build has no default client: the
+/// product picks its TLS stack itself).
+pub(crate) fn loopback_http() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_http()
+}
+
 pub(crate) fn client_with_retry(emu: &EmulatorHandle, region: &str, retry: RetryConfig) -> Client {
     let config = aws_sdk_connect::Config::builder()
+        .http_client(loopback_http())
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new("AKIDCONNECTQLTEST", "test-secret", None, None, "connectql-tests"))

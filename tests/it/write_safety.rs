@@ -551,6 +551,7 @@ async fn an_acknowledged_write_survives_a_kill() {
     let sdk = |url: &str| {
         aws_sdk_connect::Client::from_conf(
             aws_sdk_connect::Config::builder()
+                .http_client(super::support::loopback_http())
                 .behavior_version(aws_sdk_connect::config::BehaviorVersion::latest())
                 .region(aws_sdk_connect::config::Region::new(MAIN_REGION))
                 .credentials_provider(aws_sdk_connect::config::Credentials::new("AKIDTEST", "test", None, None, "test"))
