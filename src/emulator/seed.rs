@@ -164,6 +164,8 @@ fn demo_instance(region: &RegionState, spec: &InstanceSpec, now_ms: u64) -> Inst
         ("Support Tier 2", &["VOICE", "CHAT", "TASK"][..]),
         ("Billing", &["VOICE", "EMAIL"][..]),
         ("Chat Only", &["CHAT"][..]),
+        // Assigned to nobody (for the reports' empty branches).
+        ("Outbound Campaigns", &["VOICE"][..]),
     ]
     .into_iter()
     .enumerate()
@@ -303,7 +305,12 @@ fn demo_user(region: &RegionState, inst: &Instance, spec: &InstanceSpec, i: usiz
         identity.insert("Mobile".into(), format!("+1206555{:04}", 1000 + i).into());
     }
     let rp_names = ["Basic Routing Profile", "Sales", "Support Tier 1", "Support Tier 2", "Billing", "Chat Only"];
-    let rp = by_name(&inst.routing_profiles, "Name", rp_names[(r(4) * 5.99) as usize]);
+    let rp = if spec.alias == DEMO_INSTANCE_ALIAS && i == 270 {
+        // A profile that was deleted after being assigned (for the dangling-reference report).
+        id(&format!("{iid}/routing-profile/Retired"))
+    } else {
+        by_name(&inst.routing_profiles, "Name", rp_names[(r(4) * 5.99) as usize])
+    };
     let sp_name = match i % 60 {
         0 | 31 => "Admin",
         7 | 19 | 44 => "CallCenterManager",

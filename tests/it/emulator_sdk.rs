@@ -592,7 +592,7 @@ async fn profiles_hierarchy_statuses_and_proficiencies() {
         .send()
         .collect::<Vec<_>>()
         .await;
-    assert_eq!(rps.len(), 6);
+    assert_eq!(rps.len(), 7);
     let rp = rps[0].as_ref().expect("summary").id().expect("id").to_owned();
     let d = c
         .describe_routing_profile()

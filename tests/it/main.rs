@@ -16,6 +16,7 @@ mod mcp;
 mod oracle;
 mod oracle_columns;
 mod postgres;
+mod report_oracle;
 mod reports;
 mod select;
 mod serve;

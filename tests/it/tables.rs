@@ -9,7 +9,7 @@ async fn each_table_lists_its_rows_with_one_call_per_instance() {
     let e = engine(&emu).await;
     let cases: &[(&str, usize, &str)] = &[
         ("SELECT * FROM instances WHERE region = 'eu-west-2'", 1, "ListInstances"),
-        ("SELECT id, name FROM routing_profiles WHERE region = 'eu-west-2'", 6, "ListRoutingProfiles"),
+        ("SELECT id, name FROM routing_profiles WHERE region = 'eu-west-2'", 7, "ListRoutingProfiles"),
         ("SELECT id, name, type FROM security_profiles WHERE region = 'eu-west-2'", 5, "ListSecurityProfiles"),
         ("SELECT id, name FROM user_hierarchy_groups WHERE region = 'eu-west-2'", 11, "ListUserHierarchyGroups"),
         ("SELECT * FROM user_hierarchy_structure WHERE region = 'eu-west-2'", 3, "DescribeUserHierarchyStructure"),
@@ -82,8 +82,41 @@ async fn a_three_table_join_lists_each_table_once() {
     )
     .await
     .expect("join");
-    assert_eq!(row_count(&rows), 324);
     let calls = emu.emulator.calls();
+    // The rows, computed from plain SDK calls: each user whose routing profile exists, with
+    // its name and its group's name (NULL when in none, or in one that no longer exists).
+    let users = super::oracle_columns::user_rows(&emu).await;
+    let sdk = super::support::client(&emu, "us-east-1");
+    let mut rp_names = std::collections::BTreeMap::new();
+    let mut group_names = std::collections::BTreeMap::new();
+    for i in sdk.list_instances().send().await.expect("instances").instance_summary_list() {
+        let iid = i.id().expect("id");
+        for p in sdk.list_routing_profiles().instance_id(iid).send().await.expect("rp").routing_profile_summary_list() {
+            rp_names.insert((iid.to_owned(), p.id().expect("id").to_owned()), p.name().expect("name").to_owned());
+        }
+        let groups = sdk.list_user_hierarchy_groups().instance_id(iid).send().await.expect("groups");
+        for g in groups.user_hierarchy_group_summary_list() {
+            group_names.insert((iid.to_owned(), g.id().expect("id").to_owned()), g.name().expect("name").to_owned());
+        }
+    }
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let mut expected: Vec<(Option<String>, Option<String>, Option<String>)> = users
+        .values()
+        .filter(|u| u["region"] == "us-east-1")
+        .filter_map(|u| {
+            let iid = text(&u["instance_id"]);
+            let rp = rp_names.get(&(iid.clone(), text(&u["routing_profile_id"])))?;
+            let team = group_names.get(&(iid, text(&u["hierarchy_group_id"]))).cloned();
+            Some((Some(text(&u["username"])), Some(rp.clone()), team))
+        })
+        .collect();
+    expected.sort();
+    let (names, profiles, teams) =
+        (strings(&rows, "username"), strings(&rows, "routing_profile"), strings(&rows, "team"));
+    let mut got: Vec<_> = names.into_iter().zip(profiles).zip(teams).map(|((a, b), c)| (a, b, c)).collect();
+    got.sort();
+    assert_eq!(got.len(), 323, "324 users, one of them with a deleted routing profile");
+    assert_eq!(got, expected);
     let of = |op: &str| calls.get(op).copied().unwrap_or(0);
     assert_eq!(of("ListInstances"), 1, "one instance listing shared by the three scans");
     assert_eq!(of("SearchUsers"), 2, "SearchUsers carries every user column the join needs: one page per instance");
