@@ -125,7 +125,9 @@ fn member<'b>(body: &'b Value, name: &str) -> Result<&'b Value, Failure> {
     body.get(name).filter(|v| !v.is_null()).ok_or_else(|| Failure::bad_request(format!("{name} is required")))
 }
 
-/// The User object of DescribeUser from a row of `aws.connect.users`.
+/// The User object of DescribeUser from a row of `aws.connect.users`, in Connect's own shape:
+/// absent members left out (an empty list too, as the service leaves them out), the
+/// after-contact-work limits nested as the API nests them.
 fn user_object(r: &Map<String, Value>) -> Value {
     let clean = |v: &Value| match v {
         Value::Object(m) => {
@@ -134,18 +136,44 @@ fn user_object(r: &Map<String, Value>) -> Value {
         other => other.clone(),
     };
     let list = |v: &Value| match v {
-        Value::Array(items) => Value::Array(items.iter().map(clean).collect()),
-        _ => json!([]),
+        Value::Array(items) if !items.is_empty() => Value::Array(items.iter().map(clean).collect()),
+        _ => Value::Null,
+    };
+    // {Channel, AfterContactWorkTimeLimit, AgentFirstCallback…} → Connect's nested members.
+    let after_contact_work = match &r["after_contact_work_configs"] {
+        Value::Array(items) if !items.is_empty() => Value::Array(
+            items
+                .iter()
+                .map(|c| {
+                    let mut out = json!({ "Channel": c["Channel"] });
+                    if !c["AfterContactWorkTimeLimit"].is_null() {
+                        out["AfterContactWorkConfig"] =
+                            json!({ "AfterContactWorkTimeLimit": c["AfterContactWorkTimeLimit"] });
+                    }
+                    if !c["AgentFirstCallbackAfterContactWorkTimeLimit"].is_null() {
+                        out["AgentFirstCallbackAfterContactWorkConfig"] =
+                            json!({ "AfterContactWorkTimeLimit": c["AgentFirstCallbackAfterContactWorkTimeLimit"] });
+                    }
+                    out
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    };
+    // The service answers `"Tags": {}` for a user without tags.
+    let tags = match &r["tags"] {
+        Value::Object(m) => Value::Object(m.clone()),
+        _ => json!({}),
     };
     let mut u = json!({
         "Id": r["id"], "Arn": r["arn"], "Username": r["username"],
         "IdentityInfo": clean(&r["identity_info"]), "PhoneConfig": clean(&r["phone_config"]),
         "DirectoryUserId": r["directory_user_id"],
-        "SecurityProfileIds": r["security_profile_ids"].as_array().cloned().unwrap_or_default(),
+        "SecurityProfileIds": list(&r["security_profile_ids"]),
         "RoutingProfileId": r["routing_profile_id"], "HierarchyGroupId": r["hierarchy_group_id"],
-        "Tags": if r["tags"].is_null() { json!({}) } else { r["tags"].clone() },
+        "Tags": tags,
         "AutoAcceptConfigs": list(&r["auto_accept_configs"]),
-        "AfterContactWorkConfigs": list(&r["after_contact_work_configs"]),
+        "AfterContactWorkConfigs": after_contact_work,
         "PhoneNumberConfigs": list(&r["phone_number_configs"]),
         "PersistentConnectionConfigs": list(&r["persistent_connection_configs"]),
         "VoiceEnhancementConfigs": list(&r["voice_enhancement_configs"]),

@@ -188,6 +188,15 @@ impl CallStats {
     }
 }
 
+/// Put in a call's config bag when the call was stopped before it was sent (a dry run's): it is
+/// not a call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NotSent;
+
+impl aws_smithy_types::config_bag::Storable for NotSent {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
 /// Feeds [`CallStats`] from the SDK's orchestrator.
 #[derive(Debug)]
 pub(crate) struct StatsInterceptor(CallStats);
@@ -269,6 +278,9 @@ impl Intercept for StatsInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // Counted when the call ends: the operation's metadata is not in the bag before it starts.
+        if cfg.load::<NotSent>().is_some() {
+            return Ok(());
+        }
         let failed = matches!(context.output_or_error(), Some(Err(_)));
         let op = CallStats::operation(cfg);
         self.0.with(|i| {

@@ -42,9 +42,15 @@ fn row_lines(r: &RowReport) -> Vec<String> {
         (_, true) => r
             .calls
             .iter()
-            .map(|c| match &c.params {
-                Some(p) => format!("would call {} {p}", c.operation),
-                None => format!("would call {}", c.operation),
+            .map(|c| {
+                let mut line = format!("would call {}", c.operation);
+                for part in
+                    [c.request.clone(), c.params.as_ref().map(serde_json::Value::to_string)].into_iter().flatten()
+                {
+                    line.push(' ');
+                    line.push_str(&part);
+                }
+                line
             })
             .collect(),
         (RowStatus::Done | RowStatus::Unchanged, false) => vec![format!("ok      {ops:<28} {}", r.subject)],
@@ -226,7 +232,11 @@ mod tests {
     fn report(status: RowStatus, dry_run: bool) -> RowReport {
         RowReport {
             subject: "jane (u-1)".into(),
-            calls: vec![Call { operation: "CreateUser".into(), params: Some(serde_json::json!({"Username": "jane"})) }],
+            calls: vec![Call {
+                operation: "CreateUser".into(),
+                request: Some("PUT /users/i".into()),
+                params: Some(serde_json::json!({"Username": "jane"})),
+            }],
             status,
             returned: None,
             dry_run,
@@ -239,7 +249,10 @@ mod tests {
             row_lines(&report(RowStatus::Done, false)),
             vec![format!("ok      {:<28} jane (u-1)", "CreateUser")]
         );
-        assert_eq!(row_lines(&report(RowStatus::Done, true)), vec!["would call CreateUser {\"Username\":\"jane\"}"]);
+        assert_eq!(
+            row_lines(&report(RowStatus::Done, true)),
+            vec!["would call CreateUser PUT /users/i {\"Username\":\"jane\"}"]
+        );
         let failure = ApiFailure {
             code: Some("DuplicateResourceException".into()),
             ..ApiFailure::new("CreateUser", Cause::Service, "exists")

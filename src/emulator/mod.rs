@@ -64,6 +64,8 @@ pub struct Emulator {
     /// Held while the state file is written.
     saving: std::sync::Mutex<()>,
     state_file: Option<PathBuf>,
+    /// The last request of each operation: its path and body, as a client sent them.
+    last_requests: std::sync::Mutex<BTreeMap<&'static str, (String, Bytes)>>,
 }
 
 /// Counts of calls per operation (every answered request, errors included).
@@ -105,6 +107,7 @@ impl Emulator {
             clock: std::sync::Mutex::new(config.now_ms),
             saving: std::sync::Mutex::new(()),
             state_file: config.state_file.clone(),
+            last_requests: std::sync::Mutex::default(),
         })
     }
 
@@ -116,6 +119,14 @@ impl Emulator {
     /// Calls of one operation so far.
     pub fn calls_of(&self, operation: &str) -> u64 {
         self.calls.get(operation).map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
+    /// The path (and query) and the JSON body (`Null` when empty) of the last request of an
+    /// operation, as the client sent them.
+    pub fn last_request(&self, operation: &str) -> Option<(String, Value)> {
+        let last = self.last_requests.lock().ok()?;
+        let (uri, body) = last.get(operation)?;
+        Some((uri.clone(), if body.is_empty() { Value::Null } else { serde_json::from_slice(body).ok()? }))
     }
 
     /// Requests answered with ThrottlingException.
@@ -191,6 +202,9 @@ impl Emulator {
             ApiError::new(ErrorKind::UnknownOperation, format!("No operation matches {method} {path}"))
         })?;
         self.calls[route.operation].fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut last) = self.last_requests.lock() {
+            last.insert(route.operation, (uri.to_string(), body.clone()));
+        }
         // A validation failure is answered with the validation error the operation models
         // (ListInstances and DescribeInstance model InvalidRequestException only).
         self.run(route, labels, uri, body, &account, &region, n)

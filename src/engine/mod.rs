@@ -270,6 +270,9 @@ impl Engine {
     pub async fn new(settings: EngineSettings) -> Result<Engine, Error> {
         let connect = Arc::new(Connect::load(&settings.connect).await?);
         let tables = crate::tables::all();
+        for t in &tables {
+            crate::provider::api::check_setters(t.as_ref()).map_err(Error::Internal)?;
+        }
         let cache = settings.cache.as_ref().map(|c| {
             Arc::new(match &c.dir {
                 Some(dir) => DetailCache::open(dir),
@@ -368,15 +371,7 @@ impl Engine {
         if !crate::aws::client::is_region_name(region) {
             return Err(Error::Usage(format!("'{region}' is not an AWS region name (such as us-east-1)")));
         }
-        let scope = scope(
-            &self.inner.connect,
-            &self.inner.settings,
-            None,
-            EventSink::default(),
-            None,
-            WritePolicy::ReadOnly,
-            false,
-        );
+        let scope = self.quiet_scope(WritePolicy::ReadOnly, false);
         let parent = crate::provider::Parent {
             region: region.to_owned(),
             instance_id: Some(instance.to_owned()),
@@ -391,6 +386,11 @@ impl Engine {
             next_token: page.next.filter(|t| !t.is_empty()),
             stats: scope.scan.clients.stats().snapshot(),
         })
+    }
+
+    /// A scope that makes calls but uses no cache, tells no one of events and asks no one.
+    fn quiet_scope(&self, policy: WritePolicy, skip_existing: bool) -> StatementScope {
+        scope(&self.inner.connect, &self.inner.settings, None, EventSink::default(), None, policy, skip_existing)
     }
 
     /// The engine's settings.
@@ -512,15 +512,7 @@ impl Engine {
             return Ok(Prepared { kind: StatementKind::Describe, params: Vec::new(), schema: batch.schema() });
         }
         let extras = self.rewrite(&mut parsed)?;
-        let scope = scope(
-            &self.inner.connect,
-            &self.inner.settings,
-            None,
-            EventSink::default(),
-            None,
-            WritePolicy::DryRun,
-            extras.skip_existing,
-        );
+        let scope = self.quiet_scope(WritePolicy::DryRun, extras.skip_existing);
         let ctx = statement_context(&session.ctx, &scope);
         let plan = ctx.state().statement_to_plan(parsed).await.map_err(|e| Error::from_datafusion(&e))?;
         let kind = StatementKind::of(&plan);

@@ -179,8 +179,11 @@ fn rows_of(summary: &Summary) -> Vec<Value> {
         .writes
         .iter()
         .map(|r| {
-            let calls: Vec<Value> =
-                r.calls.iter().map(|c| json!({ "operation": c.operation, "parameters": c.params })).collect();
+            let calls: Vec<Value> = r
+                .calls
+                .iter()
+                .map(|c| json!({ "operation": c.operation, "request": c.request, "parameters": c.params }))
+                .collect();
             json!({ "subject": r.subject, "calls": calls, "status": answer::status_text(r) })
         })
         .collect()

@@ -86,10 +86,29 @@ pub(crate) trait ApiTable: Debug + Send + Sync {
         read_only(self.def(), String::new())
     }
 
+    /// The operations [`ApiTable::update`] has a step for: every column the declaration says is
+    /// set by an operation must name one of them (checked when the engine starts).
+    fn setters(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Applies the SET columns (new values in `changes`) to one target row (current values).
     async fn update(&self, _cx: &WriteContext, _parent: &Parent, _target: &Row, _changes: &Row) -> RowReport {
         read_only(self.def(), String::new())
     }
+}
+
+/// A table whose declaration names a setting operation its update has no step for.
+///
+/// # Errors
+/// The columns and operations, named.
+pub(crate) fn check_setters(table: &dyn ApiTable) -> Result<(), String> {
+    let unhandled = table.def().unhandled_setters(&table.setters());
+    if unhandled.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<String> = unhandled.iter().map(|(c, op)| format!("{c} (set by {op})")).collect();
+    Err(format!("{}: no update step sets {}", table.def().qualified_name(), named.join(", ")))
 }
 
 /// Every page of a table's listing in a container, fetched once per statement.

@@ -463,7 +463,7 @@ async fn update_one(
     let mut target = current;
     let failed = |target: &Row, op: &str, status| RowReport {
         subject: subject(def, target),
-        calls: vec![Call { operation: op.to_owned(), params: None }],
+        calls: vec![Call { operation: op.to_owned(), request: None, params: None }],
         status,
         returned: None,
         dry_run: cx.dry_run(),

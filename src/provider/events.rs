@@ -14,7 +14,9 @@ use crate::error::Error;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub operation: String,
-    /// The request's parameters as JSON, secrets masked (kept for dry runs).
+    /// The request as sent (or as it would be): method and path (`POST /users/…/identity-info`).
+    pub request: Option<String>,
+    /// The request's JSON body as sent, secrets masked.
     pub params: Option<Value>,
 }
 

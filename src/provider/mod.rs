@@ -18,6 +18,7 @@ pub(crate) mod listing;
 pub(crate) mod own_writes;
 pub(crate) mod plan;
 pub(crate) mod recent;
+pub(crate) mod row_write;
 pub(crate) mod rows;
 pub(crate) mod scan_exec;
 pub(crate) mod table;

@@ -211,6 +211,18 @@ impl TableDef {
         self.columns.iter().map(|c| c.name).find(|c| spelling(c) == wanted)
     }
 
+    /// Columns declared as set by an operation that is not among `steps` (the operations the
+    /// table's update runs): a SET of one would do nothing.
+    pub(crate) fn unhandled_setters(&self, steps: &[&str]) -> Vec<(&'static str, &'static str)> {
+        self.columns
+            .iter()
+            .filter_map(|c| match c.update {
+                Update::Via(op) if !steps.contains(&op) => Some((c.name, op)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Columns set through one operation.
     pub(crate) fn set_by<'a>(&'a self, operation: &'a str) -> impl Iterator<Item = &'a ColumnDef> + 'a {
         self.columns.iter().filter(move |c| matches!(c.update, Update::Via(op) if op == operation))

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -27,6 +28,40 @@ pub(crate) struct Params {
     next_token: Option<String>,
     #[serde(rename = "maxResults")]
     max_results: Option<usize>,
+}
+
+/// `?region=`, `?maxResults=`, … read as the API reads them: a malformed value is a
+/// `{code, message}` answer like every other error, not a plain-text one.
+pub(crate) struct ApiQuery(Params);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiQuery {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Query::<Params>::from_request_parts(parts, state).await {
+            Ok(Query(p)) => Ok(ApiQuery(p)),
+            Err(e) => {
+                Err(reply(Err(Failure::bad_request(format!("the query string cannot be read: {}", e.body_text())))))
+            }
+        }
+    }
+}
+
+/// A JSON body, with or without `Content-Type: application/json` (as Connect's own endpoints and
+/// most tools take it); a body that is not JSON of the right shape is a `{code, message}` answer.
+pub(crate) struct ApiJson<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| reply(Err(Failure::bad_request(format!("the body cannot be read: {}", e.body_text())))))?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| reply(Err(Failure::bad_request(format!("the body is not the JSON this call takes: {e}")))))
+    }
 }
 
 fn failure(e: &Error) -> Response {
@@ -67,7 +102,7 @@ where
 pub(crate) async fn list_users(
     State(app): State<Arc<App>>,
     Path(instance): Path<String>,
-    Query(p): Query<Params>,
+    ApiQuery(p): ApiQuery,
 ) -> Response {
     let paging = Paging { next_token: p.next_token.clone(), max_results: p.max_results };
     reply(match users_api::Call::new(&app.engine, p.region) {
@@ -80,7 +115,7 @@ pub(crate) async fn list_users(
 pub(crate) async fn describe_user(
     State(app): State<Arc<App>>,
     Path((instance, user)): Path<(String, String)>,
-    Query(p): Query<Params>,
+    ApiQuery(p): ApiQuery,
 ) -> Response {
     reply(match users_api::Call::new(&app.engine, p.region) {
         Ok(call) => call.describe_user(&instance, &user).await,
@@ -92,8 +127,8 @@ pub(crate) async fn describe_user(
 pub(crate) async fn create_user(
     State(app): State<Arc<App>>,
     Path(instance): Path<String>,
-    Query(p): Query<Params>,
-    Json(body): Json<Value>,
+    ApiQuery(p): ApiQuery,
+    ApiJson(body): ApiJson<Value>,
 ) -> Response {
     write(&app, &p, |call| async move { call.create_user(&instance, &body).await }).await
 }
@@ -102,7 +137,7 @@ pub(crate) async fn create_user(
 pub(crate) async fn delete_user(
     State(app): State<Arc<App>>,
     Path((instance, user)): Path<(String, String)>,
-    Query(p): Query<Params>,
+    ApiQuery(p): ApiQuery,
 ) -> Response {
     write(&app, &p, |call| async move { call.delete_user(&instance, &user).await }).await
 }
@@ -111,8 +146,8 @@ pub(crate) async fn delete_user(
 pub(crate) async fn update_identity(
     State(app): State<Arc<App>>,
     Path((instance, user)): Path<(String, String)>,
-    Query(p): Query<Params>,
-    Json(body): Json<Value>,
+    ApiQuery(p): ApiQuery,
+    ApiJson(body): ApiJson<Value>,
 ) -> Response {
     write(&app, &p, |call| async move { call.update_identity(&instance, &user, &body).await }).await
 }
@@ -121,8 +156,8 @@ pub(crate) async fn update_identity(
 pub(crate) async fn update_routing(
     State(app): State<Arc<App>>,
     Path((instance, user)): Path<(String, String)>,
-    Query(p): Query<Params>,
-    Json(body): Json<Value>,
+    ApiQuery(p): ApiQuery,
+    ApiJson(body): ApiJson<Value>,
 ) -> Response {
     write(&app, &p, |call| async move { call.update_routing(&instance, &user, &body).await }).await
 }
@@ -131,8 +166,8 @@ pub(crate) async fn update_routing(
 pub(crate) async fn put_status(
     State(app): State<Arc<App>>,
     Path((instance, user)): Path<(String, String)>,
-    Query(p): Query<Params>,
-    Json(body): Json<Value>,
+    ApiQuery(p): ApiQuery,
+    ApiJson(body): ApiJson<Value>,
 ) -> Response {
     write(&app, &p, |call| async move { call.put_status(&instance, &user, &body).await }).await
 }
@@ -151,7 +186,7 @@ pub(crate) struct SqlBody {
 }
 
 /// `POST /v1/sql`: a statement's rows as JSON (at most `max_rows`), with its calls and warnings.
-pub(crate) async fn sql(State(app): State<Arc<App>>, Json(body): Json<SqlBody>) -> Response {
+pub(crate) async fn sql(State(app): State<Arc<App>>, ApiJson(body): ApiJson<SqlBody>) -> Response {
     let max_rows = body.max_rows.unwrap_or(DEFAULT_MAX_ROWS);
     if !(1..=MAX_ROWS).contains(&max_rows) {
         return reply(Err(Failure::bad_request(format!("max_rows must be between 1 and {MAX_ROWS}"))));

@@ -36,3 +36,22 @@ pub(crate) fn containers() -> Arc<dyn ApiTable> {
 pub(crate) fn users_def() -> &'static crate::provider::TableDef {
     users::UsersTable.def()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_settable_column_has_an_update_step() {
+        for t in super::all() {
+            assert_eq!(crate::provider::api::check_setters(t.as_ref()), Ok(()));
+        }
+    }
+
+    #[test]
+    fn a_column_set_by_an_operation_without_a_step_is_caught() {
+        let users = super::all().into_iter().next().expect("users");
+        let steps: Vec<&str> = users.setters().into_iter().filter(|op| *op != "UpdateUserHierarchy").collect();
+        let unhandled = users.def().unhandled_setters(&steps);
+        let columns: Vec<&str> = unhandled.iter().map(|(c, _)| *c).collect();
+        assert_eq!(columns, ["hierarchy_group_id", "hierarchy_group_arn"]);
+    }
+}

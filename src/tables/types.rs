@@ -53,8 +53,10 @@ pub(crate) fn timestamp() -> DataType {
 }
 
 /// A timestamp as the row JSON carries it: epoch milliseconds.
+/// Epoch milliseconds, rounded to the nearest: Connect sends seconds with three decimals, which
+/// the SDK reads through a float (`….359` arrives as `….358999…`), so truncating would lose one.
 pub(crate) fn millis(t: Option<&DateTime>) -> Value {
-    t.and_then(|t| t.to_millis().ok()).map_or(Value::Null, Value::from)
+    t.map_or(Value::Null, |t| Value::from(t.secs() * 1000 + i64::from((t.subsec_nanos() + 500_000) / 1_000_000)))
 }
 
 pub(crate) fn s(v: Option<&str>) -> Value {

@@ -5,6 +5,8 @@
 
 mod write;
 
+use write::Setter;
+
 use async_trait::async_trait;
 use aws_sdk_connect::types::{
     ControlPlaneTagFilter, HierarchyGroupCondition, HierarchyGroupMatchType, StringComparisonType, StringCondition,
@@ -43,8 +45,8 @@ const STAMPED: &str = "the service stamps it";
 fn definition() -> TableDef {
     use Cost::{Get, Key, List, PerRow, WriteOnly};
     let c = ColumnDef::new;
-    const IDENTITY: &str = "UpdateUserIdentityInfo";
-    const PHONE: &str = "UpdateUserPhoneConfig";
+    const IDENTITY: &str = Setter::Identity.operation();
+    const PHONE: &str = Setter::Phone.operation();
     TableDef {
         name: "users",
         description: "Amazon Connect users (agents) of each instance",
@@ -79,22 +81,24 @@ fn definition() -> TableDef {
             c("email", utf8(), Get, "Email address").set_by(IDENTITY),
             c("secondary_email", utf8(), Get, "Secondary email address (notifications)").set_by(IDENTITY),
             c("mobile", utf8(), Get, "Mobile number (E.164)").set_by(IDENTITY),
-            c("routing_profile_id", utf8(), Get, "Routing profile id").searchable().set_by("UpdateUserRoutingProfile"),
+            c("routing_profile_id", utf8(), Get, "Routing profile id")
+                .searchable()
+                .set_by(Setter::RoutingProfile.operation()),
             c("routing_profile_arn", utf8(), Get, "Routing profile ARN")
                 .searchable()
-                .set_by("UpdateUserRoutingProfile"),
+                .set_by(Setter::RoutingProfile.operation()),
             c("security_profile_ids", list_of(utf8()), Get, "Security profile ids")
                 .searchable()
-                .set_by("UpdateUserSecurityProfiles"),
+                .set_by(Setter::SecurityProfiles.operation()),
             c("security_profile_arns", list_of(utf8()), Get, "Security profile ARNs")
                 .searchable()
-                .set_by("UpdateUserSecurityProfiles"),
+                .set_by(Setter::SecurityProfiles.operation()),
             c("hierarchy_group_id", utf8(), Get, "Agent hierarchy group id (NULL when in no group)")
                 .searchable()
-                .set_by("UpdateUserHierarchy"),
+                .set_by(Setter::Hierarchy.operation()),
             c("hierarchy_group_arn", utf8(), Get, "Agent hierarchy group ARN")
                 .searchable()
-                .set_by("UpdateUserHierarchy"),
+                .set_by(Setter::Hierarchy.operation()),
             c("phone_type", utf8(), Get, "SOFT_PHONE or DESK_PHONE").searchable().set_by(PHONE),
             c("auto_accept", DataType::Boolean, Get, "Contacts are accepted automatically (voice)")
                 .searchable()
@@ -133,7 +137,7 @@ fn definition() -> TableDef {
             )
             .searchable()
             .set_by(PHONE),
-            c("tags", string_map(), Get, "Tags").searchable().set_by("TagResource"),
+            c("tags", string_map(), Get, "Tags").searchable().set_by(Setter::Tags.operation()),
             c(
                 "user_proficiencies",
                 list_of(struct_of(&[
@@ -144,7 +148,7 @@ fn definition() -> TableDef {
                 PerRow("ListUserProficiencies"),
                 "Routing proficiencies (attribute, value, level 1-5)",
             )
-            .set_by("AssociateUserProficiencies"),
+            .set_by(Setter::Proficiencies.operation()),
             c(
                 "auto_accept_configs",
                 channel_list(&[("AutoAccept", DataType::Boolean), ("AgentFirstCallbackAutoAccept", DataType::Boolean)]),
@@ -199,7 +203,7 @@ fn definition() -> TableDef {
                 WriteOnly,
                 "UPDATE … SET agent_status = 'Lunch' sets the agent's status (PutUserStatus); NULL when read",
             )
-            .set_by("PutUserStatus"),
+            .set_by(Setter::AgentStatus.operation()),
         ],
     }
 }
@@ -561,6 +565,10 @@ impl ApiTable for UsersTable {
 
     async fn update(&self, cx: &WriteContext, parent: &Parent, target: &Row, changes: &Row) -> RowReport {
         write::update(cx, parent, target, changes).await
+    }
+
+    fn setters(&self) -> Vec<&'static str> {
+        Setter::operations()
     }
 }
 

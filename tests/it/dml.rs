@@ -232,7 +232,7 @@ async fn delete_by_id_costs_one_call_and_guards_hold() {
     let would: Vec<&str> = stderr.lines().filter(|l| l.starts_with("would call DeleteUser ")).collect();
     assert_eq!(would.len(), targets.len(), "{}", err(&o));
     for id in &targets {
-        let line = format!("would call DeleteUser {{\"InstanceId\":\"{}\",\"UserId\":\"{id}\"}}", i.instance);
+        let line = format!("would call DeleteUser DELETE /users/{}/{id}", i.instance);
         assert!(would.contains(&line.as_str()), "{line} in {}", err(&o));
     }
     assert_eq!(out(&o), "count\n0\n", "a dry run changes nothing");
@@ -786,5 +786,60 @@ async fn stackql_patch_document_update_runs_verbatim() {
         let patch = format!(r#"[{{"op": "replace", "path": "{path}", "value": "x"}}]"#);
         let o = apply(&patch);
         assert!(!o.status.success() && err(&o).contains(expected), "{path}: {}", err(&o));
+    }
+}
+
+/// The request a dry-run line shows (`would call OP METHOD PATH BODY`): path and body.
+fn would_call(stderr: &str, operation: &str) -> (String, serde_json::Value) {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("would call {operation} ")))
+        .unwrap_or_else(|| panic!("no {operation} in {stderr}"));
+    let mut parts = line.splitn(3, ' ');
+    let _method = parts.next();
+    let path = parts.next().unwrap_or_default().to_owned();
+    let body = parts.next().map_or(serde_json::Value::Null, |b| serde_json::from_str(b).expect("a JSON body"));
+    (path, body)
+}
+
+/// A dry run shows each call as the request the write then sends, member for member: the
+/// phone type the request carries (SOFT_PHONE when none is given) is in the dry run too, the
+/// password masked in one and sent in the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_shows_the_requests_the_write_sends() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let decoded = |p: &str| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned();
+    let insert = format!(
+        "INSERT INTO aws.connect.users (instance_id, username, password, first_name, last_name, email, security_profile_ids, routing_profile_id, tags) \
+         VALUES ('{}', 'dry.twin', '{PASSWORD}', 'Dry', 'Twin', 'dry.twin@example.com', ['{}'], '{}', map(['team'], ['billing-team']))",
+        i.instance, i.agent, i.routing
+    );
+    let dry = run(&emu, &["--dry-run", "--yes", "-e", &insert]);
+    assert!(dry.status.success(), "{}", err(&dry));
+    let (path, body) = would_call(&err(&dry), "CreateUser");
+    assert_eq!(body["PhoneConfig"]["PhoneType"], "SOFT_PHONE", "{}", err(&dry));
+    assert_eq!(body["Password"], "********");
+    assert_eq!(emu.emulator.calls_of("CreateUser"), 0);
+    let wet = run(&emu, &["--yes", "-e", &insert]);
+    assert!(wet.status.success(), "{}", err(&wet));
+    let (sent_path, mut sent) = emu.emulator.last_request("CreateUser").expect("CreateUser was sent");
+    assert_eq!(sent["Password"], PASSWORD);
+    sent["Password"] = "********".into();
+    assert_eq!((path, body), (decoded(&sent_path), sent), "the dry run's CreateUser is the request sent");
+
+    let id = user_id_named(&client(&emu, MAIN_REGION), &i.instance, "dry.twin").await;
+    let update = format!(
+        "UPDATE aws.connect.users SET phone_type = 'DESK_PHONE', desk_phone_number = '+12065550123', last_name = 'Twinned', routing_profile_id = '{}' WHERE id = '{id}'",
+        i.sales
+    );
+    let dry = run(&emu, &["--dry-run", "--yes", "-e", &update]);
+    assert!(dry.status.success(), "{}", err(&dry));
+    let wet = run(&emu, &["--yes", "-e", &update]);
+    assert!(wet.status.success(), "{}", err(&wet));
+    for op in ["UpdateUserIdentityInfo", "UpdateUserPhoneConfig", "UpdateUserRoutingProfile"] {
+        let shown = would_call(&err(&dry), op);
+        let (sent_path, sent) = emu.emulator.last_request(op).expect("sent");
+        assert_eq!(shown, (decoded(&sent_path), sent), "{op}");
     }
 }

@@ -112,7 +112,7 @@ async fn describe(c: Client, region: String, iid: String, uid: String, proficien
         acw: phone.after_contact_work_time_limit(),
         desk: phone.desk_phone_number().map(str::to_owned),
         team: u.tags().and_then(|t| t.get("team")).cloned(),
-        modified_ms: u.last_modified_time().and_then(|t| t.to_millis().ok()),
+        modified_ms: u.last_modified_time().map(super::support::millis),
         proficiencies: profs,
     }
 }

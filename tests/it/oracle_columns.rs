@@ -190,7 +190,7 @@ async fn user_row(
             json!(u.voice_enhancement_configs().iter().map(|p| json!({ "Channel": p.channel().as_str(),
                 "VoiceEnhancementMode": p.voice_enhancement_mode().as_str() })).collect::<Vec<_>>()),
         ),
-        ("last_modified_time", json!(summary.last_modified_time().and_then(|t| t.to_millis().ok()))),
+        ("last_modified_time", json!(summary.last_modified_time().map(super::support::millis))),
         ("last_modified_region", s(summary.last_modified_region())),
         ("user_arn", json!(arn)),
         ("user_id", json!(id)),
@@ -340,7 +340,7 @@ async fn every_user_column_under_every_plan_is_what_the_sdk_says() {
 }
 
 fn ms(t: Option<&aws_smithy_types::DateTime>) -> Value {
-    json!(t.and_then(|t| t.to_millis().ok()))
+    json!(t.map(super::support::millis))
 }
 
 fn tags_of(t: Option<&std::collections::HashMap<String, String>>) -> Value {

@@ -563,3 +563,95 @@ async fn values_from_clients_are_bound_never_spliced() {
         html.lines().find(|l| l.contains("Users in")).unwrap_or_default()
     );
 }
+
+/// Records the body of every answer an SDK client reads: the emulator's own JSON.
+#[derive(Debug, Default, Clone)]
+struct RawBodies(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for RawBodies {
+    fn name(&self) -> &'static str {
+        "RawBodies"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(bytes) = context.response().body().bytes() {
+            self.0.lock().expect("lock").push(bytes.to_vec());
+        }
+        Ok(())
+    }
+}
+
+/// REST's DescribeUser body is, member by member, what the service itself answers (read here
+/// from the wire by the SDK); its errors are `{code, message}` JSON whatever went wrong; `/v1/sql`
+/// takes a JSON body without a Content-Type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_answers_in_connects_own_shapes() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let raw = RawBodies::default();
+    let config = aws_sdk_connect::Config::builder()
+        .http_client(super::support::loopback_http())
+        .behavior_version(aws_sdk_connect::config::BehaviorVersion::latest())
+        .region(aws_sdk_connect::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_connect::config::Credentials::new("AKIDTEST", "test", None, None, "test"))
+        .endpoint_url(emu.base_url())
+        .interceptor(raw.clone())
+        .build();
+    let sdk = aws_sdk_connect::Client::from_conf(config);
+    let s = Server::start(&emu, &[]);
+    let listed = sdk.list_users().instance_id(&i.instance).max_results(1000).send().await.expect("list");
+    for user in listed.user_summary_list().iter().step_by(15) {
+        let id = user.id().expect("id");
+        raw.0.lock().expect("lock").clear();
+        sdk.describe_user().instance_id(&i.instance).user_id(id).send().await.expect("describe");
+        let service: serde_json::Value =
+            serde_json::from_slice(raw.0.lock().expect("lock").last().expect("a body")).expect("json");
+        let r = http()
+            .get(s.url(&format!("/v1/users/{}/{id}", i.instance)))
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .expect("answer");
+        let ours: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(ours, service, "DescribeUser of {id}");
+    }
+    // Errors are JSON, whatever went wrong.
+    let base = format!("/v1/users/{}", i.instance);
+    for (method, path, body) in [
+        (reqwest::Method::GET, format!("{base}?maxResults=abc"), None),
+        (reqwest::Method::POST, "/v1/sql".to_owned(), Some("{not json")),
+        (reqwest::Method::POST, "/v1/sql".to_owned(), Some("{\"query\": 1}")),
+    ] {
+        let mut r = http().request(method, s.url(&path)).bearer_auth(&s.token);
+        if let Some(b) = body {
+            r = r.body(b);
+        }
+        let r = r.send().await.expect("answer");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let e: serde_json::Value = r.json().await.expect("a JSON error");
+        assert!(e["code"].is_string() && e["message"].is_string(), "{e}");
+    }
+    // The README's own curl: a JSON body, no Content-Type.
+    let r = http()
+        .post(s.url("/v1/sql"))
+        .bearer_auth(&s.token)
+        .body(r#"{"sql":"SELECT count(*) AS n FROM aws.connect.users"}"#)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: serde_json::Value = r.json().await.expect("json");
+    let mut region_users = 0;
+    for instance in sdk.list_instances().send().await.expect("instances").instance_summary_list() {
+        let mut pages = sdk.list_users().instance_id(instance.id().expect("id")).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            region_users += page.expect("page").user_summary_list().len();
+        }
+    }
+    assert_eq!(body["rows"][0]["n"], region_users, "the region's users, as the SDK lists them: {body}");
+}

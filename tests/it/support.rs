@@ -46,6 +46,12 @@ pub(crate) fn client_with_retry(emu: &EmulatorHandle, region: &str, retry: Retry
     Client::from_conf(config)
 }
 
+/// A timestamp as the service sent it, in epoch milliseconds: Connect's seconds have three
+/// decimals, read by the SDK through a float, so the nearest millisecond is the one sent.
+pub(crate) fn millis(t: &aws_sdk_connect::primitives::DateTime) -> i64 {
+    i64::try_from((t.as_nanos() + 500_000).div_euclid(1_000_000)).expect("a time in range")
+}
+
 /// The id of a demo instance by alias.
 pub(crate) async fn instance_id(client: &Client, alias: &str) -> String {
     let out = client.list_instances().send().await.expect("ListInstances");

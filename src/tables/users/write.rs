@@ -6,103 +6,76 @@
 //! the list given (Associate/Disassociate/UpdateUserProficiencies for the difference).
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
-use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::types::{
     PhoneType, UserIdentityInfo, UserPhoneConfig, UserProficiency, UserProficiencyDisassociate,
 };
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use datafusion::arrow::datatypes::DataType;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::super::agent_statuses::AgentStatusesTable;
-use crate::aws::errors::from_sdk;
-use crate::error::{ApiFailure, Error, Refusal};
-use crate::mask::MASK;
+use crate::error::Error;
 use crate::provider::api::whole_listing;
-use crate::provider::events::{Call, RowReport, RowStatus};
+use crate::provider::events::{RowReport, RowStatus};
 use crate::provider::keys::ConnectArn;
-use crate::provider::table_def::api_member as member;
-use crate::provider::{ApiTable, Parent, Row, TableDef, WriteContext};
+use crate::provider::row_write::{RowWrite, Stop, decoded, id_of, ids, refused, text};
+use crate::provider::{ApiTable, Parent, Row, TableDef, WriteContext, row_write};
 
-const IDENTITY: &str = "UpdateUserIdentityInfo";
-const PHONE: &str = "UpdateUserPhoneConfig";
-const TAG: &str = "TagResource";
-const ASSOCIATE: &str = "AssociateUserProficiencies";
+/// What an UPDATE of a user can set: one step each, named in the table's declaration by the
+/// operation that does it (`.set_by(Setter::Identity.operation())`). [`update`] runs every
+/// variant's step (the match is exhaustive), and the engine refuses to start when a column
+/// names an operation no step runs, so a SET can never silently do nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Setter {
+    Identity,
+    Phone,
+    RoutingProfile,
+    SecurityProfiles,
+    Hierarchy,
+    Tags,
+    Proficiencies,
+    AgentStatus,
+}
+
+impl Setter {
+    pub(super) const ALL: [Setter; 8] = [
+        Setter::Identity,
+        Setter::Phone,
+        Setter::RoutingProfile,
+        Setter::SecurityProfiles,
+        Setter::Hierarchy,
+        Setter::Tags,
+        Setter::Proficiencies,
+        Setter::AgentStatus,
+    ];
+
+    /// The operation that sets the step's columns (the first of several for tags and
+    /// proficiencies), as DESCRIBE shows it.
+    pub(super) const fn operation(self) -> &'static str {
+        match self {
+            Setter::Identity => "UpdateUserIdentityInfo",
+            Setter::Phone => "UpdateUserPhoneConfig",
+            Setter::RoutingProfile => "UpdateUserRoutingProfile",
+            Setter::SecurityProfiles => "UpdateUserSecurityProfiles",
+            Setter::Hierarchy => "UpdateUserHierarchy",
+            Setter::Tags => "TagResource",
+            Setter::Proficiencies => "AssociateUserProficiencies",
+            Setter::AgentStatus => "PutUserStatus",
+        }
+    }
+
+    /// Every operation a step runs for, as the engine checks the declaration against.
+    pub(super) fn operations() -> Vec<&'static str> {
+        Setter::ALL.iter().map(|s| s.operation()).collect()
+    }
+}
 
 fn def() -> &'static TableDef {
     super::UsersTable.def()
 }
 
-/// The columns one operation sets: its object column (a struct, e.g. `identity_info`) and its
-/// flat columns with the members they stand for.
-fn group(operation: &str) -> (Option<&'static str>, Vec<(&'static str, String)>) {
-    let mut object = None;
-    let mut flat = Vec::new();
-    for c in def().set_by(operation) {
-        match c.data_type {
-            DataType::Struct(_) => object = Some(c.name),
-            _ => flat.push((c.name, member(c.name))),
-        }
-    }
-    (object, flat)
-}
-
-/// A value that may arrive as a JSON string (StackQL passes objects and lists as JSON text).
-fn decoded(v: Option<&Value>) -> Option<Value> {
-    match v? {
-        Value::Null => None,
-        Value::String(s) if s.trim_start().starts_with(['{', '[']) => serde_json::from_str(s).ok(),
-        other => Some(other.clone()),
-    }
-}
-
-fn text(row: &Row, column: &str) -> Option<String> {
-    match row.get(column)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// The id at the end of an ARN (or the value itself when it is an id).
-fn id_of(value: &str) -> String {
-    value.rsplit('/').next().unwrap_or(value).to_owned()
-}
-
-fn ids(row: &Row, ids_column: &str, arns_column: &str) -> Option<Vec<String>> {
-    let list = decoded(row.get(ids_column)).or_else(|| decoded(row.get(arns_column)))?;
-    match list {
-        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).map(id_of).collect()),
-        Value::String(s) => Some(s.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()).map(id_of).collect()),
-        _ => None,
-    }
-}
-
-/// An operation's object (from its object column, struct or JSON text, over `base`) overlaid
-/// with its flat columns that are present.
-fn merged(base: Option<Value>, over: &Row, operation: &str) -> Map<String, Value> {
-    let (object, flat) = group(operation);
-    let mut out = match base {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    if let Some(Value::Object(m)) = object.and_then(|o| decoded(over.get(o))) {
-        out = m;
-    }
-    for (column, member) in flat {
-        if let Some(v) = over.get(column) {
-            out.insert(member, v.clone());
-        }
-    }
-    out.retain(|_, v| !v.is_null());
-    out
-}
-
-/// Whether the SET list touches an operation's columns.
-fn touches(changes: &Row, operation: &str) -> bool {
-    def().set_by(operation).any(|c| changes.contains_key(c.name))
+/// An operation's object over `base`, with the SET list's (or INSERT row's) values.
+fn merged(base: Option<Value>, over: &Row, setter: Setter) -> Map<String, Value> {
+    row_write::merged(def(), base, over, setter.operation())
 }
 
 fn identity_info(m: &Map<String, Value>) -> UserIdentityInfo {
@@ -114,10 +87,6 @@ fn identity_info(m: &Map<String, Value>) -> UserIdentityInfo {
         .set_secondary_email(f("SecondaryEmail"))
         .set_mobile(f("Mobile"))
         .build()
-}
-
-fn refused(message: String) -> Error {
-    Error::refused(Refusal::Column, message)
 }
 
 fn phone_config(m: &Map<String, Value>) -> Result<UserPhoneConfig, Error> {
@@ -139,74 +108,6 @@ fn phone_config(m: &Map<String, Value>) -> Result<UserPhoneConfig, Error> {
         .set_desk_phone_number(m.get("DeskPhoneNumber").and_then(Value::as_str).map(str::to_owned))
         .set_persistent_connection(m.get("PersistentConnection").and_then(Value::as_bool))
         .build())
-}
-
-/// The calls one row makes, and what became of them.
-struct Report<'a> {
-    cx: &'a WriteContext,
-    parent: Option<Parent>,
-    subject: String,
-    calls: Vec<Call>,
-}
-
-impl<'a> Report<'a> {
-    fn new(cx: &'a WriteContext, parent: Option<Parent>, subject: String) -> Self {
-        Report { cx, parent, subject, calls: Vec::new() }
-    }
-
-    /// Makes a call (or, in a dry run, only records it). `send` is not polled in a dry run.
-    async fn call<T, E>(
-        &mut self,
-        operation: &str,
-        mut params: Value,
-        send: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-    ) -> Result<Option<T>, ApiFailure>
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        if let Some(p) = params.get_mut("Password")
-            && !p.is_null()
-        {
-            *p = Value::String(MASK.into());
-        }
-        self.calls.push(Call { operation: operation.to_owned(), params: Some(params) });
-        if self.cx.dry_run() {
-            return Ok(None);
-        }
-        send.await.map(Some).map_err(|e| from_sdk(operation, &e))
-    }
-
-    fn finish(self, status: RowStatus, returned: Option<Map<String, Value>>) -> RowReport {
-        let status = match (status, self.calls.is_empty()) {
-            (RowStatus::Done, true) => RowStatus::Unchanged,
-            (s, _) => s,
-        };
-        RowReport { subject: self.subject, calls: self.calls, status, returned, dry_run: self.cx.dry_run() }
-    }
-
-    fn done(self) -> RowReport {
-        self.finish(RowStatus::Done, None)
-    }
-
-    fn refused(self, e: Error) -> RowReport {
-        self.finish(RowStatus::Failed(e), None)
-    }
-
-    fn failed(self, e: ApiFailure) -> RowReport {
-        let e = match &self.parent {
-            Some(p) => e.located(&def().qualified_name(), &p.region, p.instance_id.as_deref()),
-            None => e,
-        };
-        self.finish(RowStatus::Failed(e.into()), None)
-    }
-
-    /// Ends the row on the step that stopped it.
-    fn stopped(self, stop: Stop) -> RowReport {
-        match stop {
-            Stop::Call(e) => self.failed(e),
-            Stop::Refused(e) => self.refused(e),
-        }
-    }
 }
 
 /// Where an INSERT row goes: its instance and region.
@@ -243,7 +144,7 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
     let username = text(row, "username").unwrap_or_default();
     let subject = if username.is_empty() { "(no username)".to_owned() } else { username.clone() };
     let parent = insert_parent(cx, row);
-    let mut report = Report::new(cx, parent.as_ref().ok().cloned(), subject);
+    let mut report = RowWrite::new(cx, def(), parent.as_ref().ok().cloned(), subject);
     if username.is_empty() {
         return report.refused(refused("username is required".to_owned()));
     }
@@ -251,9 +152,8 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
         Ok(p) => p,
         Err(e) => return report.refused(e),
     };
-    let identity = merged(None, row, IDENTITY);
-    let phone = merged(None, row, PHONE);
-    let phone_cfg = match phone_config(&phone) {
+    let identity = merged(None, row, Setter::Identity);
+    let phone_cfg = match phone_config(&merged(None, row, Setter::Phone)) {
         Ok(p) => p,
         Err(e) => return report.refused(e),
     };
@@ -273,30 +173,20 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
         Ok(p) => p,
         Err(e) => return report.refused(e),
     };
-    let password = text(row, "password");
-    let directory_user_id = text(row, "directory_user_id");
-    let params = json!({
-        "InstanceId": parent.instance(), "Username": username, "Password": password,
-        "IdentityInfo": identity, "PhoneConfig": phone, "SecurityProfileIds": security,
-        "RoutingProfileId": routing, "HierarchyGroupId": group, "Tags": tags,
-        "DirectoryUserId": directory_user_id,
-    });
-    let send = cx
-        .scan
-        .client(&parent.region)
+    let client = cx.scan.client(&parent.region);
+    let request = client
         .create_user()
         .instance_id(parent.instance())
         .username(&username)
-        .set_password(password)
+        .set_password(text(row, "password"))
         .identity_info(identity_info(&identity))
         .phone_config(phone_cfg)
         .set_security_profile_ids(Some(security))
         .set_routing_profile_id(routing)
         .set_hierarchy_group_id(group)
-        .set_directory_user_id(directory_user_id)
-        .set_tags(tags.map(|t| t.into_iter().collect()))
-        .send();
-    match report.call("CreateUser", params, send).await {
+        .set_directory_user_id(text(row, "directory_user_id"))
+        .set_tags(tags.map(|t| t.into_iter().collect()));
+    match report.call(|c| request.customize().interceptor(c).send()).await {
         Ok(Some(out)) => {
             let id = out.user_id().unwrap_or_default().to_owned();
             let arn = out.user_arn().unwrap_or_default().to_owned();
@@ -317,7 +207,6 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
             }
             // The user exists from here on: a failure to add its proficiencies fails the row
             // with the user's id in the report.
-            let client = cx.scan.client(&parent.region);
             match apply_proficiencies(
                 &mut report,
                 &client,
@@ -334,7 +223,6 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
         }
         Ok(None) => {
             // A dry run: the calls an INSERT would make include the proficiencies.
-            let client = cx.scan.client(&parent.region);
             let _ = apply_proficiencies(
                 &mut report,
                 &client,
@@ -353,10 +241,9 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
 pub(super) async fn delete(cx: &WriteContext, parent: &Parent, target: &Row) -> RowReport {
     let id = text(target, "id").unwrap_or_default();
     let subject = format!("{} ({id})", text(target, "username").unwrap_or_default());
-    let mut report = Report::new(cx, Some(parent.clone()), subject);
-    let params = json!({ "InstanceId": parent.instance(), "UserId": id });
-    let send = cx.scan.client(&parent.region).delete_user().instance_id(parent.instance()).user_id(&id).send();
-    match report.call("DeleteUser", params, send).await {
+    let mut report = RowWrite::new(cx, def(), Some(parent.clone()), subject);
+    let request = cx.scan.client(&parent.region).delete_user().instance_id(parent.instance()).user_id(&id);
+    match report.call(|c| request.customize().interceptor(c).send()).await {
         Ok(_) => report.done(),
         Err(e) => report.failed(e),
     }
@@ -380,24 +267,6 @@ async fn agent_status_id(cx: &WriteContext, parent: &Parent, wanted: &str) -> Re
         })
 }
 
-/// Why an update stopped: a failed call, or a value that cannot be sent.
-enum Stop {
-    Call(ApiFailure),
-    Refused(Error),
-}
-
-impl From<ApiFailure> for Stop {
-    fn from(e: ApiFailure) -> Self {
-        Stop::Call(e)
-    }
-}
-
-impl From<Error> for Stop {
-    fn from(e: Error) -> Self {
-        Stop::Refused(e)
-    }
-}
-
 /// One user being updated: its client, ids, current values and the SET list's new values.
 struct Target<'a> {
     client: aws_sdk_connect::Client,
@@ -407,73 +276,55 @@ struct Target<'a> {
     changes: &'a Row,
 }
 
-async fn set_identity(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
-    if !touches(t.changes, IDENTITY) {
-        return Ok(());
-    }
-    let current = merged(decoded(t.current.get("identity_info")), &Row::new(), "");
-    let next = merged(Some(Value::Object(current.clone())), t.changes, IDENTITY);
+/// A struct column's current value as an object (NULL members left out).
+fn current_object(t: &Target<'_>, column: &str) -> Map<String, Value> {
+    row_write::merged(def(), decoded(t.current.get(column)), &Row::new(), "")
+}
+
+async fn set_identity(r: &mut RowWrite<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    let current = current_object(t, "identity_info");
+    let next = merged(Some(Value::Object(current.clone())), t.changes, Setter::Identity);
     if next != current {
-        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "IdentityInfo": next });
-        let send = t
+        let request = t
             .client
             .update_user_identity_info()
             .instance_id(t.instance)
             .user_id(&t.id)
-            .identity_info(identity_info(&next))
-            .send();
-        r.call(IDENTITY, params, send).await?;
+            .identity_info(identity_info(&next));
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     Ok(())
 }
 
-async fn set_phone(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
-    if !touches(t.changes, PHONE) {
-        return Ok(());
-    }
-    let current = merged(decoded(t.current.get("phone_config")), &Row::new(), "");
-    let mut next = merged(Some(Value::Object(current.clone())), t.changes, PHONE);
+async fn set_phone(r: &mut RowWrite<'_>, t: &Target<'_>) -> Result<(), Stop> {
+    let current = current_object(t, "phone_config");
+    let mut next = merged(Some(Value::Object(current.clone())), t.changes, Setter::Phone);
     if next.get("PhoneType").and_then(Value::as_str) == Some("SOFT_PHONE") {
         // A soft phone has no desk number; keeping the old one would be refused.
         next.remove("DeskPhoneNumber");
     }
     if next != current {
         let cfg = phone_config(&next)?;
-        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "PhoneConfig": next });
-        let send = t.client.update_user_phone_config().instance_id(t.instance).user_id(&t.id).phone_config(cfg).send();
-        r.call(PHONE, params, send).await?;
+        let request = t.client.update_user_phone_config().instance_id(t.instance).user_id(&t.id).phone_config(cfg);
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     Ok(())
 }
 
-async fn set_routing_profile(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
-    const OP: &str = "UpdateUserRoutingProfile";
-    if !touches(t.changes, OP) {
-        return Ok(());
-    }
+async fn set_routing_profile(r: &mut RowWrite<'_>, t: &Target<'_>) -> Result<(), Stop> {
     let next = text(t.changes, "routing_profile_id")
         .or_else(|| text(t.changes, "routing_profile_arn"))
         .map(|v| id_of(&v))
         .ok_or_else(|| refused("routing_profile_id cannot be NULL: every user needs a routing profile".to_owned()))?;
     if text(t.current, "routing_profile_id").as_deref() != Some(next.as_str()) {
-        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "RoutingProfileId": next });
-        let send = t
-            .client
-            .update_user_routing_profile()
-            .instance_id(t.instance)
-            .user_id(&t.id)
-            .routing_profile_id(&next)
-            .send();
-        r.call(OP, params, send).await?;
+        let request =
+            t.client.update_user_routing_profile().instance_id(t.instance).user_id(&t.id).routing_profile_id(&next);
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     Ok(())
 }
 
-async fn set_security_profiles(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
-    const OP: &str = "UpdateUserSecurityProfiles";
-    if !touches(t.changes, OP) {
-        return Ok(());
-    }
+async fn set_security_profiles(r: &mut RowWrite<'_>, t: &Target<'_>) -> Result<(), Stop> {
     let next = ids(t.changes, "security_profile_ids", "security_profile_arns").unwrap_or_default();
     if next.is_empty() {
         return Err(
@@ -481,36 +332,24 @@ async fn set_security_profiles(r: &mut Report<'_>, t: &Target<'_>) -> Result<(),
         );
     }
     if ids(t.current, "security_profile_ids", "security_profile_arns").unwrap_or_default() != next {
-        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "SecurityProfileIds": next });
-        let send = t
+        let request = t
             .client
             .update_user_security_profiles()
             .instance_id(t.instance)
             .user_id(&t.id)
-            .set_security_profile_ids(Some(next.clone()))
-            .send();
-        r.call(OP, params, send).await?;
+            .set_security_profile_ids(Some(next));
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     Ok(())
 }
 
-async fn set_hierarchy_group(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
-    const OP: &str = "UpdateUserHierarchy";
-    if !touches(t.changes, OP) {
-        return Ok(());
-    }
+async fn set_hierarchy_group(r: &mut RowWrite<'_>, t: &Target<'_>) -> Result<(), Stop> {
     let next =
         text(t.changes, "hierarchy_group_id").or_else(|| text(t.changes, "hierarchy_group_arn")).map(|g| id_of(&g));
     if text(t.current, "hierarchy_group_id") != next {
-        let params = json!({ "InstanceId": t.instance, "UserId": t.id, "HierarchyGroupId": next });
-        let send = t
-            .client
-            .update_user_hierarchy()
-            .instance_id(t.instance)
-            .user_id(&t.id)
-            .set_hierarchy_group_id(next.clone())
-            .send();
-        r.call(OP, params, send).await?;
+        let request =
+            t.client.update_user_hierarchy().instance_id(t.instance).user_id(&t.id).set_hierarchy_group_id(next);
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     Ok(())
 }
@@ -525,10 +364,7 @@ fn tag_map(v: Option<&Value>) -> BTreeMap<String, String> {
 
 /// `SET tags = …` makes the user's tags exactly that map: TagResource for added or changed keys,
 /// UntagResource for removed ones, no call when nothing changes.
-async fn set_tags(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
-    if !touches(t.changes, TAG) {
-        return Ok(());
-    }
+async fn set_tags(r: &mut RowWrite<'_>, t: &Target<'_>) -> Result<(), Stop> {
     let next = tag_map(t.changes.get("tags"));
     let current = tag_map(t.current.get("tags"));
     let arn = text(t.current, "arn").unwrap_or_default();
@@ -536,14 +372,12 @@ async fn set_tags(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
         next.iter().filter(|(k, v)| current.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     let removed: Vec<String> = current.keys().filter(|k| !next.contains_key(*k)).cloned().collect();
     if !added.is_empty() {
-        let params = json!({ "resourceArn": arn, "tags": added });
-        let send = t.client.tag_resource().resource_arn(&arn).set_tags(Some(added.into_iter().collect())).send();
-        r.call(TAG, params, send).await?;
+        let request = t.client.tag_resource().resource_arn(&arn).set_tags(Some(added.into_iter().collect()));
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     if !removed.is_empty() {
-        let params = json!({ "resourceArn": arn, "tagKeys": removed });
-        let send = t.client.untag_resource().resource_arn(&arn).set_tag_keys(Some(removed)).send();
-        r.call("UntagResource", params, send).await?;
+        let request = t.client.untag_resource().resource_arn(&arn).set_tag_keys(Some(removed));
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     Ok(())
 }
@@ -576,14 +410,10 @@ fn proficiencies(v: Option<&Value>) -> Result<BTreeMap<(String, String), f64>, E
     Ok(out)
 }
 
-/// The proficiencies of an Associate or Update call, and its parameters as reported.
-fn proficiency_request(
-    instance: &str,
-    id: &str,
-    entries: &[(&(String, String), &f64)],
-) -> Result<(Vec<UserProficiency>, Value), Error> {
+/// The proficiencies of an Associate or Update call.
+fn proficiency_list(entries: &[(&(String, String), &f64)]) -> Result<Vec<UserProficiency>, Error> {
     #[allow(clippy::cast_possible_truncation)]
-    let list = entries
+    entries
         .iter()
         .map(|((n, v), l)| {
             UserProficiency::builder()
@@ -591,18 +421,15 @@ fn proficiency_request(
                 .attribute_value(v)
                 .level(**l as f32)
                 .build()
-                .map_err(|e| Error::Internal(e.to_string()))
+                .map_err(|e| refused(format!("user_proficiencies entry {n}={v}: {e}")))
         })
-        .collect::<Result<_, _>>()?;
-    let reported: Vec<Value> =
-        entries.iter().map(|((n, v), l)| json!({ "AttributeName": n, "AttributeValue": v, "Level": l })).collect();
-    Ok((list, json!({ "InstanceId": instance, "UserId": id, "UserProficiencies": reported })))
+        .collect()
 }
 
 /// Makes the user's proficiencies exactly `next`: removed ones disassociated, new ones
 /// associated, changed levels updated; no call for what is already in place.
 async fn apply_proficiencies(
-    r: &mut Report<'_>,
+    r: &mut RowWrite<'_>,
     client: &aws_sdk_connect::Client,
     instance: &str,
     id: &str,
@@ -622,96 +449,74 @@ async fn apply_proficiencies(
                     .attribute_name(n)
                     .attribute_value(v)
                     .build()
-                    .map_err(|e| Error::Internal(e.to_string()))
+                    .map_err(|e| refused(format!("user_proficiencies entry {n}={v}: {e}")))
             })
             .collect::<Result<_, _>>()?;
-        let params = json!({ "InstanceId": instance, "UserId": id, "UserProficiencies":
-            removed.iter().map(|(n, v)| json!({ "AttributeName": n, "AttributeValue": v })).collect::<Vec<_>>() });
-        let send = client
+        let request = client
             .disassociate_user_proficiencies()
             .instance_id(instance)
             .user_id(id)
-            .set_user_proficiencies(Some(list))
-            .send();
-        r.call("DisassociateUserProficiencies", params, send).await?;
+            .set_user_proficiencies(Some(list));
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     if !added.is_empty() {
-        let (list, params) = proficiency_request(instance, id, &added)?;
-        let send = client
-            .associate_user_proficiencies()
-            .instance_id(instance)
-            .user_id(id)
-            .set_user_proficiencies(Some(list))
-            .send();
-        r.call(ASSOCIATE, params, send).await?;
+        let list = proficiency_list(&added)?;
+        let request =
+            client.associate_user_proficiencies().instance_id(instance).user_id(id).set_user_proficiencies(Some(list));
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     if !changed.is_empty() {
-        let (list, params) = proficiency_request(instance, id, &changed)?;
-        let send = client
-            .update_user_proficiencies()
-            .instance_id(instance)
-            .user_id(id)
-            .set_user_proficiencies(Some(list))
-            .send();
-        r.call("UpdateUserProficiencies", params, send).await?;
+        let list = proficiency_list(&changed)?;
+        let request =
+            client.update_user_proficiencies().instance_id(instance).user_id(id).set_user_proficiencies(Some(list));
+        r.call(|c| request.customize().interceptor(c).send()).await?;
     }
     Ok(())
 }
 
 /// `SET user_proficiencies = …` makes them exactly that list.
-async fn set_proficiencies(r: &mut Report<'_>, t: &Target<'_>) -> Result<(), Stop> {
-    if !touches(t.changes, ASSOCIATE) {
-        return Ok(());
-    }
+async fn set_proficiencies(r: &mut RowWrite<'_>, t: &Target<'_>) -> Result<(), Stop> {
     let next = proficiencies(t.changes.get("user_proficiencies"))?;
     let current = proficiencies(t.current.get("user_proficiencies"))?;
     apply_proficiencies(r, &t.client, t.instance, &t.id, &current, &next).await
 }
 
-async fn set_agent_status(r: &mut Report<'_>, t: &Target<'_>, cx: &WriteContext, parent: &Parent) -> Result<(), Stop> {
+async fn set_agent_status(r: &mut RowWrite<'_>, t: &Target<'_>, parent: &Parent) -> Result<(), Stop> {
     let Some(wanted) = text(t.changes, "agent_status") else { return Ok(()) };
-    let status = agent_status_id(cx, parent, &wanted).await?;
-    let params = json!({ "InstanceId": t.instance, "UserId": t.id, "AgentStatusId": status });
-    let send = t.client.put_user_status().instance_id(t.instance).user_id(&t.id).agent_status_id(&status).send();
-    r.call("PutUserStatus", params, send).await?;
+    let status = agent_status_id(r.cx, parent, &wanted).await?;
+    let request = t.client.put_user_status().instance_id(t.instance).user_id(&t.id).agent_status_id(&status);
+    r.call(|c| request.customize().interceptor(c).send()).await?;
     Ok(())
 }
 
-/// Applies one target's changes: each call the SET list needs, skipping values already in place.
+/// Applies one target's changes: the step of each [`Setter`] whose columns the SET list names,
+/// skipping values already in place.
 pub(super) async fn update(cx: &WriteContext, parent: &Parent, current: &Row, changes: &Row) -> RowReport {
     let id = text(current, "id").unwrap_or_default();
     let subject = format!("{} ({id})", text(current, "username").unwrap_or_default());
-    let mut report = Report::new(cx, Some(parent.clone()), subject);
+    let mut report = RowWrite::new(cx, def(), Some(parent.clone()), subject);
     let t = Target { client: cx.scan.client(&parent.region), instance: parent.instance(), id, current, changes };
     let steps = async {
-        set_identity(&mut report, &t).await?;
-        set_phone(&mut report, &t).await?;
-        set_routing_profile(&mut report, &t).await?;
-        set_security_profiles(&mut report, &t).await?;
-        set_hierarchy_group(&mut report, &t).await?;
-        set_tags(&mut report, &t).await?;
-        set_proficiencies(&mut report, &t).await?;
-        set_agent_status(&mut report, &t, cx, parent).await
+        for setter in Setter::ALL {
+            if !row_write::touches(def(), changes, setter.operation()) {
+                continue;
+            }
+            match setter {
+                Setter::Identity => set_identity(&mut report, &t).await?,
+                Setter::Phone => set_phone(&mut report, &t).await?,
+                Setter::RoutingProfile => set_routing_profile(&mut report, &t).await?,
+                Setter::SecurityProfiles => set_security_profiles(&mut report, &t).await?,
+                Setter::Hierarchy => set_hierarchy_group(&mut report, &t).await?,
+                Setter::Tags => set_tags(&mut report, &t).await?,
+                Setter::Proficiencies => set_proficiencies(&mut report, &t).await?,
+                Setter::AgentStatus => set_agent_status(&mut report, &t, parent).await?,
+            }
+        }
+        Ok::<(), Stop>(())
     }
     .await;
     match steps {
         Ok(()) => report.done(),
         Err(stop) => report.stopped(stop),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn column_groups_come_from_the_declaration() {
-        let (object, flat) = group(IDENTITY);
-        assert_eq!(object, Some("identity_info"));
-        let members: Vec<&str> = flat.iter().map(|(_, m)| m.as_str()).collect();
-        assert_eq!(members, ["FirstName", "LastName", "Email", "SecondaryEmail", "Mobile"]);
-        let (object, flat) = group(PHONE);
-        assert_eq!(object, Some("phone_config"));
-        assert!(flat.iter().any(|(c, m)| *c == "after_contact_work_time_limit" && m == "AfterContactWorkTimeLimit"));
     }
 }
