@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    connectql::cli::main().await
+fn main() -> ExitCode {
+    connectql::cli::run()
 }
