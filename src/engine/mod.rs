@@ -9,6 +9,7 @@
 mod describe;
 mod files;
 mod functions;
+mod pg_functions;
 mod postgres;
 mod runtime;
 mod session;

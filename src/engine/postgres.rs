@@ -2,6 +2,7 @@
 //! the catalog queries psql, DBeaver and Grafana send) made into SQL DataFusion plans, and the
 //! `pg_catalog` schema with Postgres' functions beside `aws.connect`.
 
+use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use datafusion::prelude::SessionContext;
@@ -9,6 +10,12 @@ use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContex
 use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use datafusion::sql::sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
+    Statement, Value as SqlValue, visit_expressions_mut,
+};
+
+use super::pg_functions;
 use crate::error::{Error, SqlError};
 
 /// The catalog clients connect to as their database.
@@ -26,7 +33,14 @@ fn parser() -> &'static PostgresCompatibilityParser {
 pub(crate) fn translate(text: &str) -> Result<String, Error> {
     let mut statements = parser().parse(text).map_err(|e| Error::sql(SqlError::Syntax, e.to_string()))?;
     match (statements.pop(), statements.len()) {
-        (Some(s), 0) => Ok(s.to_string()),
+        (Some(mut s), 0) => {
+            backslash_escapes(&mut s);
+            vectors_as_arrays(&mut s);
+            catalog_lookups_without_rows(&mut s);
+            catalog_lookups_aggregated(&mut s);
+            missing_catalog_columns(&mut s);
+            Ok(s.to_string())
+        }
         (None, _) => Err(Error::sql(SqlError::Syntax, "no statement")),
         (Some(_), n) => {
             Err(Error::sql(SqlError::Syntax, format!("{} statements in one: send them one at a time", n + 1)))
@@ -34,12 +48,198 @@ pub(crate) fn translate(text: &str) -> Result<String, Error> {
     }
 }
 
-/// Adds `pg_catalog` (tables, views and functions) to the `aws` catalog of `ctx`.
+/// `LIKE p ESCAPE 'c'` with another escape than the backslash (SQLAlchemy writes `ESCAPE '/'`)
+/// becomes `LIKE connectql_like_escape(p, 'c')`: DataFusion knows the backslash only.
+fn backslash_escapes(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = e
+            && let Some(escape) = escape_char.take()
+        {
+            if matches!(&escape.value, SqlValue::SingleQuotedString(c) if c == "\\") {
+                *escape_char = Some(escape);
+            } else {
+                let args = vec![
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr((**pattern).clone())),
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(escape))),
+                ];
+                **pattern = Expr::Function(Function {
+                    name: ObjectName::from(vec![Ident::new(pg_functions::LIKE_ESCAPE)]),
+                    uses_odbc_syntax: false,
+                    parameters: FunctionArguments::None,
+                    args: FunctionArguments::List(FunctionArgumentList {
+                        duplicate_treatment: None,
+                        args,
+                        clauses: Vec::new(),
+                    }),
+                    filter: None,
+                    null_treatment: None,
+                    over: None,
+                    within_group: Vec::new(),
+                });
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// The catalog's `int2vector`/`oidvector` columns, which `pg_catalog` holds as text (`"1 2"`).
+const VECTOR_COLUMNS: [&str; 4] = ["indkey", "indclass", "indoption", "indcollation"];
+
+/// Whether an expression is one of [`VECTOR_COLUMNS`] (bare or qualified).
+fn is_vector_column(e: &Expr) -> bool {
+    let name = match e {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => &i.value,
+            None => return false,
+        },
+        _ => return false,
+    };
+    VECTOR_COLUMNS.iter().any(|c| name.eq_ignore_ascii_case(c))
+}
+
+/// The only argument of a call (`f(x)`) or its first one (`f(x, 1)`).
+fn first_arg(f: &Function) -> Option<&Expr> {
+    match &f.args {
+        FunctionArguments::List(l) => match l.args.first() {
+            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn parsed_expr(text: &str) -> Option<Expr> {
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    Parser::new(&PostgreSqlDialect {}).try_with_sql(text).ok()?.parse_expr().ok()
+}
+
+/// `unnest(i.indkey)` and `generate_subscripts(i.indkey, 1)` (SQLAlchemy's and pgjdbc's key and
+/// index queries) over the text the catalog holds: the vector split into integers, and its
+/// subscripts as a second `unnest` that DataFusion zips with the first, as Postgres does.
+fn vectors_as_arrays(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Function(f) = e
+            && let Some(arg) = first_arg(f).filter(|a| is_vector_column(a))
+        {
+            let array = format!("CAST(string_to_array({arg}, ' ') AS INT[])");
+            let name = f.name.to_string().to_ascii_lowercase();
+            let replacement = match name.trim_start_matches("pg_catalog.") {
+                "unnest" => parsed_expr(&format!("unnest({array})")),
+                "generate_subscripts" => parsed_expr(&format!("unnest(generate_series(1, array_length({array}, 1)))")),
+                _ => None,
+            };
+            if let Some(r) = replacement {
+                *e = r;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Catalog tables that hold no row about connectql's tables: column defaults, sequences,
+/// collations of their own.
+const NEVER_ROWS_FOR_CONNECTQL: [&str; 3] = ["pg_attrdef", "pg_sequence", "pg_collation"];
+
+/// Whether every table a SELECT reads is one of `tables` (`pg_catalog.` or not).
+fn reads_only(select: &datafusion::sql::sqlparser::ast::Select, tables: &[&str]) -> bool {
+    use datafusion::sql::sqlparser::ast::TableFactor;
+    let listed = |t: &TableFactor| match t {
+        TableFactor::Table { name, .. } => {
+            let name = name.to_string().to_ascii_lowercase();
+            tables.contains(&name.trim_start_matches("pg_catalog."))
+        }
+        _ => false,
+    };
+    !select.from.is_empty()
+        && select.from.iter().all(|t| listed(&t.relation) && t.joins.iter().all(|j| listed(&j.relation)))
+}
+
+/// `CASE WHEN c THEN (SELECT … FROM pg_attrdef …) ELSE NULL END` (SQLAlchemy's column
+/// inspection) becomes NULL: no column here has a default, an identity sequence or a collation
+/// of its own, and DataFusion runs no correlated subquery inside CASE.
+fn catalog_lookups_without_rows(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::SetExpr;
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Case { operand: None, conditions, else_result, .. } = e
+            && conditions.len() == 1
+            && else_result.as_deref().is_none_or(|r| matches!(r, Expr::Value(v) if v.value == SqlValue::Null))
+            && let Expr::Subquery(q) = &conditions[0].result
+            && let SetExpr::Select(select) = q.body.as_ref()
+            && reads_only(select, &NEVER_ROWS_FOR_CONNECTQL)
+        {
+            *e = Expr::Value(SqlValue::Null.into());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Whether every table a SELECT reads is a `pg_catalog` table.
+fn reads_catalog_only(select: &datafusion::sql::sqlparser::ast::Select) -> bool {
+    use datafusion::sql::sqlparser::ast::TableFactor;
+    let catalog = |t: &TableFactor| match t {
+        TableFactor::Table { name, .. } => {
+            let name = name.to_string().to_ascii_lowercase();
+            name.starts_with("pg_catalog.") || name.starts_with("pg_")
+        }
+        _ => false,
+    };
+    !select.from.is_empty()
+        && select.from.iter().all(|t| catalog(&t.relation) && t.joins.iter().all(|j| catalog(&j.relation)))
+}
+
+/// A correlated scalar subquery over the catalog (`(SELECT typcollation FROM pg_type WHERE oid
+/// = atttypid)`, a lookup by key that Postgres clients write) answered through `first_value`:
+/// DataFusion runs a correlated scalar subquery only when it is aggregated.
+fn catalog_lookups_aggregated(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{GroupByExpr, SelectItem, SetExpr};
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Subquery(q) = e
+            && let SetExpr::Select(select) = q.body.as_mut()
+            && select.projection.len() == 1
+            && matches!(&select.group_by, GroupByExpr::Expressions(g, _) if g.is_empty())
+            && reads_catalog_only(select)
+            && let SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. } =
+                &mut select.projection[0]
+        {
+            let text = item.to_string().to_ascii_lowercase();
+            let aggregated = ["count(", "max(", "min(", "sum(", "array_agg(", "bool_and(", "bool_or(", "first_value("]
+                .iter()
+                .any(|a| text.starts_with(a));
+            if !aggregated && let Some(wrapped) = parsed_expr(&format!("first_value({item})")) {
+                *item = wrapped;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Columns of Postgres' catalog that `pg_catalog` here lacks, read as NULL (no table here has
+/// storage options).
+fn missing_catalog_columns(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::CompoundIdentifier(parts) = e
+            && parts.last().is_some_and(|p| p.value.eq_ignore_ascii_case("reloptions"))
+            && let Some(null) = parsed_expr("CAST(NULL AS TEXT[])")
+        {
+            *e = null;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Adds `pg_catalog` (tables, views and functions) to the `aws` catalog of `ctx`, and the
+/// functions clients call that it lacks or answers as another server would.
 ///
 /// # Errors
 /// The catalog is missing (a bug).
 pub(crate) fn register_catalog(ctx: &SessionContext) -> Result<(), Error> {
-    setup_pg_catalog(ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::from_datafusion(&e))
+    setup_pg_catalog(ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::from_datafusion(&e))?;
+    for f in pg_functions::all() {
+        ctx.register_udf(f);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -56,5 +256,30 @@ mod tests {
         assert!(!sql.contains("OPERATOR("), "{sql}");
         assert!(!sql.contains("regclass"), "{sql}");
         assert!(translate("SELECT 1; SELECT 2").is_err());
+    }
+
+    #[test]
+    fn another_like_escape_becomes_the_backslash() {
+        let sql = translate("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg/_%' ESCAPE '/'").expect("ok");
+        assert!(sql.contains("NOT LIKE connectql_like_escape('pg/_%', '/')") && !sql.contains("ESCAPE"), "{sql}");
+    }
+
+    #[test]
+    fn catalog_vectors_and_lookups_become_what_datafusion_runs() {
+        let sql =
+            translate("SELECT unnest(i.indkey) AS attnum, generate_subscripts(i.indkey, 1) AS ord FROM pg_index i")
+                .expect("ok");
+        assert!(sql.contains("unnest(CAST(string_to_array(i.indkey, ' ') AS INT[])) AS attnum"), "{sql}");
+        assert!(sql.contains("unnest(generate_series(1, array_length(CAST(string_to_array(i.indkey"), "{sql}");
+        let sql = translate(
+            "SELECT a.attname, CASE WHEN a.atthasdef THEN (SELECT d.adbin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) ELSE NULL END AS d \
+             FROM pg_catalog.pg_attribute a",
+        )
+        .expect("ok");
+        assert!(sql.contains("NULL AS d") && !sql.contains("pg_attrdef"), "{sql}");
+        // A user's own CASE is left as written.
+        let sql = translate("SELECT CASE WHEN true THEN (SELECT max(username) FROM connect.users) ELSE NULL END AS u")
+            .expect("ok");
+        assert!(sql.contains("SELECT max(username) FROM connect.users"), "{sql}");
     }
 }

@@ -170,7 +170,34 @@ pub(crate) fn bind(statement: &mut Statement, values: &[ScalarValue]) -> Result<
         }
         ControlFlow::Continue(())
     });
-    failure.map_or(Ok(()), Err)
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let _ = statement.visit(&mut NumericBounds);
+    Ok(())
+}
+
+/// `LIMIT $1` and `OFFSET $2` bound to text (a client that sends every parameter as text, as
+/// node's `pg` does) read as the number the text spells.
+struct NumericBounds;
+
+impl VisitorMut for NumericBounds {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut datafusion::sql::sqlparser::ast::Query) -> ControlFlow<()> {
+        use datafusion::sql::sqlparser::ast::LimitClause;
+        if let Some(LimitClause::LimitOffset { limit, offset, .. }) = &mut query.limit_clause {
+            for bound in limit.iter_mut().chain(offset.iter_mut().map(|o| &mut o.value)) {
+                if let Expr::Value(v) = bound
+                    && let Value::SingleQuotedString(text) = &v.value
+                    && let Ok(n) = text.trim().parse::<u64>()
+                {
+                    v.value = Value::Number(n.to_string(), false);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 #[cfg(test)]

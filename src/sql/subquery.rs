@@ -32,6 +32,21 @@ pub(crate) fn literal(value: &ScalarValue) -> Expr {
         | ScalarValue::UInt64(_)
         | ScalarValue::Float32(_)
         | ScalarValue::Float64(_) => Value::Number(value.to_string(), false),
+        // Dates and times as ISO text (`2020-01-01T00:00:00`), which a comparison with a
+        // timestamp column reads back; their own display is a count of units since 1970.
+        ScalarValue::TimestampSecond(..)
+        | ScalarValue::TimestampMillisecond(..)
+        | ScalarValue::TimestampMicrosecond(..)
+        | ScalarValue::TimestampNanosecond(..)
+        | ScalarValue::Date32(_)
+        | ScalarValue::Date64(_)
+        | ScalarValue::Time32Second(_)
+        | ScalarValue::Time32Millisecond(_)
+        | ScalarValue::Time64Microsecond(_)
+        | ScalarValue::Time64Nanosecond(_) => match value.cast_to(&datafusion::arrow::datatypes::DataType::Utf8) {
+            Ok(ScalarValue::Utf8(Some(text))) => Value::SingleQuotedString(text),
+            _ => Value::SingleQuotedString(value.to_string()),
+        },
         other => Value::SingleQuotedString(other.to_string()),
     };
     Expr::Value(v.into())

@@ -15,6 +15,7 @@ mod emulator_sdk;
 mod mcp;
 mod oracle;
 mod oracle_columns;
+mod pg_clients;
 mod postgres;
 mod report_oracle;
 mod reports;

@@ -1,0 +1,328 @@
+//! Functions Postgres clients call on connect and when they inspect a database, which
+//! `datafusion-pg-catalog` does not define (or defines as another server would answer): what
+//! SQLAlchemy, psycopg, pandas, pgjdbc and pgcli need to start. They belong upstream; they are
+//! here until they are there (README, "Postgres clients").
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::exec_err;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, create_udf,
+};
+
+/// The user every Postgres client logs in as.
+pub(crate) const PG_USER: &str = "connectql";
+
+/// What `version()` answers: a PostgreSQL-style string (drivers read the version from its
+/// second word) that still names connectql and its engine.
+pub(crate) fn version_text() -> String {
+    format!(
+        "PostgreSQL 16.6 (connectql {}, Apache DataFusion {}) on {}-{}",
+        env!("CARGO_PKG_VERSION"),
+        datafusion::DATAFUSION_VERSION,
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    )
+}
+
+fn constant(name: &str, value: String) -> ScalarUDF {
+    create_udf(
+        name,
+        vec![],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(Some(value.clone()))))
+        }),
+    )
+}
+
+/// The oid of a built-in type by any of its Postgres names (as `pg_type` numbers them), for
+/// `to_regtype`; other names are not types here.
+fn type_oid(name: &str) -> Option<i32> {
+    let name = name.trim().trim_start_matches("pg_catalog.").to_ascii_lowercase();
+    let (base, array) = match name.strip_suffix("[]") {
+        Some(b) => (b.to_owned(), true),
+        None => match name.strip_prefix('_') {
+            Some(b) => (b.to_owned(), true),
+            None => (name, false),
+        },
+    };
+    let (oid, array_oid) = match base.as_str() {
+        "bool" | "boolean" => (16, 1000),
+        "bytea" => (17, 1001),
+        "char" => (18, 1002),
+        "name" => (19, 1003),
+        "int8" | "bigint" => (20, 1016),
+        "int2" | "smallint" => (21, 1005),
+        "int4" | "integer" | "int" => (23, 1007),
+        "text" => (25, 1009),
+        "oid" => (26, 1028),
+        "json" => (114, 199),
+        "float4" | "real" => (700, 1021),
+        "float8" | "double precision" => (701, 1022),
+        "varchar" | "character varying" => (1043, 1015),
+        "date" => (1082, 1182),
+        "time" | "time without time zone" => (1083, 1183),
+        "timestamp" | "timestamp without time zone" => (1114, 1115),
+        "timestamptz" | "timestamp with time zone" => (1184, 1185),
+        "interval" => (1186, 1187),
+        "numeric" | "decimal" => (1700, 1231),
+        "uuid" => (2950, 2951),
+        "jsonb" => (3802, 3807),
+        _ => return None,
+    };
+    Some(if array { array_oid } else { oid })
+}
+
+/// `to_regtype(name)`: the type's oid, NULL when there is no such type (psycopg asks for
+/// `hstore` on connect).
+fn to_regtype() -> ScalarUDF {
+    create_udf(
+        "to_regtype",
+        vec![DataType::Utf8],
+        DataType::Int32,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let names = ColumnarValue::values_to_arrays(args)?;
+            let names = names[0].as_string::<i32>();
+            let oids: Int32Array = names.iter().map(|n| n.and_then(type_oid)).collect();
+            Ok(ColumnarValue::Array(Arc::new(oids) as ArrayRef))
+        }),
+    )
+}
+
+/// A server setting as `current_setting(name)` reads it (the values this server reports at
+/// login); NULL for one it does not have.
+fn setting(name: &str) -> Option<String> {
+    Some(
+        match name.to_ascii_lowercase().as_str() {
+            "server_version" => "16.6",
+            "server_version_num" => "160006",
+            "standard_conforming_strings" | "integer_datetimes" => "on",
+            "is_superuser" => "off",
+            "search_path" => "connect, pg_catalog",
+            "timezone" => "UTC",
+            "client_encoding" | "server_encoding" => "UTF8",
+            "datestyle" => "ISO, MDY",
+            "max_identifier_length" => "63",
+            "max_index_keys" => "32",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+fn current_setting() -> ScalarUDF {
+    create_udf(
+        "current_setting",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let names = ColumnarValue::values_to_arrays(args)?;
+            let values: StringArray = names[0].as_string::<i32>().iter().map(|n| n.and_then(setting)).collect();
+            Ok(ColumnarValue::Array(Arc::new(values) as ArrayRef))
+        }),
+    )
+}
+
+/// `pg_get_serial_sequence(table, column)`: no column here owns a sequence.
+fn pg_get_serial_sequence() -> ScalarUDF {
+    create_udf(
+        "pg_get_serial_sequence",
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let rows = ColumnarValue::values_to_arrays(args)?.first().map_or(1, Array::len);
+            Ok(ColumnarValue::Array(Arc::new(StringArray::new_null(rows)) as ArrayRef))
+        }),
+    )
+}
+
+/// The name of the function `LIKE … ESCAPE 'c'` becomes (see [`like_pattern`]).
+pub(crate) const LIKE_ESCAPE: &str = "connectql_like_escape";
+
+/// A LIKE pattern written with escape character `escape`, rewritten with the backslash escape
+/// DataFusion uses (`pg/_%` with `/` → `pg\_%`).
+fn like_pattern(pattern: &str, escape: char) -> String {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            match chars.next() {
+                Some(next @ ('%' | '_')) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                Some('\\') => out.push_str("\\\\"),
+                Some(next) => out.push(next),
+                None => {}
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn like_escape() -> ScalarUDF {
+    create_udf(
+        LIKE_ESCAPE,
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let (patterns, escapes) = (arrays[0].as_string::<i32>(), arrays[1].as_string::<i32>());
+            let mut out = Vec::with_capacity(patterns.len());
+            for (p, e) in patterns.iter().zip(escapes.iter()) {
+                let escape = match e.map(|e| e.chars().collect::<Vec<_>>()) {
+                    Some(chars) if chars.len() == 1 => chars[0],
+                    _ => return exec_err!("the ESCAPE of LIKE must be one character"),
+                };
+                out.push(p.map(|p| like_pattern(p, escape)));
+            }
+            Ok(ColumnarValue::Array(Arc::new(StringArray::from(out)) as ArrayRef))
+        }),
+    )
+}
+
+/// `json_build_object(key, value, …)`: a JSON object as text (SQLAlchemy's column inspection
+/// builds identity and collation details with it).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonBuildObject {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JsonBuildObject {
+    fn name(&self) -> &'static str {
+        "json_build_object"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        if !args.args.len().is_multiple_of(2) {
+            return exec_err!("json_build_object takes pairs of keys and values");
+        }
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let mut out = Vec::with_capacity(args.number_rows);
+        for row in 0..args.number_rows {
+            let mut object = serde_json::Map::new();
+            for pair in arrays.chunks(2) {
+                let key = datafusion::arrow::util::display::array_value_to_string(&pair[0], row)?;
+                object.insert(key, json_value(&pair[1], row)?);
+            }
+            out.push(serde_json::Value::Object(object).to_string());
+        }
+        Ok(ColumnarValue::Array(Arc::new(StringArray::from(out)) as ArrayRef))
+    }
+}
+
+fn json_value(array: &ArrayRef, row: usize) -> datafusion::common::Result<serde_json::Value> {
+    use serde_json::Value;
+    if array.is_null(row) {
+        return Ok(Value::Null);
+    }
+    let text = datafusion::arrow::util::display::array_value_to_string(array, row)?;
+    Ok(match array.data_type() {
+        DataType::Boolean => Value::Bool(text == "true"),
+        t if t.is_numeric() => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        _ => Value::String(text),
+    })
+}
+
+/// A catalog function whose answer does not depend on its arguments here: every object of the
+/// catalog is visible (`pg_type_is_visible`, …), and no index has a definition to show.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Fixed {
+    name: &'static str,
+    signature: Signature,
+    value: datafusion::common::ScalarValue,
+}
+
+impl Fixed {
+    fn udf(name: &'static str, value: datafusion::common::ScalarValue) -> ScalarUDF {
+        ScalarUDF::new_from_impl(Fixed { name, signature: Signature::variadic_any(Volatility::Stable), value })
+    }
+}
+
+impl ScalarUDFImpl for Fixed {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(self.value.data_type())
+    }
+
+    fn invoke_with_args(&self, _: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(self.value.clone()))
+    }
+}
+
+/// Every function above, replacing `datafusion-pg-catalog`'s of the same name.
+pub(crate) fn all() -> Vec<ScalarUDF> {
+    let mut out = vec![
+        constant("version", version_text()),
+        // Tables live in schema `connect`, the first of the search path.
+        constant("current_schema", "connect".to_owned()),
+        to_regtype(),
+        pg_get_serial_sequence(),
+        current_setting(),
+        like_escape(),
+        ScalarUDF::new_from_impl(JsonBuildObject { signature: Signature::variadic_any(Volatility::Immutable) }),
+    ];
+    for name in ["pg_collation_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_opclass_is_visible"] {
+        out.push(Fixed::udf(name, datafusion::common::ScalarValue::Boolean(Some(true))));
+    }
+    out.push(Fixed::udf("pg_get_indexdef", datafusion::common::ScalarValue::Utf8(None)));
+    for name in ["session_user", "current_user", "user"] {
+        out.push(constant(name, PG_USER.to_owned()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_with_another_escape_reads_the_same_with_the_backslash() {
+        assert_eq!(like_pattern("pg/_%", '/'), "pg\\_%");
+        assert_eq!(like_pattern("100/%", '/'), "100\\%");
+        assert_eq!(like_pattern("a//b", '/'), "a/b");
+        assert_eq!(like_pattern("back\\slash", '/'), "back\\\\slash");
+    }
+
+    #[test]
+    fn types_are_found_by_every_name() {
+        assert_eq!(type_oid("integer"), Some(23));
+        assert_eq!(type_oid("pg_catalog.int4"), Some(23));
+        assert_eq!(type_oid("_int4"), Some(1007));
+        assert_eq!(type_oid("timestamp with time zone"), Some(1184));
+        assert_eq!(type_oid("hstore"), None);
+    }
+
+    #[test]
+    fn the_version_reads_as_postgres_and_names_connectql() {
+        let v = version_text();
+        assert!(v.starts_with("PostgreSQL 16.6 (connectql "), "{v}");
+    }
+}
