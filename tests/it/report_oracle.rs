@@ -90,6 +90,15 @@ async fn every_report_holds_the_numbers_the_sdk_gives() {
     let n = names(&emu).await;
     let instance = |u: &Map<String, Value>| text(u, "instance_id");
     let row = |pairs: Vec<(&str, Value)>| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+    // A user as the reports list one: username, names and instance.
+    let person = |u: &Map<String, Value>| {
+        row(vec![
+            ("username", u["username"].clone()),
+            ("first_name", u["first_name"].clone()),
+            ("last_name", u["last_name"].clone()),
+            ("instance_id", json!(instance(u))),
+        ])
+    };
 
     // users_per_routing_profile: every profile with its users (0 too), and users whose profile is gone.
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -115,18 +124,8 @@ async fn every_report_holds_the_numbers_the_sdk_gives() {
     assert_eq!(report(&emu, "users_per_routing_profile"), vec![sorted(expected)], "users_per_routing_profile");
 
     // email_hygiene: no email; addresses shared within an instance.
-    let missing: Vec<Value> = users
-        .iter()
-        .filter(|u| u["email"].as_str().is_none_or(|e| e.trim().is_empty()))
-        .map(|u| {
-            row(vec![
-                ("username", u["username"].clone()),
-                ("first_name", u["first_name"].clone()),
-                ("last_name", u["last_name"].clone()),
-                ("instance_id", json!(instance(u))),
-            ])
-        })
-        .collect();
+    let missing: Vec<Value> =
+        users.iter().filter(|u| u["email"].as_str().is_none_or(|e| e.trim().is_empty())).map(&person).collect();
     let mut shared: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for u in users.iter().filter(|u| u["email"].as_str().is_some_and(|e| !e.trim().is_empty())) {
         shared.entry((text(u, "email").to_lowercase(), instance(u))).or_default().push(text(u, "username"));
@@ -192,14 +191,7 @@ async fn every_report_holds_the_numbers_the_sdk_gives() {
     let desk: Vec<Value> = users
         .iter()
         .filter(|u| u["phone_type"] == "DESK_PHONE" && u["desk_phone_number"].as_str().is_none_or(str::is_empty))
-        .map(|u| {
-            row(vec![
-                ("username", u["username"].clone()),
-                ("first_name", u["first_name"].clone()),
-                ("last_name", u["last_name"].clone()),
-                ("instance_id", json!(instance(u))),
-            ])
-        })
+        .map(&person)
         .collect();
     let acw: Vec<Value> = users
         .iter()
@@ -256,18 +248,7 @@ async fn every_report_holds_the_numbers_the_sdk_gives() {
     );
 
     // hierarchy_coverage: agents in no group; agents per level-one / level-two group.
-    let ungrouped: Vec<Value> = users
-        .iter()
-        .filter(|u| u["hierarchy_group_id"].is_null())
-        .map(|u| {
-            row(vec![
-                ("username", u["username"].clone()),
-                ("first_name", u["first_name"].clone()),
-                ("last_name", u["last_name"].clone()),
-                ("instance_id", json!(instance(u))),
-            ])
-        })
-        .collect();
+    let ungrouped: Vec<Value> = users.iter().filter(|u| u["hierarchy_group_id"].is_null()).map(&person).collect();
     let mut levels: BTreeMap<(String, String, String), (Value, Value, u64)> = BTreeMap::new();
     for u in &users {
         let Some(g) = u["hierarchy_group_id"].as_str() else { continue };
