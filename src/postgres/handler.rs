@@ -15,18 +15,22 @@ use datafusion_postgres::arrow_pg::datatypes::df::deserialize_parameters_with_se
 use datafusion_postgres::arrow_pg::datatypes::into_pg_type;
 use datafusion_postgres::pgwire::api::portal::{Format, Portal};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use datafusion_postgres::pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
+use datafusion_postgres::pgwire::api::results::{
+    CopyResponse, DataRowEncoder, FieldInfo, QueryResponse, Response, Tag,
+};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
 use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
+use datafusion_postgres::pgwire::messages::copy::CopyData;
 use datafusion_postgres::pgwire::messages::data::DataRow;
 use datafusion_postgres::pgwire::messages::response::TransactionStatus;
 use datafusion_postgres::pgwire::messages::startup::ParameterStatus;
 use futures::{Sink, SinkExt, StreamExt};
 
 use super::cancel::Cancels;
+use super::copy::{self, CopyOut};
 use super::encode;
 use super::session::{self, Command};
 use crate::engine::{Dialect, Prepared, Request, Session, Statement, StatementKind, Summary};
@@ -179,6 +183,41 @@ impl Service {
             }
         }
         answer(&statement, &summary, &batches, format)
+    }
+
+    /// `COPY … TO STDOUT`: the query's rows as the client's copy data, batch by batch (a large
+    /// export is never held whole).
+    async fn copy_out(&self, copy: CopyOut) -> Result<Response, Failure> {
+        let statement = self
+            .session
+            .execute(&copy.query, &request(Vec::new()))
+            .await
+            .map_err(|e| Box::new(encode::error_info(&e)))?;
+        if statement.kind() != StatementKind::Query {
+            return Err(Box::new(ErrorInfo::new(
+                "ERROR".to_owned(),
+                "0A000".to_owned(),
+                "COPY … TO STDOUT takes a query or a table".to_owned(),
+            )));
+        }
+        let columns = statement.schema().fields().len();
+        // One copy message a row, so the client's `COPY n` counts rows.
+        let rows = futures::stream::unfold((statement, copy, true), |(mut statement, copy, first)| async move {
+            let messages: Vec<PgWireResult<CopyData>> = match statement.next_batch().await? {
+                Ok(batch) => (0..batch.num_rows())
+                    .map(|i| {
+                        copy.encode(&batch.slice(i, 1), first && i == 0)
+                            .map(|bytes| CopyData::new(bytes.into()))
+                            .map_err(|e| PgWireError::ApiError(e.into()))
+                    })
+                    .collect(),
+                Err(e) => vec![Err(PgWireError::UserError(Box::new(encode::error_info(&e))))],
+            };
+            let first = first && messages.is_empty();
+            Some((futures::stream::iter(messages), (statement, copy, first)))
+        })
+        .flatten();
+        Ok(Response::CopyOut(CopyResponse::new(0, columns, rows)))
     }
 
     /// After a write: counts it against an open `BEGIN`, and fails the statement when a row
@@ -437,9 +476,10 @@ impl SimpleQueryHandler for Service {
         let mut responses = Vec::new();
         // Each statement runs to its end before the next starts, as in Postgres.
         for sql in crate::sql::script::split_statements(query) {
-            let result = match session::recognize(&sql) {
-                Some(command) => self.session(client, command, &Format::UnifiedText).await,
-                None => self.run(client, &sql, Vec::new(), &Format::UnifiedText).await,
+            let result = match (session::recognize(&sql), copy::recognize(&sql)) {
+                (Some(command), _) => self.session(client, command, &Format::UnifiedText).await,
+                (None, Some(copy)) => self.copy_out(copy).await,
+                (None, None) => self.run(client, &sql, Vec::new(), &Format::UnifiedText).await,
             };
             match result {
                 Ok(r) => responses.push(r),

@@ -6,6 +6,7 @@
 //! TLS is optional.
 
 mod cancel;
+mod copy;
 mod encode;
 mod handler;
 mod session;

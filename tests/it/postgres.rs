@@ -353,3 +353,40 @@ async fn psql_connects_over_tls() {
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("SSL connection"), "{text}");
 }
+
+/// psql's `\copy (…) TO 'file' CSV HEADER` (a `COPY … TO STDOUT` on the wire): the file holds
+/// the header and every user of the instance, as the SDK lists them; psql says `COPY n`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_copies_a_query_to_a_local_file() {
+    let emu = demo().await;
+    let s = serve(&emu, &[]);
+    let i = ids(&emu).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("users.csv");
+    let out = Command::new("psql")
+        .arg(url(&s, &s.token))
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!(
+            "\\copy (SELECT username FROM connect.users WHERE instance_id = '{}' ORDER BY username) TO '{}' CSV HEADER",
+            i.instance,
+            file.display()
+        ))
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("psql is installed (Debian: postgresql-client)");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    let mut expected = Vec::new();
+    let mut pages = client(&emu, MAIN_REGION).list_users().instance_id(&i.instance).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        expected.extend(
+            page.expect("ListUsers").user_summary_list().iter().filter_map(|u| u.username()).map(str::to_owned),
+        );
+    }
+    expected.sort();
+    assert_eq!(said.trim(), format!("COPY {}", expected.len()));
+    let written = std::fs::read_to_string(&file).expect("the file psql wrote");
+    let mut lines = written.lines();
+    assert_eq!(lines.next(), Some("username"));
+    assert_eq!(lines.map(str::to_owned).collect::<Vec<_>>(), expected);
+}
