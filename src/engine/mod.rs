@@ -11,6 +11,8 @@ mod files;
 mod functions;
 mod pg_functions;
 mod postgres;
+
+pub(crate) use pg_functions::{PG_USER, SEARCH_PATH, SERVER_VERSION};
 mod runtime;
 mod session;
 mod statement;

@@ -9,33 +9,28 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::exec_err;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, create_udf,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility, create_udf,
 };
 
 /// The user every Postgres client logs in as.
 pub(crate) const PG_USER: &str = "connectql";
 
+/// The Postgres version the listener reports (`server_version`, `SHOW`, `current_setting`).
+pub(crate) const SERVER_VERSION: &str = concat!("16.6 (connectql ", env!("CARGO_PKG_VERSION"), ")");
+
+/// The schemas a Postgres client's names resolve in.
+pub(crate) const SEARCH_PATH: &str = "connect, pg_catalog";
+
 /// What `version()` answers: a PostgreSQL-style string (drivers read the version from its
 /// second word) that still names connectql and its engine.
 pub(crate) fn version_text() -> String {
+    let number = SERVER_VERSION.split(' ').next().unwrap_or_default();
     format!(
-        "PostgreSQL 16.6 (connectql {}, Apache DataFusion {}) on {}-{}",
+        "PostgreSQL {number} (connectql {}, Apache DataFusion {}) on {}-{}",
         env!("CARGO_PKG_VERSION"),
         datafusion::DATAFUSION_VERSION,
         std::env::consts::ARCH,
         std::env::consts::OS
-    )
-}
-
-fn constant(name: &str, value: String) -> ScalarUDF {
-    create_udf(
-        name,
-        vec![],
-        DataType::Utf8,
-        Volatility::Stable,
-        Arc::new(move |_: &[ColumnarValue]| {
-            Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(Some(value.clone()))))
-        }),
     )
 }
 
@@ -99,11 +94,11 @@ fn to_regtype() -> ScalarUDF {
 fn setting(name: &str) -> Option<String> {
     Some(
         match name.to_ascii_lowercase().as_str() {
-            "server_version" => "16.6",
+            "server_version" => SERVER_VERSION,
             "server_version_num" => "160006",
             "standard_conforming_strings" | "integer_datetimes" => "on",
             "is_superuser" => "off",
-            "search_path" => "connect, pg_catalog",
+            "search_path" => SEARCH_PATH,
             "timezone" => "UTC",
             "client_encoding" | "server_encoding" => "UTF8",
             "datestyle" => "ISO, MDY",
@@ -244,8 +239,9 @@ fn json_value(array: &ArrayRef, row: usize) -> datafusion::common::Result<serde_
     })
 }
 
-/// A catalog function whose answer does not depend on its arguments here: every object of the
-/// catalog is visible (`pg_type_is_visible`, …), and no index has a definition to show.
+/// A function whose answer does not depend on its arguments here: the version, the user, the
+/// current schema; every object of the catalog is visible (`pg_type_is_visible`, …), and no
+/// index has a definition to show.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Fixed {
     name: &'static str,
@@ -254,8 +250,15 @@ struct Fixed {
 }
 
 impl Fixed {
+    /// Takes any arguments, or none (`version()`, `session_user`).
     fn udf(name: &'static str, value: datafusion::common::ScalarValue) -> ScalarUDF {
-        ScalarUDF::new_from_impl(Fixed { name, signature: Signature::variadic_any(Volatility::Stable), value })
+        let signature = Signature::one_of(vec![TypeSignature::Nullary, TypeSignature::VariadicAny], Volatility::Stable);
+        ScalarUDF::new_from_impl(Fixed { name, signature, value })
+    }
+
+    /// A function answering one text.
+    fn text(name: &'static str, value: &str) -> ScalarUDF {
+        Fixed::udf(name, datafusion::common::ScalarValue::Utf8(Some(value.to_owned())))
     }
 }
 
@@ -280,9 +283,9 @@ impl ScalarUDFImpl for Fixed {
 /// Every function above, replacing `datafusion-pg-catalog`'s of the same name.
 pub(crate) fn all() -> Vec<ScalarUDF> {
     let mut out = vec![
-        constant("version", version_text()),
+        Fixed::text("version", &version_text()),
         // Tables live in schema `connect`, the first of the search path.
-        constant("current_schema", "connect".to_owned()),
+        Fixed::text("current_schema", "connect"),
         to_regtype(),
         pg_get_serial_sequence(),
         current_setting(),
@@ -294,7 +297,7 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
     }
     out.push(Fixed::udf("pg_get_indexdef", datafusion::common::ScalarValue::Utf8(None)));
     for name in ["session_user", "current_user", "user"] {
-        out.push(constant(name, PG_USER.to_owned()));
+        out.push(Fixed::text(name, PG_USER));
     }
     out
 }

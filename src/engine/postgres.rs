@@ -11,8 +11,8 @@ use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
-    Statement, Value as SqlValue, visit_expressions_mut,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, Value as SqlValue,
+    visit_expressions_mut,
 };
 
 use super::pg_functions;
@@ -55,27 +55,10 @@ fn backslash_escapes(statement: &mut Statement) {
         if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = e
             && let Some(escape) = escape_char.take()
         {
-            if matches!(&escape.value, SqlValue::SingleQuotedString(c) if c == "\\") {
-                *escape_char = Some(escape);
-            } else {
-                let args = vec![
-                    FunctionArg::Unnamed(FunctionArgExpr::Expr((**pattern).clone())),
-                    FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(escape))),
-                ];
-                **pattern = Expr::Function(Function {
-                    name: ObjectName::from(vec![Ident::new(pg_functions::LIKE_ESCAPE)]),
-                    uses_odbc_syntax: false,
-                    parameters: FunctionArguments::None,
-                    args: FunctionArguments::List(FunctionArgumentList {
-                        duplicate_treatment: None,
-                        args,
-                        clauses: Vec::new(),
-                    }),
-                    filter: None,
-                    null_treatment: None,
-                    over: None,
-                    within_group: Vec::new(),
-                });
+            let backslash = matches!(&escape.value, SqlValue::SingleQuotedString(c) if c == "\\");
+            match parsed_expr(&format!("{}({pattern}, {escape})", pg_functions::LIKE_ESCAPE)) {
+                Some(call) if !backslash => **pattern = call,
+                _ => *escape_char = Some(escape),
             }
         }
         ControlFlow::<()>::Continue(())
@@ -142,18 +125,18 @@ fn vectors_as_arrays(statement: &mut Statement) {
 /// collations of their own.
 const NEVER_ROWS_FOR_CONNECTQL: [&str; 3] = ["pg_attrdef", "pg_sequence", "pg_collation"];
 
-/// Whether every table a SELECT reads is one of `tables` (`pg_catalog.` or not).
-fn reads_only(select: &datafusion::sql::sqlparser::ast::Select, tables: &[&str]) -> bool {
+/// Whether a SELECT reads tables only, each of them one `wanted` accepts (by its lower-case
+/// name without `pg_catalog.`).
+fn reads_only(select: &datafusion::sql::sqlparser::ast::Select, wanted: impl Fn(&str) -> bool) -> bool {
     use datafusion::sql::sqlparser::ast::TableFactor;
-    let listed = |t: &TableFactor| match t {
+    let accepted = |t: &TableFactor| match t {
         TableFactor::Table { name, .. } => {
-            let name = name.to_string().to_ascii_lowercase();
-            tables.contains(&name.trim_start_matches("pg_catalog."))
+            wanted(name.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog."))
         }
         _ => false,
     };
     !select.from.is_empty()
-        && select.from.iter().all(|t| listed(&t.relation) && t.joins.iter().all(|j| listed(&j.relation)))
+        && select.from.iter().all(|t| accepted(&t.relation) && t.joins.iter().all(|j| accepted(&j.relation)))
 }
 
 /// `CASE WHEN c THEN (SELECT … FROM pg_attrdef …) ELSE NULL END` (SQLAlchemy's column
@@ -167,26 +150,12 @@ fn catalog_lookups_without_rows(statement: &mut Statement) {
             && else_result.as_deref().is_none_or(|r| matches!(r, Expr::Value(v) if v.value == SqlValue::Null))
             && let Expr::Subquery(q) = &conditions[0].result
             && let SetExpr::Select(select) = q.body.as_ref()
-            && reads_only(select, &NEVER_ROWS_FOR_CONNECTQL)
+            && reads_only(select, |t| NEVER_ROWS_FOR_CONNECTQL.contains(&t))
         {
             *e = Expr::Value(SqlValue::Null.into());
         }
         ControlFlow::<()>::Continue(())
     });
-}
-
-/// Whether every table a SELECT reads is a `pg_catalog` table.
-fn reads_catalog_only(select: &datafusion::sql::sqlparser::ast::Select) -> bool {
-    use datafusion::sql::sqlparser::ast::TableFactor;
-    let catalog = |t: &TableFactor| match t {
-        TableFactor::Table { name, .. } => {
-            let name = name.to_string().to_ascii_lowercase();
-            name.starts_with("pg_catalog.") || name.starts_with("pg_")
-        }
-        _ => false,
-    };
-    !select.from.is_empty()
-        && select.from.iter().all(|t| catalog(&t.relation) && t.joins.iter().all(|j| catalog(&j.relation)))
 }
 
 /// A correlated scalar subquery over the catalog (`(SELECT typcollation FROM pg_type WHERE oid
@@ -199,7 +168,7 @@ fn catalog_lookups_aggregated(statement: &mut Statement) {
             && let SetExpr::Select(select) = q.body.as_mut()
             && select.projection.len() == 1
             && matches!(&select.group_by, GroupByExpr::Expressions(g, _) if g.is_empty())
-            && reads_catalog_only(select)
+            && reads_only(select, |t| t.starts_with("pg_"))
             && let SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. } =
                 &mut select.projection[0]
         {

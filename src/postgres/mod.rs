@@ -30,10 +30,10 @@ use tokio_util::sync::CancellationToken;
 use crate::engine::{Engine, POSTGRES_DATABASE};
 
 /// The only user, whose password is the server's token.
-pub(crate) const USER: &str = "connectql";
+pub(crate) const USER: &str = crate::engine::PG_USER;
 
 /// What clients are told the server is: Postgres 16's protocol and catalog, as connectql.
-pub(crate) const SERVER_VERSION: &str = concat!("16.6 (connectql ", env!("CARGO_PKG_VERSION"), ")");
+pub(crate) use crate::engine::SERVER_VERSION;
 
 /// How the Postgres listener is set up.
 #[derive(Debug, Clone)]
@@ -155,7 +155,7 @@ impl PgListener {
         parameters.server_version = SERVER_VERSION.to_owned();
         parameters.default_transaction_read_only = read_only;
         parameters.is_superuser = false;
-        parameters.search_path = "connect, pg_catalog".to_owned();
+        parameters.search_path = crate::engine::SEARCH_PATH.to_owned();
         Ok(PgListener {
             listener,
             tls,

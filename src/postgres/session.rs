@@ -78,7 +78,7 @@ pub(crate) fn default_value(name: &str, read_only: bool) -> Option<String> {
         "datestyle" => "ISO, MDY".to_owned(),
         "intervalstyle" => "postgres".to_owned(),
         "timezone" | "time zone" => "UTC".to_owned(),
-        "search_path" => "connect, pg_catalog".to_owned(),
+        "search_path" => crate::engine::SEARCH_PATH.to_owned(),
         "max_identifier_length" => "63".to_owned(),
         "lc_collate" | "lc_ctype" => "C".to_owned(),
         "extra_float_digits" => "1".to_owned(),
