@@ -2,14 +2,13 @@
 //!
 //! The library's door is [`Engine`]: build it from [`EngineSettings`], then run statements with
 //! [`Engine::execute`], which yields their rows, and afterwards their API calls, warnings and
-//! per-row write reports ([`Summary`]). [`emulator`] is a local Amazon Connect for tests and
-//! demos; [`cli`] is the `connectql` program.
+//! per-row write reports ([`Summary`]). [`cli`] is the `connectql` program; the local Amazon
+//! Connect it runs for `--demo` is the `connectql-emulator` crate.
 
 mod answer;
 mod aws;
 mod cache;
 pub mod cli;
-pub mod emulator;
 mod engine;
 mod error;
 mod mask;

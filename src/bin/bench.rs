@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use connectql::ConnectSettings;
-use connectql::cli::EmulatorArgs;
-use connectql::emulator::faults::{BURST_PER_RPS, DOCUMENTED_RPS};
 use connectql::{CacheSettings, Engine, EngineSettings, Request};
+use connectql_emulator::cli::EmulatorArgs;
+use connectql_emulator::faults::{BURST_PER_RPS, DOCUMENTED_RPS};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -315,7 +315,7 @@ fn detail_of(iid: &str) -> String {
 }
 
 fn main_instance_id() -> String {
-    connectql::emulator::seed::instance_id("us-east-1", connectql::emulator::DEMO_INSTANCE_ALIAS)
+    connectql_emulator::seed::instance_id("us-east-1", connectql_emulator::DEMO_INSTANCE_ALIAS)
 }
 
 fn orchestrate(args: &Args) -> Value {
@@ -527,7 +527,7 @@ async fn main() {
     let args = Args::parse();
     match &args.role {
         Some(Role::Serve(e)) => {
-            if let Err(err) = connectql::cli::run_emulator(e).await {
+            if let Err(err) = connectql_emulator::cli::run(e).await {
                 eprintln!("emulator: {err}");
                 std::process::exit(2);
             }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::{Args as ClapArgs, Parser, Subcommand};
 
 use super::print::Format;
 
@@ -165,15 +165,6 @@ pub(crate) struct McpArgs {
     pub(crate) allow_files: Option<PathBuf>,
 }
 
-/// An RFC 3339 time as epoch milliseconds.
-pub(crate) fn parse_time(s: &str) -> Result<u64, String> {
-    aws_smithy_types::DateTime::from_str(s, aws_smithy_types::date_time::Format::DateTime)
-        .ok()
-        .and_then(|t| t.to_millis().ok())
-        .and_then(|ms| u64::try_from(ms).ok())
-        .ok_or_else(|| format!("invalid time '{s}': expected RFC 3339, e.g. 2026-09-01T00:00:00Z"))
-}
-
 fn parse_var(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
@@ -184,65 +175,9 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the local Amazon Connect emulator in the foreground.
-    Emulator(EmulatorArgs),
+    Emulator(connectql_emulator::cli::EmulatorArgs),
     /// Serve the web console, the REST API and MCP over HTTP (read-only unless --allow-writes).
     Serve(ServeArgs),
     /// Serve MCP over stdio, for AI assistants (read-only unless --allow-writes).
     Mcp(McpArgs),
-}
-
-/// What the emulator starts with.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum SeedArg {
-    /// The demo contact center (deterministic ids).
-    Demo,
-    /// No instances.
-    Empty,
-}
-
-#[derive(Debug, ClapArgs)]
-pub struct EmulatorArgs {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:4599")]
-    pub(crate) addr: std::net::SocketAddr,
-    /// Data to start with.
-    #[arg(long, value_enum, default_value = "demo")]
-    pub(crate) seed: SeedArg,
-    /// Synthetic users added to the main demo instance (raises its users quota).
-    #[arg(long, default_value_t = 0)]
-    pub(crate) users: usize,
-    /// Keep the data in this file (written atomically; loaded at start when it exists).
-    #[arg(long)]
-    pub(crate) state: Option<PathBuf>,
-    /// Latency added to every call, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) latency_ms: u64,
-    /// Token-bucket rate per operation (requests per second); excess calls get ThrottlingException.
-    #[arg(long)]
-    pub(crate) throttle_rps: Option<f64>,
-    /// Token-bucket size for --throttle-rps.
-    #[arg(long, default_value_t = 5.0)]
-    pub(crate) throttle_burst: f64,
-    /// Connect's published per-operation rates: `documented` or `documented:SCALE`.
-    #[arg(long)]
-    pub(crate) quotas: Option<String>,
-    /// Users-per-instance quota (default 500; LimitExceededException on CreateUser beyond it).
-    #[arg(long)]
-    pub(crate) user_quota: Option<usize>,
-    /// Delay before a created, changed or deleted user shows as such in reads, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) visibility_delay_ms: u64,
-    /// Share of calls (0..1) answered with InternalServiceException.
-    #[arg(long, default_value_t = 0.0)]
-    pub(crate) error_rate: f64,
-    /// Answer this operation with AccessDeniedException (repeatable).
-    #[arg(long = "deny", value_name = "OPERATION")]
-    pub(crate) deny: Vec<String>,
-    /// Seed of the fault draws.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) fault_seed: u64,
-    /// Pin the clock at this time (RFC 3339, e.g. 2026-09-01T00:00:00Z); the demo data's
-    /// modification times are relative to it. Default: the wall clock.
-    #[arg(long, value_parser = parse_time)]
-    pub(crate) now: Option<u64>,
 }

@@ -1,10 +1,9 @@
 //! The command line: clap definitions ([`args`]), the statement runner and its exit codes
 //! ([`run`], [`runner`]), the shell ([`repl`]), output formats ([`print`]), what shows on stderr while a
-//! statement runs ([`report`]), and the `emulator` subcommand. It reaches the engine only
-//! through its door.
+//! statement runs ([`report`]); the `emulator` subcommand is the emulator crate's own. It reaches
+//! the engine only through its door.
 
 mod args;
-mod emulator;
 mod print;
 mod repl;
 mod report;
@@ -14,9 +13,6 @@ mod runner;
 use std::process::ExitCode;
 
 use clap::Parser;
-
-pub use args::EmulatorArgs;
-pub use emulator::run as run_emulator;
 
 /// Logs on stderr, masked, at the level `CONNECTQL_LOG` asks (errors only by default).
 fn init_logging() {
@@ -60,7 +56,7 @@ pub(crate) async fn main() -> ExitCode {
         }
     }
     match args.command.take() {
-        Some(args::Command::Emulator(e)) => match emulator::run(&e).await {
+        Some(args::Command::Emulator(e)) => match connectql_emulator::cli::run(&e).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("Error: {err}");

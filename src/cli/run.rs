@@ -10,10 +10,10 @@ use super::args::{Args, EngineFlags, McpArgs, ServeArgs};
 use super::report::Reporter;
 use super::runner::{RunOptions, run_sql};
 use crate::aws::client::ConnectSettings;
-use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
 use crate::engine::{CacheSettings, Engine, EngineSettings, FileAccess};
 use crate::error::Error;
 use crate::provider::context::WritePolicy;
+use connectql_emulator::{EmulatorConfig, EmulatorHandle};
 
 /// Exit code of a statement failure.
 pub(crate) const EXIT_FAILED: u8 = 1;
@@ -30,12 +30,16 @@ const DEMO_REGION: &str = "us-east-1";
 async fn start_demo() -> std::io::Result<EmulatorHandle> {
     let now_ms =
         match std::env::var("CONNECTQL_DEMO_NOW") {
-            Ok(t) => Some(super::args::parse_time(&t).map_err(|e| {
+            Ok(t) => Some(connectql_emulator::cli::parse_time(&t).map_err(|e| {
                 std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("CONNECTQL_DEMO_NOW: {e}"))
             })?),
             Err(_) => None,
         };
-    emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), EmulatorConfig { now_ms, ..EmulatorConfig::default() }).await
+    connectql_emulator::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        EmulatorConfig { now_ms, ..EmulatorConfig::default() },
+    )
+    .await
 }
 
 /// What a surface's engine runs: the CLI's on its user's own machine, a server's for others.

@@ -685,7 +685,7 @@ impl SubqueryRunner for Subqueries<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::{self, EmulatorConfig};
+    use connectql_emulator::{self as emulator, EmulatorConfig};
 
     async fn refusal(ctx: &SessionContext, sql: &str) -> Error {
         let result = match ctx.sql(sql).await {

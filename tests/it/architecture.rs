@@ -24,7 +24,7 @@ fn sources(dir: &str) -> Vec<(String, String)> {
 async fn the_provider_names_no_table_and_no_operation() {
     let emu = super::support::demo().await;
     let engine = super::support::engine(&emu).await;
-    let operations: Vec<&str> = connectql::emulator::routes::ROUTES.iter().map(|r| r.operation).collect();
+    let operations: Vec<&str> = connectql_emulator::routes::ROUTES.iter().map(|r| r.operation).collect();
     for (file, code) in sources("src/provider") {
         for op in &operations {
             assert!(!code.contains(op), "{file} names the operation {op}");

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, EmulatorHandle};
+use connectql_emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, EmulatorHandle};
 
 use super::support::{MAIN_REGION, client, demo, err, instance_id, listed_user, out, run, start};
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_connect::Client;
 use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
 use aws_smithy_types::retry::RetryConfig;
-use connectql::emulator::faults::Faults;
-use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig};
+use connectql_emulator::faults::Faults;
+use connectql_emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig};
 
 use super::support::{
     MAIN_REGION, cli, client, demo, err, ids, instance_id, listed_user, out, run, start, user_id_named,

@@ -284,8 +284,8 @@ fn repl_in_a_terminal_completes_names() {
 /// the question while it waits; answering no changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repl_asks_before_a_large_change() {
-    let emu = super::support::start(connectql::emulator::EmulatorConfig {
-        faults: connectql::emulator::faults::Faults { latency_ms: 60, ..Default::default() },
+    let emu = super::support::start(connectql_emulator::EmulatorConfig {
+        faults: connectql_emulator::faults::Faults { latency_ms: 60, ..Default::default() },
         ..Default::default()
     })
     .await;
@@ -330,8 +330,8 @@ async fn repl_asks_before_a_large_change() {
 /// Ctrl-C cancels the running statement (its spinner goes away) and the shell stays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_cancels_the_statement_not_the_shell() {
-    let emu = super::support::start(connectql::emulator::EmulatorConfig {
-        faults: connectql::emulator::faults::Faults { latency_ms: 200, ..Default::default() },
+    let emu = super::support::start(connectql_emulator::EmulatorConfig {
+        faults: connectql_emulator::faults::Faults { latency_ms: 200, ..Default::default() },
         ..Default::default()
     })
     .await;
@@ -365,8 +365,8 @@ async fn ctrl_c_cancels_the_statement_not_the_shell() {
 /// `-q`: no spinner, even on a terminal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quiet_shows_no_progress() {
-    let emu = super::support::start(connectql::emulator::EmulatorConfig {
-        faults: connectql::emulator::faults::Faults { latency_ms: 100, ..Default::default() },
+    let emu = super::support::start(connectql_emulator::EmulatorConfig {
+        faults: connectql_emulator::faults::Faults { latency_ms: 100, ..Default::default() },
         ..Default::default()
     })
     .await;

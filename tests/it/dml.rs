@@ -2,7 +2,7 @@
 //! per-row report, partial failures, re-runs, dry runs, guards, StackQL's statements, the
 //! provisioning script, and passwords kept out of every output.
 
-use connectql::emulator::faults::Faults;
+use connectql_emulator::faults::Faults;
 
 use super::support::{MAIN_REGION, cli, client, demo, err, ids, listed_user, out, run, user_id_named};
 
@@ -807,7 +807,8 @@ fn would_call(stderr: &str, operation: &str) -> (String, serde_json::Value) {
 /// password masked in one and sent in the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_shows_the_requests_the_write_sends() {
-    let emu = demo().await;
+    let emu =
+        super::support::start(connectql_emulator::EmulatorConfig { record_requests: true, ..Default::default() }).await;
     let i = ids(&emu).await;
     let decoded = |p: &str| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned();
     let insert = format!(

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use connectql::emulator::EmulatorHandle;
-use connectql::emulator::model::MODEL_SUBSET;
+use connectql_emulator::EmulatorHandle;
+use connectql_emulator::model::MODEL_SUBSET;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 

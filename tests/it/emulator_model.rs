@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use connectql::emulator::errors::ErrorKind;
-use connectql::emulator::model::{MODEL_SUBSET, Model};
-use connectql::emulator::routes::ROUTES;
+use connectql_emulator::errors::ErrorKind;
+use connectql_emulator::model::{MODEL_SUBSET, Model};
+use connectql_emulator::routes::ROUTES;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -41,7 +41,7 @@ fn the_vendored_subset_is_the_pruned_official_model() {
     let vendored: Value = serde_json::from_str(MODEL_SUBSET).expect("subset is JSON");
     assert!(
         vendored == expected,
-        "src/emulator/connect-model-subset.json differs from the official model pruned to the served operations; regenerate it"
+        "crates/emulator/src/connect-model-subset.json differs from the official model pruned to the served operations; regenerate it (README, \"The emulator\")"
     );
 }
 

@@ -5,8 +5,8 @@ use aws_sdk_connect::types::{
     ControlPlaneTagFilter, HierarchyGroupCondition, HierarchyGroupMatchType, PhoneType, StringComparisonType,
     StringCondition, TagCondition, UserIdentityInfo, UserPhoneConfig, UserSearchCriteria, UserSearchFilter,
 };
-use connectql::emulator::faults::Faults;
-use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
+use connectql_emulator::faults::Faults;
+use connectql_emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::support::{MAIN_REGION, client, code, demo, instance_id, listed_user, message, start, username_is};

@@ -18,7 +18,7 @@ const PASSWORD: &str = "Mcp-Secret-Passw0rd";
 pub(crate) type Client = RunningService<RoleClient, ClientConfig>;
 
 /// `connectql mcp` against the emulator, as a desktop assistant starts it.
-async fn stdio(emu: &connectql::emulator::EmulatorHandle, extra: &[&str]) -> Client {
+async fn stdio(emu: &connectql_emulator::EmulatorHandle, extra: &[&str]) -> Client {
     stdio_with(&["mcp", "--endpoint-url", &emu.base_url()], extra).await
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_connect::Client;
-use connectql::emulator::{EmulatorConfig, EmulatorHandle, Seed};
+use connectql_emulator::{EmulatorConfig, EmulatorHandle, Seed};
 use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;

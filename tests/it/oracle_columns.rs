@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_connect::Client;
-use connectql::emulator::EmulatorHandle;
+use connectql_emulator::EmulatorHandle;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
 use serde_json::{Map, Value, json};

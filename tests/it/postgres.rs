@@ -6,8 +6,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use connectql::emulator::EmulatorHandle;
-use connectql::emulator::faults::Faults;
+use connectql_emulator::EmulatorHandle;
+use connectql_emulator::faults::Faults;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
@@ -157,9 +157,9 @@ async fn every_column_has_a_type_clients_can_use() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_carry_their_sqlstate() {
-    let emu = start(connectql::emulator::EmulatorConfig {
+    let emu = start(connectql_emulator::EmulatorConfig {
         faults: Faults { deny: vec!["ListUsers".to_owned()], ..Faults::default() },
-        ..connectql::emulator::EmulatorConfig::default()
+        ..connectql_emulator::EmulatorConfig::default()
     })
     .await;
     let s = serve(&emu, &[]);
@@ -185,7 +185,7 @@ async fn writes_follow_the_servers_policy() {
     {
         let s = serve(&emu, &[]);
         let c = connect(&s).await;
-        let writes = |calls: &connectql::emulator::CallCounts| {
+        let writes = |calls: &connectql_emulator::CallCounts| {
             calls
                 .iter()
                 .filter(|(op, _)| !op.starts_with("List") && !op.starts_with("Describe") && !op.starts_with("Search"))
@@ -257,9 +257,9 @@ async fn writes_follow_the_servers_policy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_request_stops_the_calls() {
-    let emu = start(connectql::emulator::EmulatorConfig {
+    let emu = start(connectql_emulator::EmulatorConfig {
         faults: Faults { latency_ms: 200, ..Faults::default() },
-        ..connectql::emulator::EmulatorConfig::default()
+        ..connectql_emulator::EmulatorConfig::default()
     })
     .await;
     let s = serve(&emu, &["--concurrency", "2"]);

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use connectql::emulator::{EmulatorConfig, EmulatorHandle};
+use connectql_emulator::{EmulatorConfig, EmulatorHandle};
 use serde_json::{Map, Value, json};
 
 use super::oracle_columns::user_rows;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use connectql::emulator::faults::Faults;
-use connectql::emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
+use connectql_emulator::faults::Faults;
+use connectql_emulator::{DEMO_INSTANCE_ALIAS, EmulatorConfig, Seed};
 
 use super::support::{
     MAIN_REGION, client, demo, engine, engine_with, instance_id, query, row_count, start, strings, summarized,

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 
-use connectql::emulator::EmulatorHandle;
+use connectql_emulator::EmulatorHandle;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};

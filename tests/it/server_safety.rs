@@ -411,7 +411,7 @@ async fn a_large_postgres_result_streams_every_row() {
 /// refused on another instance.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_list_users_pages_like_connect() {
-    use connectql::emulator::{EmulatorConfig, Seed};
+    use connectql_emulator::{EmulatorConfig, Seed};
     let emu =
         super::support::start(EmulatorConfig { seed: Seed::Demo, extra_users: 3000, ..EmulatorConfig::default() })
             .await;

@@ -6,7 +6,7 @@ use std::process::Output;
 use aws_sdk_connect::Client;
 use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
 use aws_smithy_types::retry::RetryConfig;
-use connectql::emulator::{self, DEMO_INSTANCE_ALIAS, EmulatorConfig, EmulatorHandle};
+use connectql_emulator::{self as emulator, DEMO_INSTANCE_ALIAS, EmulatorConfig, EmulatorHandle};
 
 pub(crate) const MAIN_REGION: &str = "us-east-1";
 

@@ -8,9 +8,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use connectql::emulator::faults::Faults;
-use connectql::emulator::{EmulatorConfig, EmulatorHandle, Seed};
 use connectql::{Error, Refusal, Request};
+use connectql_emulator::faults::Faults;
+use connectql_emulator::{EmulatorConfig, EmulatorHandle, Seed};
 
 use super::support::{MAIN_REGION, cli, client, demo, engine, engine_with, err, ids, out, query, run, start};
 
@@ -561,7 +561,7 @@ async fn an_acknowledged_write_survives_a_kill() {
     };
     let (mut first, url) = tokio::task::block_in_place(spawn);
     let c = sdk(&url);
-    let instance = super::support::instance_id(&c, connectql::emulator::DEMO_INSTANCE_ALIAS).await;
+    let instance = super::support::instance_id(&c, connectql_emulator::DEMO_INSTANCE_ALIAS).await;
     let profiles = c.list_routing_profiles().instance_id(&instance).send().await.expect("profiles");
     let security = c.list_security_profiles().instance_id(&instance).send().await.expect("profiles");
     let created = c

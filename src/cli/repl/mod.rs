@@ -16,11 +16,11 @@ use rustyline::{Config, Editor};
 use super::print::Printer;
 use super::report::Reporter;
 use super::runner::{RunOptions, run_sql};
-use crate::emulator::EmulatorHandle;
 use crate::engine::{Engine, Request};
 use crate::provider::context::WritePolicy;
 use crate::sql::secrets::history_line;
 use command::Command;
+use connectql_emulator::EmulatorHandle;
 use helper::ReplHelper;
 
 /// Asks a yes/no question on stderr and reads the answer from stdin.
@@ -39,7 +39,7 @@ fn history_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
 /// The demo's instances by region: `us-east-1: a, b; eu-west-2: c`.
 fn demo_regions() -> String {
     let mut regions: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (region, alias) in crate::emulator::seed::demo_instances() {
+    for (region, alias) in connectql_emulator::seed::demo_instances() {
         match regions.iter_mut().find(|(r, _)| *r == region) {
             Some((_, aliases)) => aliases.push(alias),
             None => regions.push((region, vec![alias])),

@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::Req;
-use crate::emulator::errors::ApiResult;
-use crate::emulator::pagination::page;
-use crate::emulator::state::{Obj, RegionState, pick, s};
+use crate::errors::ApiResult;
+use crate::pagination::page;
+use crate::state::{Obj, RegionState, pick, s};
 
 fn summary(obj: &Obj, id: &str, arn: &str, name: &str, extra: &[&str]) -> Value {
     let mut out = Obj::new();

@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 
 use super::Req;
 use super::hierarchy::in_subtree;
-use crate::emulator::errors::{ApiError, ApiResult, ErrorKind};
-use crate::emulator::pagination::page;
-use crate::emulator::state::{Instance, Obj, RegionState, UserRecord, pick, s};
+use crate::errors::{ApiError, ApiResult, ErrorKind};
+use crate::pagination::page;
+use crate::state::{Instance, Obj, RegionState, UserRecord, pick, s};
 
 const SUMMARY: &[&str] = &[
     "Arn",

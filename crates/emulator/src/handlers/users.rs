@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{Req, empty};
-use crate::emulator::errors::{ApiError, ApiResult, ErrorKind};
-use crate::emulator::pagination::page;
-use crate::emulator::state::{Instance, Obj, RegionState, UserRecord, pick, s};
+use crate::errors::{ApiError, ApiResult, ErrorKind};
+use crate::pagination::page;
+use crate::state::{Instance, Obj, RegionState, UserRecord, pick, s};
 
 const SUMMARY: &[&str] = &["Id", "Arn", "Username", "LastModifiedTime", "LastModifiedRegion"];
 

@@ -3,6 +3,7 @@
 //! requests against the official service model, keeps data per account and region (read from the
 //! SigV4 credential scope), and can inject latency, throttling, errors and eventual consistency.
 
+pub mod cli;
 pub mod errors;
 pub mod faults;
 pub mod handlers;
@@ -46,6 +47,9 @@ pub struct EmulatorConfig {
     /// Pins the clock at this time (epoch ms); the demo data's times are relative to it. The
     /// wall clock when unset.
     pub now_ms: Option<u64>,
+    /// Keep the last request of each operation for [`Emulator::last_request`] (tests only: a
+    /// CreateUser body carries a password, which a demo has no reason to hold).
+    pub record_requests: bool,
 }
 
 /// The shared state of a running emulator.
@@ -64,7 +68,9 @@ pub struct Emulator {
     /// Held while the state file is written.
     saving: std::sync::Mutex<()>,
     state_file: Option<PathBuf>,
-    /// The last request of each operation: its path and body, as a client sent them.
+    /// The last request of each operation: its path and body, as a client sent them (when
+    /// recording was asked for).
+    record_requests: bool,
     last_requests: std::sync::Mutex<BTreeMap<&'static str, (String, Bytes)>>,
 }
 
@@ -107,6 +113,7 @@ impl Emulator {
             clock: std::sync::Mutex::new(config.now_ms),
             saving: std::sync::Mutex::new(()),
             state_file: config.state_file.clone(),
+            record_requests: config.record_requests,
             last_requests: std::sync::Mutex::default(),
         })
     }
@@ -122,7 +129,7 @@ impl Emulator {
     }
 
     /// The path (and query) and the JSON body (`Null` when empty) of the last request of an
-    /// operation, as the client sent them.
+    /// operation, as the client sent them; `None` unless [`EmulatorConfig::record_requests`].
     pub fn last_request(&self, operation: &str) -> Option<(String, Value)> {
         let last = self.last_requests.lock().ok()?;
         let (uri, body) = last.get(operation)?;
@@ -202,7 +209,9 @@ impl Emulator {
             ApiError::new(ErrorKind::UnknownOperation, format!("No operation matches {method} {path}"))
         })?;
         self.calls[route.operation].fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut last) = self.last_requests.lock() {
+        if self.record_requests
+            && let Ok(mut last) = self.last_requests.lock()
+        {
             last.insert(route.operation, (uri.to_string(), body.clone()));
         }
         // A validation failure is answered with the validation error the operation models

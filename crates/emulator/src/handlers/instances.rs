@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::Req;
-use crate::emulator::errors::ApiResult;
-use crate::emulator::pagination::page;
-use crate::emulator::state::{RegionState, pick};
+use crate::errors::ApiResult;
+use crate::pagination::page;
+use crate::state::{RegionState, pick};
 
 const SUMMARY: &[&str] = &[
     "Id",

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{Req, empty};
-use crate::emulator::errors::{ApiError, ApiResult};
-use crate::emulator::state::{Obj, RegionState};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::{Obj, RegionState};
 
 fn not_found(arn: &str) -> ApiError {
     ApiError::not_found(format!("Resource not found for ARN: {arn}"))

@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::Req;
-use crate::emulator::errors::ApiResult;
-use crate::emulator::pagination::page;
-use crate::emulator::state::{Obj, RegionState, pick};
+use crate::errors::ApiResult;
+use crate::pagination::page;
+use crate::state::{Obj, RegionState, pick};
 
 /// The level names of `HierarchyStructure` / `HierarchyPath`, level one first.
 pub const LEVELS: [&str; 5] = ["LevelOne", "LevelTwo", "LevelThree", "LevelFour", "LevelFive"];
