@@ -5,21 +5,15 @@
 //! per-row write reports ([`Summary`]). [`cli`] is the `connectql` program; the local Amazon
 //! Connect it runs for `--demo` is the `connectql-emulator` crate.
 
-mod answer;
 mod aws;
 mod cache;
-pub mod cli;
 mod engine;
 mod error;
 mod mask;
-mod mcp;
-mod postgres;
 mod provider;
-mod reports;
-mod serve;
 mod sql;
+mod surfaces;
 mod tables;
-mod users_api;
 
 pub use aws::client::ConnectSettings;
 pub use aws::stats::{OpStats, RetryNotice, StatsSnapshot};
@@ -32,6 +26,7 @@ pub use error::{ApiFailure, Cause, Error, Refusal, Result, SqlError};
 pub use mask::{MaskedStderr, mask};
 pub use provider::context::{Confirm, WritePolicy};
 pub use provider::events::{Call, Event, Observer, RowReport, RowStatus};
+pub use surfaces::cli;
 
 /// Splits script text into statements at `;` (outside quotes, comments and placeholders).
 pub fn split_statements(text: &str) -> Vec<String> {

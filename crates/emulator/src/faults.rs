@@ -26,7 +26,7 @@ pub struct Faults {
     pub seed: u64,
 }
 
-/// AWS's default "Rate of <Op> API requests" quotas (requests per second), from the Service
+/// AWS's default "Rate of `<Op>` API requests" quotas (requests per second), from the Service
 /// Quotas defaults summarised in `shared/connect-api-notes.md` §7.
 pub const DOCUMENTED_RPS: &[(&str, f64)] = &[
     ("CreateUser", 2.0),

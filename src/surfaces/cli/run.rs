@@ -263,17 +263,17 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let options = crate::serve::ServeOptions {
+    let options = crate::surfaces::serve::ServeOptions {
         addr: args.http,
         allow_writes: args.allow_writes,
         token,
         audit_log: args.audit_log.clone(),
-        postgres: args.pg.map(|addr| crate::postgres::PgOptions {
+        postgres: args.pg.map(|addr| crate::surfaces::postgres::PgOptions {
             addr,
             tls: args.pg_tls_cert.clone().zip(args.pg_tls_key.clone()),
         }),
     };
-    match crate::serve::run(engine, options).await {
+    match crate::surfaces::serve::run(engine, options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");
@@ -294,19 +294,19 @@ pub(crate) async fn mcp(args: McpArgs) -> ExitCode {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let options = crate::mcp::McpOptions {
+    let options = crate::surfaces::mcp::McpOptions {
         allow_writes: args.allow_writes,
         audit_log: args.audit_log.clone(),
         how_to_allow_writes: "start connectql mcp with --allow-writes".to_owned(),
     };
-    let server = match crate::mcp::McpServer::new(engine, options, None) {
+    let server = match crate::surfaces::mcp::McpServer::new(engine, options, None) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("Error: --audit-log: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    match crate::mcp::serve_stdio(server).await {
+    match crate::surfaces::mcp::serve_stdio(server).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");

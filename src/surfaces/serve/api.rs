@@ -15,10 +15,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::App;
-use crate::answer;
 use crate::engine::Request;
 use crate::error::Error;
-use crate::users_api::{self, Failure, Paging};
+use crate::surfaces::answer;
+use crate::surfaces::users_api::{self, Failure, Paging};
 
 /// `?region=` (default: the engine's region) and Connect's paging parameters.
 #[derive(Debug, Deserialize, Default)]

@@ -60,7 +60,7 @@ fn flattened(batch: &RecordBatch) -> Result<RecordBatch, Error> {
         }
         let single = Arc::new(Schema::new(vec![Arc::clone(f)]));
         let one = RecordBatch::try_new(single, vec![Arc::clone(c)]).map_err(|e| Error::Internal(e.to_string()))?;
-        let texts: StringArray = crate::answer::json_rows(&[one])?
+        let texts: StringArray = crate::surfaces::answer::json_rows(&[one])?
             .into_iter()
             .map(|mut row| match row.remove(f.name()) {
                 None | Some(serde_json::Value::Null) => None,

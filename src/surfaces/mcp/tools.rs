@@ -283,7 +283,7 @@ mod tests {
             assert!(!(t.read_only && t.destructive), "{} cannot be both", t.name);
         }
         let report = ToolSpec::find(RUN_REPORT).expect("run_report");
-        for r in crate::reports::REPORTS {
+        for r in crate::surfaces::reports::REPORTS {
             assert!(report.description.contains(r.name), "run_report's description names {}", r.name);
         }
     }

@@ -11,7 +11,7 @@ pub(crate) struct Report {
 
 macro_rules! reports {
     ($($name:literal),* $(,)?) => {
-        &[$(Report { name: $name, script: include_str!(concat!("../queries/", $name, ".sql")) }),*]
+        &[$(Report { name: $name, script: include_str!(concat!("../../queries/", $name, ".sql")) }),*]
     };
 }
 

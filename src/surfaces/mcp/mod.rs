@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use self::tools::ToolSpec;
 use crate::engine::Engine;
-use crate::users_api::{self, Failure, Paging};
+use crate::surfaces::users_api::{self, Failure, Paging};
 
 /// What an MCP server was started with.
 #[derive(Debug, Clone, Default)]

@@ -32,7 +32,7 @@ pub(crate) struct ServeOptions {
     /// Where MCP tool calls are recorded.
     pub(crate) audit_log: Option<std::path::PathBuf>,
     /// The Postgres wire protocol listener, if asked for.
-    pub(crate) postgres: Option<crate::postgres::PgOptions>,
+    pub(crate) postgres: Option<crate::surfaces::postgres::PgOptions>,
 }
 
 /// The state every request shares.
@@ -141,7 +141,7 @@ pub(crate) async fn run(engine: Engine, options: ServeOptions) -> std::io::Resul
         let port = bound.port();
         vec![bound.to_string(), format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")]
     });
-    let mcp_options = crate::mcp::McpOptions {
+    let mcp_options = crate::surfaces::mcp::McpOptions {
         allow_writes: options.allow_writes,
         audit_log: options.audit_log.clone(),
         how_to_allow_writes: "start connectql serve with --allow-writes".to_owned(),
@@ -159,16 +159,16 @@ pub(crate) async fn run(engine: Engine, options: ServeOptions) -> std::io::Resul
     };
     let postgres = match &options.postgres {
         Some(pg) => Some(
-            crate::postgres::PgListener::bind(engine.clone(), pg, &token)
+            crate::surfaces::postgres::PgListener::bind(engine.clone(), pg, &token)
                 .await
                 .map_err(|e| std::io::Error::new(e.kind(), format!("--pg {}: {e}", pg.addr)))?,
         ),
         None => None,
     };
-    let mcp = crate::mcp::McpServer::new(engine, mcp_options, Some(on_change))
+    let mcp = crate::surfaces::mcp::McpServer::new(engine, mcp_options, Some(on_change))
         .map_err(|e| std::io::Error::new(e.kind(), format!("--audit-log: {e}")))?;
     let stopping = tokio_util::sync::CancellationToken::new();
-    let mcp = Router::<Arc<App>>::new().nest_service("/mcp", crate::mcp::http_service(mcp, stopping.clone()));
+    let mcp = Router::<Arc<App>>::new().nest_service("/mcp", crate::surfaces::mcp::http_service(mcp, stopping.clone()));
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -177,7 +177,7 @@ pub(crate) async fn run(engine: Engine, options: ServeOptions) -> std::io::Resul
             let tls = if pg.tls() { "?sslmode=require" } else { "" };
             lines.push_str(&format!(
                 "postgres: postgresql://{}@{}/{}{tls}\n",
-                crate::postgres::USER,
+                crate::surfaces::postgres::USER,
                 pg.local_addr()?,
                 crate::engine::POSTGRES_DATABASE
             ));

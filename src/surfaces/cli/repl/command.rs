@@ -1,6 +1,6 @@
 //! The REPL's dot-commands, parsed by one pure function.
 
-use crate::cli::print::Format;
+use crate::surfaces::cli::print::Format;
 
 /// A dot-command.
 #[derive(Debug, Clone, PartialEq, Eq)]

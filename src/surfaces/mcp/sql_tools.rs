@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::answer::{self, Answer};
 use crate::engine::{Engine, Request, Session, Summary};
 use crate::provider::context::WritePolicy;
 use crate::provider::events::RowStatus;
-use crate::users_api::Failure;
+use crate::surfaces::answer::{self, Answer};
+use crate::surfaces::users_api::Failure;
 
 /// How long a plan waits for `execute_write`.
 pub(crate) const PLAN_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -144,8 +144,8 @@ pub(crate) async fn run_report(
     vars: BTreeMap<String, String>,
     calls: &mut BTreeMap<String, u64>,
 ) -> Result<Value, Failure> {
-    let report = crate::reports::Report::find(name).ok_or_else(|| {
-        let names: Vec<&str> = crate::reports::REPORTS.iter().map(|r| r.name).collect();
+    let report = crate::surfaces::reports::Report::find(name).ok_or_else(|| {
+        let names: Vec<&str> = crate::surfaces::reports::REPORTS.iter().map(|r| r.name).collect();
         Failure::bad_request(format!("no report {name}: the reports are {}", names.join(", ")))
     })?;
     let mut values = vars;

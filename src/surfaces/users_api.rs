@@ -10,10 +10,10 @@ use std::sync::Mutex;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use crate::answer::{self, Answer};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::provider::events::RowStatus;
+use crate::surfaces::answer::{self, Answer};
 
 /// A call's failure as the API reports it: an HTTP status, an error code, a message (masked).
 #[derive(Debug, Clone, PartialEq, Eq)]
