@@ -1,7 +1,15 @@
-//! `ApiScanExec`: runs a [`ScanPlan`]. Pages are fetched while earlier rows are still being
-//! hydrated (a bounded number of get calls in flight), every page or ready chunk becomes a
-//! record batch at once, and a closed consumer or a satisfied LIMIT stops the paging. One output
-//! partition: the calls of a scan are paced and bounded as one.
+//! `ApiScanExec`: runs a [`ScanPlan`] as list → describe → emit. Pages are fetched while earlier
+//! rows are still being described (a bounded number of get calls in flight), every page or ready
+//! chunk becomes a record batch at once, and a closed consumer or a satisfied LIMIT stops the
+//! paging. One output partition: the calls of a scan are paced and bounded as one.
+//!
+//! Two concerns ride along, each in its own module: the local detail cache ([`cached`]: what it
+//! serves for an unchanged item, what it keeps and forgets) and reading this engine's own writes
+//! ([`recent`]: rows behind a write are read again, items it created that a listing does not show
+//! yet are added).
+
+mod cached;
+mod recent;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -24,7 +32,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::api::{ApiTable, Page, Parent, Row, whole_listing};
 use super::context::ScanContext;
-use super::detail_cache::{CacheUse, GET_PART, Reuse};
+
 use super::events::Event;
 use super::keys::instance_arn_of;
 use super::own_writes;
@@ -157,6 +165,14 @@ impl Listed {
     }
 }
 
+/// What the calls of [`Scan::describe`] returned for an item.
+struct Described {
+    /// The get call's row, when it was made.
+    full: Option<Row>,
+    /// The extra columns' values.
+    extras: Row,
+}
+
 struct Scan {
     table: Arc<dyn ApiTable>,
     /// The table listing the instances an instance-scoped scan covers when the query names none.
@@ -244,13 +260,6 @@ impl Scan {
             }
         }
         Ok(())
-    }
-
-    /// A problem the cache met is a warning (once); the scan goes on without the cache.
-    fn report_cache_problem(&self) {
-        if let Some(problem) = self.cache().and_then(CacheUse::problem) {
-            self.cx.events.warn(format!("the local cache is not used: {problem}; statements run without it"));
-        }
     }
 
     /// Without `--partial` a failing region or instance fails the statement, naming it; with it,
@@ -481,12 +490,9 @@ impl Scan {
 
     /// Sends rows that need no further call, with their scope's key columns; a row that does
     /// not show this engine's own change yet is read again ([`own_writes::caught_up`]).
-    async fn send_keyed(&self, parent: &Parent, mut rows: Vec<Row>, sink: &mut Sink) -> Scanned {
-        let catch_up = self.cx.recent.any_updates(self.table.def().name);
+    async fn send_keyed(&self, parent: &Parent, rows: Vec<Row>, sink: &mut Sink) -> Scanned {
+        let mut rows = self.caught_up(parent, rows).await?;
         for r in &mut rows {
-            if catch_up {
-                *r = own_writes::caught_up(self.table.as_ref(), &self.cx, parent, std::mem::take(r)).await?;
-            }
             self.add_keys(parent, r);
         }
         self.cx.listings.saw(self.table.def().name, parent, &rows);
@@ -519,95 +525,52 @@ impl Scan {
         Ok(())
     }
 
-    /// The cache, when this scan's table may be served from it.
-    fn cache(&self) -> Option<&CacheUse> {
-        self.cx.cache.as_ref().filter(|_| self.table.def().cacheable())
-    }
-
-    /// Completes a listed row with the get call (if the plan needs it) and the extras, reusing
-    /// the cached detail of an item that did not change. A row whose item vanished between the
-    /// list and the get call is skipped with a warning.
+    /// Completes a listed row: the detail the cache still holds for an unchanged item, then the
+    /// get call and the extras for what it lacks. A row whose item vanished between the list
+    /// and the get call is skipped with a warning.
     async fn complete(&self, parent: &Parent, mut row: Row) -> Result<Option<Row>, ApiFailure> {
-        let def = self.table.def();
         let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let stamp = CacheUse::stamp(def, &row);
-        let cached = self.cache().map(|c| (c, c.container(def, parent, &row)));
-        let reuse = cached.as_ref().map_or_else(Reuse::default, |(c, at)| c.reusable(at, &id, stamp));
-        let need_get = self.plan.hydrate && !reuse.parts.contains(GET_PART);
-        let need_extras: Vec<&'static str> =
-            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| !reuse.parts.contains(*c)).collect();
-        if cached.is_some() {
-            let mut saved: Vec<&str> =
-                self.plan.extras.iter().filter(|(c, _)| reuse.parts.contains(*c)).map(|(_, op)| *op).collect();
-            if self.plan.hydrate && !need_get {
-                saved.extend(def.get_op);
-            }
-            self.cx.clients.stats().cache_item(!need_get && need_extras.is_empty(), &saved);
-        }
-        if !need_get && need_extras.is_empty() {
-            row.extend(reuse.detail);
+        let reused = self.reused(parent, &row, &id);
+        if !reused.need_get && reused.need_extras.is_empty() {
+            row.extend(reused.detail);
             return Ok(Some(row));
         }
-        // The get call and the per-row extras only need the id: make them at the same time.
-        let get = async {
-            match need_get {
-                true => own_writes::get(self.table.as_ref(), &self.cx, parent, &id).await.map(Some),
-                false => Ok(None),
-            }
+        let Some(described) = self.describe(parent, &row, &id, reused.need_get, &reused.need_extras).await? else {
+            reused.forget(&id);
+            let name = row.get(self.table.def().label_column).and_then(Value::as_str).unwrap_or("");
+            self.cx.events.warn(format!(
+                "{}: {id} {name} was listed but no longer exists (deleted during the scan); skipped",
+                self.plan.table
+            ));
+            return Ok(None);
         };
-        let (full, extras) = futures::join!(get, self.extras(parent, &row, &need_extras));
-        let full = match full? {
-            Some(None) => {
-                if let Some((c, at)) = &cached {
-                    c.store().forget(at, &id);
-                }
-                let name = row.get(def.label_column).and_then(Value::as_str).unwrap_or("");
-                self.cx.events.warn(format!(
-                    "{}: {id} {name} was listed but no longer exists (deleted during the scan); skipped",
-                    self.plan.table
-                ));
-                return Ok(None);
-            }
-            Some(Some(full)) => Some(full),
-            None => None,
-        };
-        let (mut detail, mut parts) = (reuse.detail, reuse.parts);
-        if let Some(full) = full {
-            detail.extend(full);
-            parts.insert(GET_PART.to_owned());
-        }
-        for (column, value) in extras? {
-            parts.insert(column.clone());
-            detail.insert(column, value);
-        }
-        if let Some((c, at)) = &cached {
-            c.keep(at, &id, stamp, parts, detail.clone());
-        }
-        row.extend(detail);
+        row.extend(reused.keep(&id, described));
         Ok(Some(row))
     }
 
-    /// After a complete listing: the items this engine created there that the listing does not
-    /// show yet, and those it changed in a column the search filtered on (the search may not
-    /// match their new values yet), fetched by their get call.
-    async fn add_recent(
-        self: &Arc<Self>,
-        parent: Arc<Parent>,
-        listed: &BTreeSet<String>,
-        filtered_on: &[String],
-        sink: &mut Sink,
-    ) -> Scanned {
-        let def = self.table.def();
-        if sink.done() || def.get_op.is_none() {
-            return Ok(());
-        }
-        let missing = self.cx.recent.missing(def.name, &parent, listed, filtered_on);
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let items: Vec<ItemRef> =
-            missing.into_iter().map(|id| ItemRef { region: None, instance_id: None, id }).collect();
-        Arc::clone(self).get_named(parent, &items, sink).await
+    /// The get call (when `get`) and the calls of the extra columns for one item, at the same
+    /// time: they only need its id. `None` when the item no longer exists.
+    async fn describe(
+        &self,
+        parent: &Parent,
+        row: &Row,
+        id: &str,
+        get: bool,
+        extras: &[&'static str],
+    ) -> Result<Option<Described>, ApiFailure> {
+        let full = async {
+            match get {
+                true => own_writes::get(self.table.as_ref(), &self.cx, parent, id).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let (full, extras) = futures::join!(full, self.extras(parent, row, extras));
+        let full = match full? {
+            Some(None) => return Ok(None),
+            Some(Some(full)) => Some(full),
+            None => None,
+        };
+        Ok(Some(Described { full, extras: extras? }))
     }
 
     /// The values of per-row extra columns of a row.
@@ -627,20 +590,5 @@ impl Scan {
         let columns: Vec<&'static str> = self.plan.extras.iter().map(|(c, _)| *c).collect();
         row.extend(self.extras(parent, &row, &columns).await?);
         Ok(row)
-    }
-
-    /// Keeps what a get call (and the extras) returned for a named item.
-    fn keep_named(&self, parent: &Parent, id: &str, row: &Row) {
-        let Some(c) = self.cache() else { return };
-        let def = self.table.def();
-        let mut parts: BTreeSet<String> = self.plan.extras.iter().map(|(c, _)| (*c).to_owned()).collect();
-        parts.insert(GET_PART.to_owned());
-        c.keep(&c.container(def, parent, row), id, CacheUse::stamp(def, row), parts, row.clone());
-    }
-
-    /// After a complete listing of a container: the cache forgets the items it no longer has.
-    fn listing_complete(&self, parent: &Parent, listed: &Listed) {
-        let (Some(c), Some(first)) = (self.cache(), &listed.first) else { return };
-        c.listed(&c.container(self.table.def(), parent, first), &listed.ids);
     }
 }
