@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use datafusion::common::DataFusionError;
+use datafusion::common::{Column, DataFusionError, SchemaError};
 
 /// What went wrong.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -203,6 +203,9 @@ impl Error {
             DataFusionError::Plan(m) if m.starts_with("table ") && m.ends_with("not found") => {
                 Error::sql(SqlError::UnknownTable, m.clone())
             }
+            DataFusionError::SchemaError(s, _) if let SchemaError::FieldNotFound { valid_fields, .. } = s.as_ref() => {
+                Error::sql(SqlError::Invalid, unknown_column(s, valid_fields))
+            }
             DataFusionError::Internal(_) | DataFusionError::ResourcesExhausted(_) | DataFusionError::IoError(_) => {
                 Error::Internal(text(e))
             }
@@ -216,6 +219,26 @@ impl Error {
             Error::Api(a) => Some(a),
             _ => None,
         }
+    }
+}
+
+/// DataFusion's unknown-column message (with its "did you mean") without the list of every
+/// valid field it appends — 38 qualified names for users — pointing at DESCRIBE instead.
+fn unknown_column(e: &SchemaError, valid: &[Column]) -> String {
+    let full = e.to_string();
+    let head = full.split("\nValid fields are").next().unwrap_or(&full).trim_end();
+    let mut tables: Vec<String> = valid.iter().filter_map(|c| c.relation.as_ref().map(ToString::to_string)).collect();
+    tables.dedup();
+    tables.sort();
+    tables.dedup();
+    // The suggestion by its column name, as the user writes it.
+    let head = tables.iter().fold(head.to_owned(), |h, t| h.replace(&format!("'{t}."), "'"));
+    match tables.as_slice() {
+        [] => head,
+        tables => format!(
+            "{head} (the columns: {})",
+            tables.iter().map(|t| format!("DESCRIBE {t}")).collect::<Vec<_>>().join("; ")
+        ),
     }
 }
 

@@ -92,6 +92,12 @@ pub(crate) fn shown_statement(text: &str) -> String {
     crate::mask::mask_with(text, &unparsed_passwords(text))
 }
 
+/// A statement's text shown without the engine reading it (a shared `/sql?sql=` link fills the
+/// box but does not run): when it mentions a password, every literal that could be one masked.
+pub(crate) fn unread_statement(text: &str) -> String {
+    crate::mask::mask_with(text, &possible_passwords(text))
+}
+
 /// Registers the password members of JSON text (a tool's body given as a string), so they are
 /// masked in every text from now on. These are passwords by name, never guesses.
 pub(crate) fn register_json_passwords(text: &str) {

@@ -474,3 +474,148 @@ async fn the_server_stops_cleanly_and_guards_its_address() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--token-file"), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(o.stdout.is_empty());
 }
+
+/// The users page against Connect's own: filters by routing profile, security profile and
+/// hierarchy group (each sent to SearchUsers as a condition), a pager with first/previous/next/
+/// last and a page size, blank values sorted last in both directions; a report's variables in a
+/// form; a statement shared as a `/sql?sql=` link (filled in, never run); and an unknown column
+/// answered in one line. Expected users come from SearchUsers through the plain SDK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_users_page_filters_pages_and_sorts_like_connects() {
+    let emu =
+        super::support::start(connectql_emulator::EmulatorConfig { record_requests: true, ..Default::default() }).await;
+    let i = ids(&emu).await;
+    let s = Server::start(&emu, &[]);
+    let c = client(&emu, MAIN_REGION);
+    // Every user with its profiles and group, from the SDK.
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let r = c
+            .search_users()
+            .instance_id(&i.instance)
+            .set_next_token(token)
+            .max_results(100)
+            .send()
+            .await
+            .expect("search");
+        for u in r.users() {
+            let name = u.username().unwrap_or_default().to_owned();
+            all.push((
+                name,
+                u.routing_profile_id().map(str::to_owned),
+                u.security_profile_ids().to_vec(),
+                u.hierarchy_group_id().map(str::to_owned),
+            ));
+        }
+        token = r.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(all.len(), 300);
+    let listed = |path: String| {
+        let s = &s;
+        async move {
+            let (status, text) = page(s, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {text}");
+            let users: Vec<Value> = serde_json::from_str(&text).expect("json");
+            users.iter().map(|u| u["username"].as_str().unwrap_or_default().to_owned()).collect::<Vec<String>>()
+        }
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let group = all.iter().find_map(|u| u.3.clone()).expect("a user in a group");
+    let filters = [
+        ("routing_profile", i.sales.clone(), "RoutingProfileId"),
+        ("security_profile", i.agent.clone(), "SecurityProfileId"),
+        ("hierarchy_group", group.clone(), "HierarchyGroupCondition"),
+    ];
+    for (field, id, condition) in &filters {
+        let expected: Vec<String> = all
+            .iter()
+            .filter(|u| match *field {
+                "routing_profile" => u.1.as_deref() == Some(id.as_str()),
+                "security_profile" => u.2.contains(id),
+                _ => u.3.as_deref() == Some(id.as_str()),
+            })
+            .map(|u| u.0.clone())
+            .collect();
+        assert!(!expected.is_empty() && expected.len() < 300, "{field}: the demo has users on both sides");
+        let got = listed(format!("/users.json?{field}={id}")).await;
+        assert_eq!(sorted(got), sorted(expected.clone()), "{field}={id}");
+        let (_, body) = emu.emulator.last_request("SearchUsers").expect("the list searched");
+        assert!(body["SearchCriteria"].to_string().contains(condition), "{field} is sent to SearchUsers: {body}");
+        let (_, html) = page(&s, &format!("/?{field}={id}")).await;
+        assert!(html.contains(&format!("({})", expected.len())), "the page counts the filtered users");
+        assert!(html.contains(&format!("<option value=\"{id}\" selected>")), "the filter shows as chosen");
+    }
+    // Two filters at once: both conditions hold.
+    let both: Vec<String> = all
+        .iter()
+        .filter(|u| u.1.as_deref() == Some(i.sales.as_str()) && u.2.contains(&i.agent))
+        .map(|u| u.0.clone())
+        .collect();
+    let got = listed(format!("/users.json?routing_profile={}&security_profile={}", i.sales, i.agent)).await;
+    assert_eq!(sorted(got), sorted(both));
+
+    // The pager: 300 users 25 at a time.
+    let (_, html) = page(&s, "/?size=25&page=2").await;
+    assert_eq!(html.matches("class=\"user\"").count(), 25);
+    assert!(html.contains("26–50 of 300") && html.contains("page 2 of 12"), "{html}");
+    for link in ["page=1\">« first", "page=1\">‹ previous", "page=3\">next ›", "page=12\">last »"] {
+        assert!(html.contains(link), "{link}: {html}");
+    }
+    let (_, html) = page(&s, "/?size=25&page=12").await;
+    assert!(html.contains("276–300 of 300") && !html.contains("next ›"), "the last page");
+    let (_, html) = page(&s, "/?size=7").await;
+    assert_eq!(html.matches("class=\"user\"").count(), 50, "an unoffered size falls back to 50");
+
+    // Blank values last, ascending and descending.
+    let groupless = all.iter().filter(|u| u.3.is_none()).count();
+    assert!(groupless > 0);
+    for dir in ["asc", "desc"] {
+        let (_, text) = page(&s, &format!("/users.json?sort=hierarchy&dir={dir}")).await;
+        let users: Vec<Value> = serde_json::from_str(&text).expect("json");
+        let blanks: Vec<bool> = users.iter().map(|u| u["hierarchy"] == "").collect();
+        assert_eq!(blanks.iter().filter(|b| **b).count(), groupless);
+        assert!(blanks[..300 - groupless].iter().all(|b| !b), "{dir}: blanks come last");
+    }
+
+    // A report's variables in a form, filled with the values it ran with.
+    let (_, html) = page(&s, "/reports/recently_modified?days=7").await;
+    assert!(html.contains("<input name=\"days\" value=\"7\""), "{html}");
+    let (_, html) = page(&s, "/reports/recently_modified").await;
+    assert!(html.contains("<input name=\"days\" value=\"30\""), "the default");
+
+    // A shared statement: filled in, not run; a password in it masked.
+    let (_, html) = page(&s, "/sql?sql=SELECT+count%28*%29+FROM+aws.connect.users").await;
+    assert!(html.contains(">SELECT count(*) FROM aws.connect.users</textarea>"), "{html}");
+    assert!(!html.contains("id=\"result\"") && html.contains("API calls: none"), "a link never runs");
+    let insert = format!("INSERT INTO aws.connect.users (username, password) VALUES ('x', '{PASSWORD}')");
+    let (_, html) = page(&s, &format!("/sql?sql={}", insert.replace(' ', "+"))).await;
+    assert!(!html.contains(PASSWORD) && html.contains("********"), "{html}");
+
+    // An unknown column in one line, with the way to the columns.
+    let r = http()
+        .post(s.url("/sql"))
+        .bearer_auth(&s.token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("sql=SELECT+usernam+FROM+aws.connect.users")
+        .send()
+        .await
+        .expect("answer");
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains("No field named usernam. Did you mean &#x27;username&#x27;?")
+            || html.contains("No field named usernam. Did you mean"),
+        "{html}"
+    );
+    assert!(html.contains("DESCRIBE aws.connect.users") && !html.contains("Valid fields"), "{html}");
+    assert!(
+        html.contains("id=\"share\" href=\"/sql?sql=SELECT%20usernam%20FROM%20aws.connect.users\""),
+        "a link to the statement: {html}"
+    );
+}

@@ -31,14 +31,18 @@ pub(crate) async fn report(
     let Some(report) = crate::surfaces::reports::Report::find(&name) else {
         return not_found_page(&app, &format!("no report '{name}'"), &cost);
     };
+    // Every variable with the value it runs with: the page's, else the report's default; the
+    // form shows them all, so a report is run again with other values from the page itself.
     let vars: Vec<(String, String)> = report
         .variables()
         .into_iter()
-        .filter_map(|(n, d)| {
-            q.get(&n).cloned().or(d).or_else(|| (n == "days").then(|| "30".to_owned())).map(|v| (n, v))
+        .map(|(n, d)| {
+            let v = q.get(&n).cloned().or(d).or_else(|| (n == "days").then(|| "30".to_owned())).unwrap_or_default();
+            (n, v)
         })
         .collect();
-    let borrowed: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let borrowed: Vec<(&str, &str)> =
+        vars.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut results = Vec::new();
     // One session for the whole script: its session tables live as long as the run.
     let session = app.engine.session();
@@ -60,6 +64,6 @@ pub(crate) async fn report(
             }
         }
     }
-    let ctx = json!({ "title": report.title(), "description": report.description(), "results": results, "vars": vars });
+    let ctx = json!({ "title": report.title(), "name": report.name, "description": report.description(), "results": results, "vars": vars });
     render(&app, "report.html", ctx.as_object().cloned().unwrap_or_default(), &cost, StatusCode::OK)
 }
