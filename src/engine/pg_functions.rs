@@ -295,7 +295,18 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
     for name in ["pg_collation_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_opclass_is_visible"] {
         out.push(Fixed::udf(name, datafusion::common::ScalarValue::Boolean(Some(true))));
     }
-    out.push(Fixed::udf("pg_get_indexdef", datafusion::common::ScalarValue::Utf8(None)));
+    // Definitions and comments of objects that have none here (psql's \df, \dT, \d+).
+    for name in [
+        "pg_get_indexdef",
+        "pg_get_function_result",
+        "pg_get_function_arguments",
+        "pg_get_function_identity_arguments",
+        "obj_description",
+        "col_description",
+        "shobj_description",
+    ] {
+        out.push(Fixed::udf(name, datafusion::common::ScalarValue::Utf8(None)));
+    }
     for name in ["session_user", "current_user", "user"] {
         out.push(Fixed::text(name, PG_USER));
     }

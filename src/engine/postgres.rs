@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use datafusion::prelude::SessionContext;
-use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::{PgCatalogContextProvider, Role};
 use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
@@ -36,9 +36,10 @@ pub(crate) fn translate(text: &str) -> Result<String, Error> {
         (Some(mut s), 0) => {
             backslash_escapes(&mut s);
             vectors_as_arrays(&mut s);
+            missing_catalog_columns(&mut s);
+            array_subqueries(&mut s);
             catalog_lookups_without_rows(&mut s);
             catalog_lookups_aggregated(&mut s);
-            missing_catalog_columns(&mut s);
             Ok(s.to_string())
         }
         (None, _) => Err(Error::sql(SqlError::Syntax, "no statement")),
@@ -184,6 +185,42 @@ fn catalog_lookups_aggregated(statement: &mut Statement) {
     });
 }
 
+/// `ARRAY(SELECT x FROM …)` (psql's `\du` and `\d+`) becomes `(SELECT array_agg(x) FROM …)`,
+/// a scalar subquery DataFusion runs, correlated or not. Over no row it reads NULL where
+/// Postgres has `{}`; psql shows both as empty.
+fn array_subqueries(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{SelectItem, SetExpr, TableFactor};
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Function(f) = e
+            && f.name.to_string().eq_ignore_ascii_case("array")
+            && let FunctionArguments::Subquery(q) = &f.args
+        {
+            // Over a set-returning function (`unnest(tc.reloptions) x`, storage options, of
+            // which no table here has any): empty.
+            if let SetExpr::Select(select) = q.body.as_ref()
+                && select.from.iter().any(|t| {
+                    matches!(&t.relation, TableFactor::Table { args: Some(_), .. } | TableFactor::Function { .. })
+                })
+                && let Some(null) = parsed_expr("CAST(NULL AS TEXT[])")
+            {
+                *e = null;
+                return ControlFlow::Continue(());
+            }
+            let mut q = q.clone();
+            if let SetExpr::Select(select) = q.body.as_mut()
+                && select.projection.len() == 1
+                && let SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. } =
+                    &mut select.projection[0]
+                && let Some(aggregated) = parsed_expr(&format!("array_agg({item})"))
+            {
+                *item = aggregated;
+                *e = Expr::Subquery(q);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
 /// Columns of Postgres' catalog that `pg_catalog` here lacks, read as NULL (no table here has
 /// storage options).
 fn missing_catalog_columns(statement: &mut Statement) {
@@ -198,13 +235,39 @@ fn missing_catalog_columns(statement: &mut Statement) {
     });
 }
 
+/// The one role clients log in as (`pg_roles`, psql's `\du`): connectql's user, which may log
+/// in and holds no server privilege (what it may change is the engine's write policy).
+#[derive(Debug, Clone)]
+struct Roles;
+
+#[async_trait::async_trait]
+impl PgCatalogContextProvider for Roles {
+    async fn roles(&self) -> Vec<String> {
+        vec![pg_functions::PG_USER.to_owned()]
+    }
+
+    async fn role(&self, name: &str) -> Option<Role> {
+        (name == pg_functions::PG_USER).then(|| Role {
+            name: name.to_owned(),
+            is_superuser: false,
+            can_login: true,
+            can_create_db: false,
+            can_create_role: false,
+            can_create_user: false,
+            can_replication: false,
+            grants: Vec::new(),
+            inherited_roles: Vec::new(),
+        })
+    }
+}
+
 /// Adds `pg_catalog` (tables, views and functions) to the `aws` catalog of `ctx`, and the
 /// functions clients call that it lacks or answers as another server would.
 ///
 /// # Errors
 /// The catalog is missing (a bug).
 pub(crate) fn register_catalog(ctx: &SessionContext) -> Result<(), Error> {
-    setup_pg_catalog(ctx, DATABASE, EmptyContextProvider).map_err(|e| Error::from_datafusion(&e))?;
+    setup_pg_catalog(ctx, DATABASE, Roles).map_err(|e| Error::from_datafusion(&e))?;
     for f in pg_functions::all() {
         ctx.register_udf(f);
     }
@@ -250,5 +313,20 @@ mod tests {
         let sql = translate("SELECT CASE WHEN true THEN (SELECT max(username) FROM connect.users) ELSE NULL END AS u")
             .expect("ok");
         assert!(sql.contains("SELECT max(username) FROM connect.users"), "{sql}");
+    }
+
+    #[test]
+    fn array_subqueries_become_aggregates() {
+        let sql = translate(
+            "SELECT r.rolname, ARRAY(SELECT b.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles b \
+             ON (m.roleid = b.oid) WHERE m.member = r.oid) AS memberof FROM pg_catalog.pg_roles r",
+        )
+        .expect("ok");
+        assert!(sql.contains("(SELECT array_agg(b.rolname) FROM") && !sql.contains("ARRAY(SELECT"), "{sql}");
+        let sql = translate(
+            "SELECT array(select 'toast.' || x from pg_catalog.unnest(tc.reloptions) x) AS o FROM pg_class tc",
+        )
+        .expect("ok");
+        assert!(sql.contains("CAST(NULL AS TEXT[]) AS o"), "{sql}");
     }
 }

@@ -75,7 +75,7 @@ async fn clients_log_in_with_the_token_only() {
     assert!(connect_as(&other_user).await.is_err(), "another user is refused");
     let no_password = pg.clone();
     assert!(connect_as(&no_password).await.is_err(), "no password is refused");
-    let other_db = url(&s, &s.token).replace("/aws", "/postgres");
+    let other_db = url(&s, &s.token).replace("/aws", "/nosuchdb");
     let e = connect_as(&other_db).await.expect_err("another database");
     assert_eq!(sqlstate(&e), SqlState::INVALID_CATALOG_NAME, "{e:?}");
     // The token works, in both protocols, and both names of the table.
@@ -284,7 +284,8 @@ async fn a_cancel_request_stops_the_calls() {
     assert!(described() < 300, "the scan did not run to its end ({} DescribeUser, {users} ListUsers)", described());
 }
 
-/// The real psql: `\dt`, `\d` and a query. Fails (never skips) without psql on the machine.
+/// The real psql: `\dt`, `\d`, `\d+`, `\du`, `\df`, `\dT`, `\dn`, `\l` and a query, in each
+/// database `\l` lists. Fails (never skips) without psql on the machine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn psql_lists_describes_and_queries() {
     let emu = demo().await;
@@ -318,13 +319,30 @@ async fn psql_lists_describes_and_queries() {
         .send()
         .await
         .expect("ListUsers");
-    let count = psql(&[
-        "-t",
-        "-A",
-        "-c",
-        &format!("SELECT count(*) FROM connect.users WHERE instance_id = '{}'", ids.instance),
-    ]);
+    let query = format!("SELECT count(*) FROM connect.users WHERE instance_id = '{}'", ids.instance);
+    let count = psql(&["-t", "-A", "-c", &query]);
     assert_eq!(count.trim(), listed.user_summary_list().len().to_string());
+
+    // The other meta-commands: roles, the long description, functions, types, databases.
+    let roles = psql(&["-c", r"\du"]);
+    assert!(roles.lines().any(|l| l.trim_start().starts_with("connectql ")), "{roles}");
+    let long = psql(&["-c", r"\d+ connect.users"]);
+    assert!(long.contains("Storage") && long.lines().any(|l| l.trim_start().starts_with("username ")), "{long}");
+    for command in [r"\df", r"\dT", r"\dn"] {
+        psql(&["-c", command]);
+    }
+    let databases = psql(&["-t", "-A", "-c", r"\l"]);
+    let names: Vec<&str> = databases.lines().filter_map(|l| l.split('|').next()).collect();
+    assert!(names.contains(&"aws") && names.contains(&"postgres"), "{databases}");
+    // Every database \l lists can be connected to, and holds the tables.
+    let out = Command::new("psql")
+        .arg(url.replace("/aws", "/postgres"))
+        .args(["-X", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", &query])
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("psql");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), listed.user_summary_list().len().to_string());
 }
 
 /// With a certificate and key, clients can ask for TLS: the real psql with `sslmode=require`.

@@ -59,7 +59,9 @@ impl fmt::Debug for TokenAuth {
 impl AuthSource for TokenAuth {
     async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
         let database = POSTGRES_DATABASE;
-        if let Some(db) = login.database().filter(|d| *d != database) {
+        // `postgres` too: the catalog lists it (as every server has it) and tools connect to it
+        // first (DBeaver's and pgAdmin's maintenance database); it holds the same tables.
+        if let Some(db) = login.database().filter(|d| *d != database && *d != "postgres") {
             return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
                 "FATAL".to_owned(),
                 "3D000".to_owned(),
