@@ -239,6 +239,93 @@ fn json_value(array: &ArrayRef, row: usize) -> datafusion::common::Result<serde_
     })
 }
 
+/// The function a client's array parameter passes through (`relkind = ANY($1)`, pgcli's
+/// relation listing): an array stays as it is; text in Postgres' array form (`{r,p,"a b"}`,
+/// what a driver sends for a parameter the server could not type) becomes a text array.
+pub(crate) const TEXT_ARRAY: &str = "connectql_text_array";
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TextArray {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for TextArray {
+    fn name(&self) -> &'static str {
+        TEXT_ARRAY
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(match args.first() {
+            Some(t @ (DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))) => t.clone(),
+            _ => DataType::new_list(DataType::Utf8, true),
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        use datafusion::arrow::array::{ListBuilder, StringBuilder};
+        let Some(arg) = args.args.into_iter().next() else {
+            return exec_err!("{TEXT_ARRAY} takes one argument");
+        };
+        if matches!(arg.data_type(), DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)) {
+            return Ok(arg);
+        }
+        let texts = datafusion::arrow::compute::cast(&arg.into_array(args.number_rows)?, &DataType::Utf8)?;
+        let mut out = ListBuilder::new(StringBuilder::new());
+        for text in texts.as_string::<i32>() {
+            match text.map(array_items) {
+                Some(Ok(items)) => {
+                    for item in items {
+                        out.values().append_option(item);
+                    }
+                    out.append(true);
+                }
+                Some(Err(e)) => return exec_err!("{e}"),
+                None => out.append(false),
+            }
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
+    }
+}
+
+/// The items of Postgres' text form of a one-dimensional array: `{a,"b c",NULL}`.
+fn array_items(text: &str) -> Result<Vec<Option<String>>, String> {
+    let inner = text
+        .trim()
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .ok_or_else(|| format!("malformed array literal: \"{text}\" (expected {{a,b,…}})"))?;
+    let (mut items, mut item, mut quoted, mut was_quoted, mut chars) =
+        (Vec::new(), String::new(), false, false, inner.chars());
+    if inner.trim().is_empty() {
+        return Ok(items);
+    }
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => item.extend(chars.next()),
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
+            ',' if !quoted => {
+                items.push(finish(&item, was_quoted));
+                (item, was_quoted) = (String::new(), false);
+            }
+            c => item.push(c),
+        }
+    }
+    items.push(finish(&item, was_quoted));
+    Ok(items)
+}
+
+fn finish(item: &str, quoted: bool) -> Option<String> {
+    let trimmed = if quoted { item } else { item.trim() };
+    (quoted || !trimmed.eq_ignore_ascii_case("null")).then(|| trimmed.to_owned())
+}
+
 /// A function whose answer does not depend on its arguments here: the version, the user, the
 /// current schema; every object of the catalog is visible (`pg_type_is_visible`, …), and no
 /// index has a definition to show.
@@ -291,6 +378,15 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
         current_setting(),
         like_escape(),
         ScalarUDF::new_from_impl(JsonBuildObject { signature: Signature::variadic_any(Volatility::Immutable) }),
+        ScalarUDF::new_from_impl(TextArray { signature: Signature::any(1, Volatility::Immutable) }),
+        // The schemas names resolve in, the catalog's first, as Postgres answers.
+        Fixed::udf(
+            "current_schemas",
+            datafusion::common::ScalarValue::List(datafusion::common::ScalarValue::new_list_nullable(
+                &["pg_catalog", "connect"].map(|s| datafusion::common::ScalarValue::Utf8(Some(s.to_owned()))),
+                &DataType::Utf8,
+            )),
+        ),
     ];
     for name in ["pg_collation_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_opclass_is_visible"] {
         out.push(Fixed::udf(name, datafusion::common::ScalarValue::Boolean(Some(true))));
@@ -338,5 +434,17 @@ mod tests {
     fn the_version_reads_as_postgres_and_names_connectql() {
         let v = version_text();
         assert!(v.starts_with("PostgreSQL 16.6 (connectql "), "{v}");
+    }
+
+    #[test]
+    fn array_text_reads_as_postgres_writes_it() {
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(array_items("{r,p,f}"), Ok(vec![some("r"), some("p"), some("f")]));
+        assert_eq!(
+            array_items(r#"{"a b","c,d",NULL,"NULL",e\"f}"#),
+            Ok(vec![some("a b"), some("c,d"), None, some("NULL"), some("e\"f")])
+        );
+        assert_eq!(array_items("{}"), Ok(vec![]));
+        assert!(array_items("r,p").is_err());
     }
 }

@@ -38,6 +38,9 @@ pub(crate) fn translate(text: &str) -> Result<String, Error> {
             vectors_as_arrays(&mut s);
             missing_catalog_columns(&mut s);
             array_subqueries(&mut s);
+            array_parameters(&mut s);
+            argument_type_arrays(&mut s);
+            type_names(&mut s);
             catalog_lookups_without_rows(&mut s);
             catalog_lookups_aggregated(&mut s);
             Ok(s.to_string())
@@ -69,8 +72,8 @@ fn backslash_escapes(statement: &mut Statement) {
 /// The catalog's `int2vector`/`oidvector` columns, which `pg_catalog` holds as text (`"1 2"`).
 const VECTOR_COLUMNS: [&str; 4] = ["indkey", "indclass", "indoption", "indcollation"];
 
-/// Whether an expression is one of [`VECTOR_COLUMNS`] (bare or qualified).
-fn is_vector_column(e: &Expr) -> bool {
+/// Whether an expression is a column (bare or qualified) of one of these names.
+fn is_column(e: &Expr, names: &[&str]) -> bool {
     let name = match e {
         Expr::Identifier(i) => &i.value,
         Expr::CompoundIdentifier(parts) => match parts.last() {
@@ -79,7 +82,7 @@ fn is_vector_column(e: &Expr) -> bool {
         },
         _ => return false,
     };
-    VECTOR_COLUMNS.iter().any(|c| name.eq_ignore_ascii_case(c))
+    names.iter().any(|c| name.eq_ignore_ascii_case(c))
 }
 
 /// The only argument of a call (`f(x)`) or its first one (`f(x, 1)`).
@@ -105,7 +108,7 @@ fn parsed_expr(text: &str) -> Option<Expr> {
 fn vectors_as_arrays(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |e| {
         if let Expr::Function(f) = e
-            && let Some(arg) = first_arg(f).filter(|a| is_vector_column(a))
+            && let Some(arg) = first_arg(f).filter(|a| is_column(a, &VECTOR_COLUMNS))
         {
             let array = format!("CAST(string_to_array({arg}, ' ') AS INT[])");
             let name = f.name.to_string().to_ascii_lowercase();
@@ -216,6 +219,69 @@ fn array_subqueries(statement: &mut Statement) {
                 *item = aggregated;
                 *e = Expr::Subquery(q);
             }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `x = ANY($1)` with the array a parameter (which the Postgres parser makes
+/// `array_contains($1, x)`): the parameter through [`pg_functions::TEXT_ARRAY`], so text in
+/// Postgres' array form (a driver's untyped `{r,p}`, pgcli's relation kinds) is an array too.
+fn array_parameters(statement: &mut Statement) {
+    let placeholder = |e: &Expr| matches!(e, Expr::Value(v) if matches!(v.value, SqlValue::Placeholder(_)));
+    let wrapped = |e: &Expr| parsed_expr(&format!("{}({e})", pg_functions::TEXT_ARRAY));
+    let _ = visit_expressions_mut(statement, |e| {
+        match e {
+            Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } if placeholder(right) => {
+                if let Some(call) = wrapped(right) {
+                    **right = call;
+                }
+            }
+            Expr::Function(f)
+                if ["array_contains", "array_has"]
+                    .contains(&f.name.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog.")) =>
+            {
+                if let FunctionArguments::List(l) = &mut f.args
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(array))) = l.args.first_mut()
+                    && placeholder(array)
+                    && let Some(call) = wrapped(array)
+                {
+                    *array = call;
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// A function's argument types read as an array of types (`proargtypes::regtype[]`, pgcli's
+/// function listing): the catalog holds them as text, so they read as NULL — the functions are
+/// still listed, without argument types.
+fn argument_type_arrays(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::DataType as SqlType;
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Cast { expr, data_type: SqlType::Array(_), .. } = e
+            && is_column(expr, &["proargtypes", "proallargtypes"])
+            && let Some(null) = parsed_expr("CAST(NULL AS TEXT[])")
+        {
+            *e = null;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `t::regtype::text`, a type's name (pgcli's function listing), through `format_type`: the
+/// text cast of a `regtype` would otherwise keep the number.
+fn type_names(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::DataType as SqlType;
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Cast { expr, data_type: SqlType::Text | SqlType::Varchar(_), .. } = e
+            && let Expr::Cast { expr: oid, data_type, .. } = expr.as_ref()
+            && data_type.to_string().eq_ignore_ascii_case("regtype")
+            && let Some(call) = parsed_expr(&format!("format_type({oid}, NULL)"))
+        {
+            *e = call;
         }
         ControlFlow::<()>::Continue(())
     });

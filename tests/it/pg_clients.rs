@@ -1,6 +1,6 @@
 //! The Postgres listener with the clients people already have, driven for real: Python's
-//! SQLAlchemy 2 + psycopg 3 + pandas (the interpreter in `CONNECTQL_TEST_PYTHON`, else
-//! `python3`; `.ci/run` installs them in a virtual environment). A missing client fails the
+//! SQLAlchemy 2 + psycopg 3 + pandas, and pgcli (the interpreter in `CONNECTQL_TEST_PYTHON`,
+//! else `python3`; `.ci/run` installs them in a virtual environment). A missing client fails the
 //! test, never skips it. Expected values come from plain SDK calls.
 
 use std::process::Command;
@@ -96,4 +96,27 @@ async fn sqlalchemy_and_pandas_work_on_the_first_try() {
     }
     profiles.sort();
     assert_eq!(strings(&got["read_sql_table"]), profiles);
+}
+
+/// pgcli: its completion refresh runs every catalog query without an error (one failure leaves
+/// the shell with no completion: `relkind = ANY(%s)` with the kinds as an untyped `{r,p,f}`,
+/// `proargtypes::regtype[]`, `prorettype::regtype::text` failed before), then it completes
+/// connectql's tables after `connect.` and a table's columns in a SELECT list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgcli_completes_tables_and_columns() {
+    let emu = demo().await;
+    let s = serve(&emu, &[]);
+    let pg = s.pg.as_deref().expect("a postgres line");
+    let url = pg.replacen("connectql@", &format!("connectql:{}@", s.token), 1);
+    let got = run_script("pgcli_completion.py", &[&url]);
+    assert_eq!(strings(&got["search_path"]), ["pg_catalog", "connect"]);
+    let tables = strings(&got["tables"]);
+    for t in ["users", "routing_profiles", "security_profiles", "instances", "agent_statuses"] {
+        assert!(tables.contains(&t.to_owned()), "{t} after `connect.`: {tables:?}");
+    }
+    let columns = strings(&got["columns"]);
+    for c in ["username", "first_name", "routing_profile_id", "security_profile_ids", "last_modified_time"] {
+        assert!(columns.contains(&c.to_owned()), "{c} in a SELECT list: {columns:?}");
+    }
+    assert!(got["functions"].as_u64().is_some_and(|n| n > 0), "{got}");
 }
