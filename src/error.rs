@@ -228,7 +228,6 @@ fn unknown_column(e: &SchemaError, valid: &[Column]) -> String {
     let full = e.to_string();
     let head = full.split("\nValid fields are").next().unwrap_or(&full).trim_end();
     let mut tables: Vec<String> = valid.iter().filter_map(|c| c.relation.as_ref().map(ToString::to_string)).collect();
-    tables.dedup();
     tables.sort();
     tables.dedup();
     // The suggestion by its column name, as the user writes it.

@@ -259,6 +259,20 @@ fn writes_refused(app: &App) -> Option<Response> {
     })
 }
 
+/// A write form as submitted: refused on a read-only server, its CSRF token checked; with the
+/// region the page names.
+fn written_form(
+    app: &App,
+    proof: Proof,
+    q: &HashMap<String, String>,
+    body: &Bytes,
+) -> Result<(Form, String), Response> {
+    if let Some(r) = writes_refused(app) {
+        return Err(r);
+    }
+    Ok((Form::parse(app, proof, body)?, region_of(app, q)))
+}
+
 /// A statement's rows as text cells in column order (NULL as empty), for a results table.
 fn text_cells(a: &Answer) -> Vec<Vec<String>> {
     a.rows

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::{App, Cost, Form, Names, error_page, place, region_of, render, result_page, s, writes_refused};
+use super::{App, Cost, Names, error_page, place, render, result_page, s, writes_refused, written_form};
 use crate::surfaces::answer;
 use crate::surfaces::serve::access::Proof;
 use crate::surfaces::serve::forms::url_encode;
@@ -41,14 +41,10 @@ pub(crate) async fn create(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = writes_refused(&app) {
-        return r;
-    }
-    let form = match Form::parse(&app, proof, &body) {
+    let (form, region) = match written_form(&app, proof, &q, &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    let region = region_of(&app, &q);
     let sql = "INSERT INTO aws.connect.users (region, instance_id, username, password, first_name, last_name, email, phone_type, \
                security_profile_ids, routing_profile_id, hierarchy_group_id) \
                VALUES ($1, $2, $3, nullif($4, ''), $5, $6, nullif($7, ''), $8, $9, $10, nullif($11, ''))";

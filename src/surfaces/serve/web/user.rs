@@ -12,7 +12,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{
-    App, Cost, Form, Names, error_page, minutes, not_found_page, region_of, render, result_page, run, s, writes_refused,
+    App, Cost, Names, error_page, minutes, not_found_page, region_of, render, result_page, run, s, writes_refused,
+    written_form,
 };
 use crate::surfaces::answer::{self, USER_QUERY};
 use crate::surfaces::serve::access::Proof;
@@ -63,14 +64,10 @@ pub(crate) async fn change(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = writes_refused(&app) {
-        return r;
-    }
-    let form = match Form::parse(&app, proof, &body) {
+    let (form, region) = match written_form(&app, proof, &q, &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    let region = region_of(&app, &q);
     let back = format!("/users/{}/{}?region={}", url_encode(&instance), url_encode(&user), url_encode(&region));
     // `$1` region, `$2` instance, `$3` user; the form's values follow.
     let target = "WHERE region = $1 AND instance_id = $2 AND id = $3";
