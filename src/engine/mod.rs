@@ -9,10 +9,9 @@
 mod describe;
 mod files;
 mod functions;
-mod pg_functions;
 mod postgres;
 
-pub(crate) use pg_functions::{PG_USER, SEARCH_PATH, SERVER_VERSION};
+pub(crate) use postgres::{PG_USER, SEARCH_PATH, SERVER_VERSION};
 mod runtime;
 mod session;
 mod statement;

@@ -1,55 +1,27 @@
-//! What Postgres clients need of the engine: their SQL (`::regclass`, `OPERATOR(pg_catalog.~)`,
-//! the catalog queries psql, DBeaver and Grafana send) made into SQL DataFusion plans, and the
-//! `pg_catalog` schema with Postgres' functions beside `aws.connect`.
+//! The rewrites that make a Postgres client's SQL (its catalog queries above all) SQL that
+//! DataFusion plans: each one a pass over the parsed statement, for one construct DataFusion
+//! lacks or that `pg_catalog` here holds in another form.
 
 use std::ops::ControlFlow;
-use std::sync::OnceLock;
-
-use datafusion::prelude::SessionContext;
-use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::{PgCatalogContextProvider, Role};
-use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
-use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use datafusion::sql::sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, Value as SqlValue,
     visit_expressions_mut,
 };
 
-use super::pg_functions;
-use crate::error::{Error, SqlError};
+use super::functions;
 
-/// The catalog clients connect to as their database.
-pub(crate) const DATABASE: &str = "aws";
-
-fn parser() -> &'static PostgresCompatibilityParser {
-    static PARSER: OnceLock<PostgresCompatibilityParser> = OnceLock::new();
-    PARSER.get_or_init(PostgresCompatibilityParser::new)
-}
-
-/// One statement of a Postgres client, rewritten into SQL the engine parses as its own.
-///
-/// # Errors
-/// The text does not parse as Postgres SQL, or holds more than one statement.
-pub(crate) fn translate(text: &str) -> Result<String, Error> {
-    let mut statements = parser().parse(text).map_err(|e| Error::sql(SqlError::Syntax, e.to_string()))?;
-    match (statements.pop(), statements.len()) {
-        (Some(mut s), 0) => {
-            backslash_escapes(&mut s);
-            vectors_as_arrays(&mut s);
-            missing_catalog_columns(&mut s);
-            array_subqueries(&mut s);
-            array_parameters(&mut s);
-            argument_type_arrays(&mut s);
-            type_names(&mut s);
-            catalog_lookups_without_rows(&mut s);
-            catalog_lookups_aggregated(&mut s);
-            Ok(s.to_string())
-        }
-        (None, _) => Err(Error::sql(SqlError::Syntax, "no statement")),
-        (Some(_), n) => {
-            Err(Error::sql(SqlError::Syntax, format!("{} statements in one: send them one at a time", n + 1)))
-        }
-    }
+/// Every rewrite, in the order they build on each other.
+pub(super) fn apply(s: &mut Statement) {
+    backslash_escapes(s);
+    vectors_as_arrays(s);
+    missing_catalog_columns(s);
+    array_subqueries(s);
+    array_parameters(s);
+    argument_type_arrays(s);
+    type_names(s);
+    catalog_lookups_without_rows(s);
+    catalog_lookups_aggregated(s);
 }
 
 /// `LIKE p ESCAPE 'c'` with another escape than the backslash (SQLAlchemy writes `ESCAPE '/'`)
@@ -60,7 +32,7 @@ fn backslash_escapes(statement: &mut Statement) {
             && let Some(escape) = escape_char.take()
         {
             let backslash = matches!(&escape.value, SqlValue::SingleQuotedString(c) if c == "\\");
-            match parsed_expr(&format!("{}({pattern}, {escape})", pg_functions::LIKE_ESCAPE)) {
+            match parsed_expr(&format!("{}({pattern}, {escape})", functions::LIKE_ESCAPE)) {
                 Some(call) if !backslash => **pattern = call,
                 _ => *escape_char = Some(escape),
             }
@@ -225,11 +197,11 @@ fn array_subqueries(statement: &mut Statement) {
 }
 
 /// `x = ANY($1)` with the array a parameter (which the Postgres parser makes
-/// `array_contains($1, x)`): the parameter through [`pg_functions::TEXT_ARRAY`], so text in
+/// `array_contains($1, x)`): the parameter through [`functions::TEXT_ARRAY`], so text in
 /// Postgres' array form (a driver's untyped `{r,p}`, pgcli's relation kinds) is an array too.
 fn array_parameters(statement: &mut Statement) {
     let placeholder = |e: &Expr| matches!(e, Expr::Value(v) if matches!(v.value, SqlValue::Placeholder(_)));
-    let wrapped = |e: &Expr| parsed_expr(&format!("{}({e})", pg_functions::TEXT_ARRAY));
+    let wrapped = |e: &Expr| parsed_expr(&format!("{}({e})", functions::TEXT_ARRAY));
     let _ = visit_expressions_mut(statement, |e| {
         match e {
             Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } if placeholder(right) => {
@@ -299,100 +271,4 @@ fn missing_catalog_columns(statement: &mut Statement) {
         }
         ControlFlow::<()>::Continue(())
     });
-}
-
-/// The one role clients log in as (`pg_roles`, psql's `\du`): connectql's user, which may log
-/// in and holds no server privilege (what it may change is the engine's write policy).
-#[derive(Debug, Clone)]
-struct Roles;
-
-#[async_trait::async_trait]
-impl PgCatalogContextProvider for Roles {
-    async fn roles(&self) -> Vec<String> {
-        vec![pg_functions::PG_USER.to_owned()]
-    }
-
-    async fn role(&self, name: &str) -> Option<Role> {
-        (name == pg_functions::PG_USER).then(|| Role {
-            name: name.to_owned(),
-            is_superuser: false,
-            can_login: true,
-            can_create_db: false,
-            can_create_role: false,
-            can_create_user: false,
-            can_replication: false,
-            grants: Vec::new(),
-            inherited_roles: Vec::new(),
-        })
-    }
-}
-
-/// Adds `pg_catalog` (tables, views and functions) to the `aws` catalog of `ctx`, and the
-/// functions clients call that it lacks or answers as another server would.
-///
-/// # Errors
-/// The catalog is missing (a bug).
-pub(crate) fn register_catalog(ctx: &SessionContext) -> Result<(), Error> {
-    setup_pg_catalog(ctx, DATABASE, Roles).map_err(|e| Error::from_datafusion(&e))?;
-    for f in pg_functions::all() {
-        ctx.register_udf(f);
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn psql_catalog_syntax_becomes_plain_sql() {
-        let sql = translate(
-            "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relname OPERATOR(pg_catalog.~) '^(users)$' \
-             COLLATE pg_catalog.default AND c.oid = 'connect.users'::regclass",
-        )
-        .expect("translates");
-        assert!(!sql.contains("OPERATOR("), "{sql}");
-        assert!(!sql.contains("regclass"), "{sql}");
-        assert!(translate("SELECT 1; SELECT 2").is_err());
-    }
-
-    #[test]
-    fn another_like_escape_becomes_the_backslash() {
-        let sql = translate("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg/_%' ESCAPE '/'").expect("ok");
-        assert!(sql.contains("NOT LIKE connectql_like_escape('pg/_%', '/')") && !sql.contains("ESCAPE"), "{sql}");
-    }
-
-    #[test]
-    fn catalog_vectors_and_lookups_become_what_datafusion_runs() {
-        let sql =
-            translate("SELECT unnest(i.indkey) AS attnum, generate_subscripts(i.indkey, 1) AS ord FROM pg_index i")
-                .expect("ok");
-        assert!(sql.contains("unnest(CAST(string_to_array(i.indkey, ' ') AS INT[])) AS attnum"), "{sql}");
-        assert!(sql.contains("unnest(generate_series(1, array_length(CAST(string_to_array(i.indkey"), "{sql}");
-        let sql = translate(
-            "SELECT a.attname, CASE WHEN a.atthasdef THEN (SELECT d.adbin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) ELSE NULL END AS d \
-             FROM pg_catalog.pg_attribute a",
-        )
-        .expect("ok");
-        assert!(sql.contains("NULL AS d") && !sql.contains("pg_attrdef"), "{sql}");
-        // A user's own CASE is left as written.
-        let sql = translate("SELECT CASE WHEN true THEN (SELECT max(username) FROM connect.users) ELSE NULL END AS u")
-            .expect("ok");
-        assert!(sql.contains("SELECT max(username) FROM connect.users"), "{sql}");
-    }
-
-    #[test]
-    fn array_subqueries_become_aggregates() {
-        let sql = translate(
-            "SELECT r.rolname, ARRAY(SELECT b.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles b \
-             ON (m.roleid = b.oid) WHERE m.member = r.oid) AS memberof FROM pg_catalog.pg_roles r",
-        )
-        .expect("ok");
-        assert!(sql.contains("(SELECT array_agg(b.rolname) FROM") && !sql.contains("ARRAY(SELECT"), "{sql}");
-        let sql = translate(
-            "SELECT array(select 'toast.' || x from pg_catalog.unnest(tc.reloptions) x) AS o FROM pg_class tc",
-        )
-        .expect("ok");
-        assert!(sql.contains("CAST(NULL AS TEXT[]) AS o"), "{sql}");
-    }
 }
