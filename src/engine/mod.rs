@@ -542,7 +542,11 @@ impl Engine {
         let filled = script::fill_placeholders(text, &request.vars)?;
         let text = match request.dialect {
             Dialect::Connectql => filled.text,
-            Dialect::Postgres => postgres::translate(&filled.text).map_err(|e| unread(&filled.text, e))?,
+            Dialect::Postgres => {
+                let writable = !request.reads_only
+                    && request.policy.unwrap_or(self.inner.settings.policy) == WritePolicy::ReadWrite;
+                postgres::translate(&filled.text, writable).map_err(|e| unread(&filled.text, e))?
+            }
         };
         let mut parsed = parse_one(&text)?;
         crate::sql::params::bind_quoted(&mut parsed, &filled.quoted)?;

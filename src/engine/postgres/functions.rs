@@ -89,25 +89,28 @@ fn to_regtype() -> ScalarUDF {
     )
 }
 
-/// A server setting as `current_setting(name)` reads it (the values this server reports at
-/// login); NULL for one it does not have.
+/// The server's settings as `pg_settings` lists them and `current_setting(name)` reads them:
+/// the values this server reports at login, and the limits drivers ask for (pgjdbc reads
+/// `max_index_keys` before it lists keys).
+pub(super) const SETTINGS: [(&str, &str); 13] = [
+    ("server_version", SERVER_VERSION),
+    ("server_version_num", "160006"),
+    ("standard_conforming_strings", "on"),
+    ("integer_datetimes", "on"),
+    ("is_superuser", "off"),
+    ("search_path", SEARCH_PATH),
+    ("TimeZone", "UTC"),
+    ("client_encoding", "UTF8"),
+    ("server_encoding", "UTF8"),
+    ("DateStyle", "ISO, MDY"),
+    ("IntervalStyle", "postgres"),
+    ("max_identifier_length", "63"),
+    ("max_index_keys", "32"),
+];
+
+/// A setting's value by its name in any case; NULL for one this server does not have.
 fn setting(name: &str) -> Option<String> {
-    Some(
-        match name.to_ascii_lowercase().as_str() {
-            "server_version" => SERVER_VERSION,
-            "server_version_num" => "160006",
-            "standard_conforming_strings" | "integer_datetimes" => "on",
-            "is_superuser" => "off",
-            "search_path" => SEARCH_PATH,
-            "timezone" => "UTC",
-            "client_encoding" | "server_encoding" => "UTF8",
-            "datestyle" => "ISO, MDY",
-            "max_identifier_length" => "63",
-            "max_index_keys" => "32",
-            _ => return None,
-        }
-        .to_owned(),
-    )
+    SETTINGS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| (*v).to_owned())
 }
 
 fn current_setting() -> ScalarUDF {
@@ -326,6 +329,84 @@ fn finish(item: &str, quoted: bool) -> Option<String> {
     (quoted || !trimmed.eq_ignore_ascii_case("null")).then(|| trimmed.to_owned())
 }
 
+/// The function `information_schema._pg_expandarray(a)` becomes (under `unnest`, pgjdbc's key
+/// and index queries): the items of an array with their positions, `[{x: item, n: 1}, …]`.
+/// The catalog holds its vectors as text (`indkey` `"1 2"`, `conkey` `"[2, 3]"`), read here
+/// as the integers they list.
+pub(crate) const EXPAND_ARRAY: &str = "connectql_expand_array";
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ExpandArray {
+    signature: Signature,
+}
+
+impl ExpandArray {
+    fn item_fields() -> datafusion::arrow::datatypes::Fields {
+        use datafusion::arrow::datatypes::Field;
+        vec![Field::new("x", DataType::Int32, true), Field::new("n", DataType::Int32, false)].into()
+    }
+}
+
+impl ScalarUDFImpl for ExpandArray {
+    fn name(&self) -> &'static str {
+        EXPAND_ARRAY
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(DataType::new_list(DataType::Struct(ExpandArray::item_fields()), true))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        use datafusion::arrow::array::{Int32Builder, ListBuilder, StructBuilder};
+        let Some(arg) = args.args.into_iter().next() else {
+            return exec_err!("{EXPAND_ARRAY} takes one argument");
+        };
+        let array = arg.into_array(args.number_rows)?;
+        let mut out = ListBuilder::new(StructBuilder::from_fields(ExpandArray::item_fields(), 0));
+        let mut push = |items: Option<Vec<Option<i32>>>| {
+            let Some(items) = items else {
+                out.append(false);
+                return;
+            };
+            let entries = out.values();
+            for (n, x) in (1..).zip(items) {
+                if let Some(b) = entries.field_builder::<Int32Builder>(0) {
+                    b.append_option(x);
+                }
+                if let Some(b) = entries.field_builder::<Int32Builder>(1) {
+                    b.append_value(n);
+                }
+                entries.append(true);
+            }
+            out.append(true);
+        };
+        match array.data_type() {
+            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
+                let ints = datafusion::arrow::compute::cast(&array, &DataType::new_list(DataType::Int32, true))?;
+                for row in ints.as_list::<i32>().iter() {
+                    push(row.map(|r| r.as_primitive::<datafusion::arrow::datatypes::Int32Type>().iter().collect()));
+                }
+            }
+            _ => {
+                let texts = datafusion::arrow::compute::cast(&array, &DataType::Utf8)?;
+                for text in texts.as_string::<i32>() {
+                    push(text.map(|t| integers(t).into_iter().map(Some).collect()));
+                }
+            }
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
+    }
+}
+
+/// The integers a vector's text lists, whatever separates them (`"1 2"`, `"{1,2}"`, `"[1, 2]"`).
+fn integers(text: &str) -> Vec<i32> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '-')).filter_map(|t| t.parse().ok()).collect()
+}
+
 /// A function whose answer does not depend on its arguments here: the version, the user, the
 /// current schema; every object of the catalog is visible (`pg_type_is_visible`, …), and no
 /// index has a definition to show.
@@ -379,6 +460,7 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
         like_escape(),
         ScalarUDF::new_from_impl(JsonBuildObject { signature: Signature::variadic_any(Volatility::Immutable) }),
         ScalarUDF::new_from_impl(TextArray { signature: Signature::any(1, Volatility::Immutable) }),
+        ScalarUDF::new_from_impl(ExpandArray { signature: Signature::any(1, Volatility::Immutable) }),
         // The schemas names resolve in, the catalog's first, as Postgres answers.
         Fixed::udf(
             "current_schemas",
@@ -434,6 +516,14 @@ mod tests {
     fn the_version_reads_as_postgres_and_names_connectql() {
         let v = version_text();
         assert!(v.starts_with("PostgreSQL 16.6 (connectql "), "{v}");
+    }
+
+    #[test]
+    fn a_vector_reads_as_its_integers() {
+        assert_eq!(integers("1 2 10"), [1, 2, 10]);
+        assert_eq!(integers("[2, 20, 3]"), [2, 20, 3]);
+        assert_eq!(integers("{-1,4}"), [-1, 4]);
+        assert!(integers("").is_empty());
     }
 
     #[test]

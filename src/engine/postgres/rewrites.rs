@@ -5,17 +5,24 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, Value as SqlValue,
-    visit_expressions_mut,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Select, SelectItem, Statement, TableFactor,
+    Value as SqlValue, VisitMut, VisitorMut, visit_expressions_mut,
 };
 
 use super::functions;
 
-/// Every rewrite, in the order they build on each other.
-pub(super) fn apply(s: &mut Statement) {
+/// Every rewrite, in the order they build on each other. `writable`: the statement may
+/// write (the privileges the catalog reports).
+pub(super) fn apply(s: &mut Statement, writable: bool) {
     backslash_escapes(s);
+    unique_column_names(s);
+    expanded_arrays(s);
+    field_access(s);
+    settings_table(s);
     vectors_as_arrays(s);
-    missing_catalog_columns(s);
+    vector_subscripts(s);
+    function_names(s);
+    missing_catalog_columns(s, writable);
     array_subqueries(s);
     array_parameters(s);
     argument_type_arrays(s);
@@ -103,7 +110,7 @@ const NEVER_ROWS_FOR_CONNECTQL: [&str; 3] = ["pg_attrdef", "pg_sequence", "pg_co
 
 /// Whether a SELECT reads tables only, each of them one `wanted` accepts (by its lower-case
 /// name without `pg_catalog.`).
-fn reads_only(select: &datafusion::sql::sqlparser::ast::Select, wanted: impl Fn(&str) -> bool) -> bool {
+fn reads_only(select: &Select, wanted: impl Fn(&str) -> bool) -> bool {
     use datafusion::sql::sqlparser::ast::TableFactor;
     let accepted = |t: &TableFactor| match t {
         TableFactor::Table { name, .. } => {
@@ -259,15 +266,240 @@ fn type_names(statement: &mut Statement) {
     });
 }
 
-/// Columns of Postgres' catalog that `pg_catalog` here lacks, read as NULL (no table here has
-/// storage options).
-fn missing_catalog_columns(statement: &mut Statement) {
+/// Calls `f` on every SELECT of a statement, subqueries' too.
+fn for_each_select(statement: &mut Statement, f: impl FnMut(&mut Select)) {
+    struct Selects<F>(F);
+    impl<F: FnMut(&mut Select)> VisitorMut for Selects<F> {
+        type Break = ();
+        fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+            (self.0)(select);
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut Selects(f));
+}
+
+/// Columns of Postgres' catalog that `pg_catalog` here lacks: storage options (no table here
+/// has any) and access privileges (pgjdbc's `getTablePrivileges`): connectql's user may read
+/// every table, and write them when the write policy allows. Named as the column in a SELECT
+/// list, as clients read them by name.
+fn missing_catalog_columns(statement: &mut Statement, writable: bool) {
+    let privileges = if writable { "arwd" } else { "r" };
+    let acl = format!("'{{{user}={privileges}/{user}}}'", user = functions::PG_USER);
+    let replacement = |name: &str| match name.to_ascii_lowercase().as_str() {
+        "reloptions" => Some("CAST(NULL AS TEXT[])".to_owned()),
+        "relacl" | "attacl" => Some(acl.clone()),
+        _ => None,
+    };
+    let missing = |e: &Expr| match e {
+        Expr::CompoundIdentifier(parts) => parts.last().and_then(|p| replacement(&p.value).map(|r| (p.clone(), r))),
+        _ => None,
+    };
+    for_each_select(statement, |select| {
+        for item in &mut select.projection {
+            if let SelectItem::UnnamedExpr(e) = item
+                && let Some((name, _)) = missing(e)
+            {
+                *item = SelectItem::ExprWithAlias { expr: e.clone(), alias: name };
+            }
+        }
+    });
     let _ = visit_expressions_mut(statement, |e| {
-        if let Expr::CompoundIdentifier(parts) = e
-            && parts.last().is_some_and(|p| p.value.eq_ignore_ascii_case("reloptions"))
-            && let Some(null) = parsed_expr("CAST(NULL AS TEXT[])")
+        if let Some((_, text)) = missing(e)
+            && let Some(r) = parsed_expr(&text)
         {
-            *e = null;
+            *e = r;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `information_schema._pg_expandarray(a)` (pgjdbc's key and index queries), a set of
+/// `(x, n)` rows, one per item of `a`: `unnest` over [`functions::EXPAND_ARRAY`].
+fn expanded_arrays(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Function(f) = e
+            && f.name.0.last().is_some_and(|p| p.to_string().eq_ignore_ascii_case("_pg_expandarray"))
+            && let Some(arg) = first_arg(f)
+            && let Some(call) = parsed_expr(&format!("unnest({}({arg}))", functions::EXPAND_ARRAY))
+        {
+            *e = call;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `(expr).field` (a composite's field, pgjdbc's `(i.keys).x`) through `get_field`: DataFusion
+/// reads `.field` after a column name only.
+fn field_access(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::AccessExpr;
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::CompoundFieldAccess { root, access_chain } = e
+            && !access_chain.is_empty()
+            && access_chain.iter().all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+        {
+            let mut text = root.to_string();
+            for access in access_chain.iter() {
+                if let AccessExpr::Dot(Expr::Identifier(field)) = access {
+                    text = format!("get_field({text}, '{}')", field.value.to_ascii_lowercase().replace('\'', "''"));
+                }
+            }
+            if let Some(call) = parsed_expr(&text) {
+                *e = call;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `pg_settings` read as the server's settings ([`functions::SETTINGS`]): the view upstream
+/// holds one of them (pgjdbc asks for `max_index_keys` before it lists foreign keys).
+fn settings_table(statement: &mut Statement) {
+    struct Settings(Option<TableFactor>);
+    impl VisitorMut for Settings {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { name, alias, args: None, .. } = t
+                && name.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog.") == "pg_settings"
+                && let Some(TableFactor::Derived { subquery, alias: own, .. }) = self.0.clone()
+            {
+                let alias = alias.take().or(own);
+                *t = TableFactor::Derived { lateral: false, subquery, alias, sample: None };
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let rows: Vec<String> = functions::SETTINGS
+        .iter()
+        .map(|(name, value)| format!("('{name}', '{}')", value.replace('\'', "''")))
+        .collect();
+    let text = format!(
+        "SELECT * FROM (SELECT name, setting, CAST(NULL AS TEXT) AS unit, CAST(NULL AS TEXT) AS category, \
+         CAST(NULL AS TEXT) AS short_desc, CAST(NULL AS TEXT) AS extra_desc, 'internal' AS context, \
+         'string' AS vartype, 'default' AS source, CAST(NULL AS TEXT) AS min_val, CAST(NULL AS TEXT) AS max_val, \
+         CAST(NULL AS TEXT[]) AS enumvals, setting AS boot_val, setting AS reset_val, \
+         CAST(NULL AS TEXT) AS sourcefile, CAST(NULL AS INT) AS sourceline, false AS pending_restart \
+         FROM (VALUES {}) AS s(name, setting)) AS pg_settings",
+        rows.join(", ")
+    );
+    let derived = parsed_select(&text).and_then(|s| s.from.into_iter().next()).map(|t| t.relation);
+    let _ = statement.visit(&mut Settings(derived));
+}
+
+fn parsed_select(text: &str) -> Option<Select> {
+    use datafusion::sql::sqlparser::ast::SetExpr;
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    let query = Parser::new(&PostgreSqlDialect {}).try_with_sql(text).ok()?.parse_query().ok()?;
+    match *query.body {
+        SetExpr::Select(s) => Some(*s),
+        _ => None,
+    }
+}
+
+/// Columns a SELECT list leaves unnamed and that would share a name (pgjdbc's `getProcedures`
+/// selects `NULL, NULL, NULL`), each named apart: Postgres calls them all `?column?`;
+/// DataFusion wants names that differ.
+fn unique_column_names(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::Ident;
+    for_each_select(statement, |select| {
+        let texts: Vec<Option<String>> = select
+            .projection
+            .iter()
+            .map(|i| match i {
+                SelectItem::UnnamedExpr(e) if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) => {
+                    Some(e.to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        let mut seen = 0;
+        for (item, text) in select.projection.iter_mut().zip(&texts) {
+            if let (SelectItem::UnnamedExpr(e), Some(t)) = (&*item, text)
+                && texts.iter().filter(|o| o.as_deref() == Some(t.as_str())).count() > 1
+            {
+                seen += 1;
+                let name = if seen == 1 { "?column?".to_owned() } else { format!("?column?{seen}") };
+                *item = SelectItem::ExprWithAlias { expr: e.clone(), alias: Ident::with_quote('"', name) };
+            }
+        }
+    });
+}
+
+/// `con.conkey[pos.n]`, `tmp.I_INDOPTION[k - 1]` (pgjdbc's foreign keys and index info): an
+/// item of a catalog vector held as text, through [`functions::EXPAND_ARRAY`]. `int2vector`s
+/// count from 0, arrays (`conkey`, `confkey`) from 1.
+fn vector_subscripts(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{AccessExpr, Subscript};
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::CompoundFieldAccess { root, access_chain } = e
+            && let Some((AccessExpr::Subscript(Subscript::Index { index }), path)) = access_chain.split_last()
+            && path.iter().all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+        {
+            // `con.conkey[i]` parses as `con` followed by `.conkey` and `[i]`.
+            let mut parts = match root.as_ref() {
+                Expr::Identifier(i) => vec![i.clone()],
+                Expr::CompoundIdentifier(p) => p.clone(),
+                _ => return ControlFlow::Continue(()),
+            };
+            parts.extend(path.iter().filter_map(|a| match a {
+                AccessExpr::Dot(Expr::Identifier(i)) => Some(i.clone()),
+                _ => None,
+            }));
+            let root = Expr::CompoundIdentifier(parts);
+            let base = if is_column(&root, &["conkey", "confkey"]) {
+                0
+            } else if is_column(&root, &VECTOR_COLUMNS) || is_column(&root, &["i_indoption"]) {
+                1
+            } else {
+                return ControlFlow::Continue(());
+            };
+            let text =
+                format!("get_field(array_element({}({root}), ({index}) + {base}), 'x')", functions::EXPAND_ARRAY);
+            if let Some(call) = parsed_expr(&text) {
+                *e = call;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `typinput = 'pg_catalog.array_in'::regproc` (pgjdbc's type cache): the catalog holds a
+/// type's functions by name, so the name is compared, not the function's oid the parser
+/// looked up for the cast.
+fn function_names(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, SetExpr};
+    const FUNCTION_COLUMNS: [&str; 4] = ["typinput", "typoutput", "typreceive", "typsend"];
+    let name_looked_up = |e: &Expr| -> Option<String> {
+        let Expr::Subquery(q) = e else { return None };
+        let SetExpr::Select(select) = q.body.as_ref() else { return None };
+        if !reads_only(select, |t| t == "pg_proc") {
+            return None;
+        }
+        let mut name = None;
+        let _ = datafusion::sql::sqlparser::ast::visit_expressions(&select.selection, |e| {
+            if let Expr::Value(v) = e
+                && let SqlValue::SingleQuotedString(s) = &v.value
+            {
+                name = Some(s.trim_start_matches("pg_catalog.").to_owned());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        name
+    };
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::NotEq, right } = e {
+            let literal = |name: String| Expr::Value(SqlValue::SingleQuotedString(name).into());
+            if is_column(left, &FUNCTION_COLUMNS)
+                && let Some(name) = name_looked_up(right)
+            {
+                **right = literal(name);
+            } else if is_column(right, &FUNCTION_COLUMNS)
+                && let Some(name) = name_looked_up(left)
+            {
+                **left = literal(name);
+            }
         }
         ControlFlow::<()>::Continue(())
     });
