@@ -33,6 +33,23 @@ fn printed_json(script: &str, out: &std::process::Output) -> Value {
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{script} printed {stdout}: {e}"))
 }
 
+/// The tables of schema `connect`, as every client lists them.
+const CONNECT_TABLES: [&str; 7] = [
+    "agent_statuses",
+    "instances",
+    "routing_profiles",
+    "security_profiles",
+    "user_hierarchy_groups",
+    "user_hierarchy_structure",
+    "users",
+];
+
+/// `127.0.0.1:PORT/aws`, where a server's Postgres listener is.
+fn listener_address(s: &super::serve::Server) -> &str {
+    let pg = s.pg.as_deref().expect("a postgres line");
+    pg.strip_prefix("postgresql://connectql@").expect("the listener's URL")
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array().expect("a list").iter().map(|s| s.as_str().expect("text").to_owned()).collect()
 }
@@ -46,8 +63,7 @@ async fn sqlalchemy_and_pandas_work_on_the_first_try() {
     let emu = demo().await;
     let i = ids(&emu).await;
     let s = serve(&emu, &[]);
-    let pg = s.pg.as_deref().expect("a postgres line");
-    let rest = pg.strip_prefix("postgresql://connectql@").expect("the listener's URL");
+    let rest = listener_address(&s);
     let url = format!("postgresql+psycopg://connectql:{}@{rest}", s.token);
     let got = run_script("sqlalchemy_pandas.py", &[&url, &i.instance]);
 
@@ -56,18 +72,7 @@ async fn sqlalchemy_and_pandas_work_on_the_first_try() {
     assert!(strings(&got["schemas"]).contains(&"connect".to_owned()), "{got}");
     let mut tables = strings(&got["tables"]);
     tables.sort();
-    assert_eq!(
-        tables,
-        [
-            "agent_statuses",
-            "instances",
-            "routing_profiles",
-            "security_profiles",
-            "user_hierarchy_groups",
-            "user_hierarchy_structure",
-            "users"
-        ]
-    );
+    assert_eq!(tables, CONNECT_TABLES);
     let inspected: Vec<String> =
         got["columns"].as_array().expect("columns").iter().map(|c| c[0].as_str().expect("a name").to_owned()).collect();
     assert_eq!(inspected, strings(&got["query_columns"]), "inspect() and a query agree on the columns");
@@ -112,6 +117,11 @@ async fn pgcli_completes_tables_and_columns() {
     assert!(got["functions"].as_u64().is_some_and(|n| n > 0), "{got}");
 }
 
+/// A column as the JDBC program prints it: name, type name, `java.sql.Types` number.
+fn typed_column(r: &[Value]) -> (String, String, i64) {
+    (r[0].as_str().expect("name").to_owned(), r[1].as_str().expect("type").to_owned(), r[2].as_i64().expect("sql type"))
+}
+
 /// The first five usernames (in order) of an instance's users modified after 2001-01-01, from
 /// ListUsers: what the clients' parameterised query must return.
 async fn first_usernames_modified_since_2001(sdk: &aws_sdk_connect::Client, instance: &str) -> Vec<String> {
@@ -143,8 +153,7 @@ async fn jdbc_metadata_answers_as_dbeaver_and_metabase_read_it() {
     let emu = demo().await;
     let i = ids(&emu).await;
     let s = serve(&emu, &[]);
-    let pg = s.pg.as_deref().expect("a postgres line");
-    let rest = pg.strip_prefix("postgresql://connectql@").expect("the listener's URL");
+    let rest = listener_address(&s);
     let jar = std::env::var("CONNECTQL_TEST_PGJDBC").unwrap_or_else(|_| "/usr/share/java/postgresql.jar".to_owned());
     assert!(
         std::path::Path::new(&jar).exists(),
@@ -178,40 +187,14 @@ async fn jdbc_metadata_answers_as_dbeaver_and_metabase_read_it() {
     }
     let mut tables = first("tables");
     tables.sort();
-    assert_eq!(
-        tables,
-        [
-            "agent_statuses",
-            "instances",
-            "routing_profiles",
-            "security_profiles",
-            "user_hierarchy_groups",
-            "user_hierarchy_structure",
-            "users"
-        ]
-    );
+    assert_eq!(tables, CONNECT_TABLES);
     // The columns listed are the ones a query returns, with the same types.
-    let listed: Vec<(String, String, i64)> = rows("columns")
-        .iter()
-        .map(|r| {
-            (
-                r[0].as_str().expect("name").to_owned(),
-                r[1].as_str().expect("type").to_owned(),
-                r[2].as_i64().expect("sql type"),
-            )
-        })
-        .collect();
+    let listed: Vec<(String, String, i64)> = rows("columns").iter().map(|r| typed_column(r)).collect();
     let returned: Vec<(String, String, i64)> = got["query_columns"]
         .as_array()
         .expect("query columns")
         .iter()
-        .map(|r| {
-            (
-                r[0].as_str().expect("name").to_owned(),
-                r[1].as_str().expect("type").to_owned(),
-                r[2].as_i64().expect("sql type"),
-            )
-        })
+        .map(|r| typed_column(r.as_array().expect("a column")))
         .collect();
     let names = |c: &[(String, String, i64)]| c.iter().map(|(n, ..)| n.clone()).collect::<Vec<_>>();
     assert_eq!(names(&listed), names(&returned));

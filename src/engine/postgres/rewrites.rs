@@ -355,13 +355,13 @@ fn field_access(statement: &mut Statement) {
 /// `pg_settings` read as the server's settings ([`functions::SETTINGS`]): the view upstream
 /// holds one of them (pgjdbc asks for `max_index_keys` before it lists foreign keys).
 fn settings_table(statement: &mut Statement) {
-    struct Settings(Option<TableFactor>);
+    struct Settings;
     impl VisitorMut for Settings {
         type Break = ();
         fn pre_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
             if let TableFactor::Table { name, alias, args: None, .. } = t
                 && name.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog.") == "pg_settings"
-                && let Some(TableFactor::Derived { subquery, alias: own, .. }) = self.0.clone()
+                && let Some(TableFactor::Derived { subquery, alias: own, .. }) = settings_derived_table().clone()
             {
                 let alias = alias.take().or(own);
                 *t = TableFactor::Derived { lateral: false, subquery, alias, sample: None };
@@ -369,21 +369,29 @@ fn settings_table(statement: &mut Statement) {
             ControlFlow::Continue(())
         }
     }
-    let rows: Vec<String> = functions::SETTINGS
-        .iter()
-        .map(|(name, value)| format!("('{name}', '{}')", value.replace('\'', "''")))
-        .collect();
-    let text = format!(
-        "SELECT * FROM (SELECT name, setting, CAST(NULL AS TEXT) AS unit, CAST(NULL AS TEXT) AS category, \
-         CAST(NULL AS TEXT) AS short_desc, CAST(NULL AS TEXT) AS extra_desc, 'internal' AS context, \
-         'string' AS vartype, 'default' AS source, CAST(NULL AS TEXT) AS min_val, CAST(NULL AS TEXT) AS max_val, \
-         CAST(NULL AS TEXT[]) AS enumvals, setting AS boot_val, setting AS reset_val, \
-         CAST(NULL AS TEXT) AS sourcefile, CAST(NULL AS INT) AS sourceline, false AS pending_restart \
-         FROM (VALUES {}) AS s(name, setting)) AS pg_settings",
-        rows.join(", ")
-    );
-    let derived = parsed_select(&text).and_then(|s| s.from.into_iter().next()).map(|t| t.relation);
-    let _ = statement.visit(&mut Settings(derived));
+    let _ = statement.visit(&mut Settings);
+}
+
+/// `(SELECT … FROM (VALUES …)) AS pg_settings`, with all of Postgres' columns: built once, as
+/// the settings never change.
+fn settings_derived_table() -> &'static Option<TableFactor> {
+    static TABLE: std::sync::OnceLock<Option<TableFactor>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let rows: Vec<String> = functions::SETTINGS
+            .iter()
+            .map(|(name, value)| format!("('{name}', '{}')", value.replace('\'', "''")))
+            .collect();
+        let text = format!(
+            "SELECT * FROM (SELECT name, setting, CAST(NULL AS TEXT) AS unit, CAST(NULL AS TEXT) AS category, \
+             CAST(NULL AS TEXT) AS short_desc, CAST(NULL AS TEXT) AS extra_desc, 'internal' AS context, \
+             'string' AS vartype, 'default' AS source, CAST(NULL AS TEXT) AS min_val, CAST(NULL AS TEXT) AS max_val, \
+             CAST(NULL AS TEXT[]) AS enumvals, setting AS boot_val, setting AS reset_val, \
+             CAST(NULL AS TEXT) AS sourcefile, CAST(NULL AS INT) AS sourceline, false AS pending_restart \
+             FROM (VALUES {}) AS s(name, setting)) AS pg_settings",
+            rows.join(", ")
+        );
+        parsed_select(&text).and_then(|s| s.from.into_iter().next()).map(|t| t.relation)
+    })
 }
 
 fn parsed_select(text: &str) -> Option<Select> {
