@@ -11,7 +11,7 @@ mod files;
 mod functions;
 mod postgres;
 
-pub(crate) use postgres::{PG_USER, SEARCH_PATH, SERVER_VERSION};
+pub(crate) use postgres::{PG_USER, SEARCH_PATH, SERVER_VERSION, as_json as postgres_as_json};
 mod runtime;
 mod session;
 mod statement;
@@ -228,7 +228,7 @@ fn base_context(
     ctx.register_catalog("aws", catalog);
     ctx.register_udf(functions::assert_udf());
     if postgres_catalog {
-        postgres::register_catalog(&ctx)?;
+        postgres::register_catalog(&ctx, tables.iter().map(|t| TableInfo::of(t.def())).collect())?;
     }
     Ok(ctx)
 }

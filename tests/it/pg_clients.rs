@@ -76,6 +76,15 @@ async fn sqlalchemy_and_pandas_work_on_the_first_try() {
     let inspected: Vec<String> =
         got["columns"].as_array().expect("columns").iter().map(|c| c[0].as_str().expect("a name").to_owned()).collect();
     assert_eq!(inspected, strings(&got["query_columns"]), "inspect() and a query agree on the columns");
+    // A list and a struct: inspect() says JSON, and psycopg reads a query's values as JSON.
+    let reflected = |name: &str| got["columns"].as_array().expect("columns").iter().find(|c| c[0] == name).cloned();
+    for column in ["security_profile_ids", "identity_info"] {
+        assert_eq!(reflected(column).expect("reflected")[1], "JSON", "{column}");
+    }
+    assert_eq!(got["nested_values"], serde_json::json!(["list", "dict"]));
+    // Column comments say what reading the column costs.
+    let comment = reflected("email").expect("email")[2].as_str().unwrap_or_default().to_owned();
+    assert!(comment.contains("DescribeUser"), "{comment}");
     assert_eq!(got["pk"], serde_json::json!([]));
     assert_eq!(got["indexes"], serde_json::json!([]));
     assert_eq!(got["foreign_keys"], serde_json::json!([]));
@@ -190,6 +199,13 @@ async fn jdbc_metadata_answers_as_dbeaver_and_metabase_read_it() {
     assert_eq!(tables, CONNECT_TABLES);
     // The columns listed are the ones a query returns, with the same types.
     let listed: Vec<(String, String, i64)> = rows("columns").iter().map(|r| typed_column(r)).collect();
+    // Each column's remark says what reading it costs (DBeaver and Metabase show it).
+    let remarks: Vec<(String, String)> =
+        rows("columns").iter().map(|r| (r[0].to_string(), r[3].as_str().unwrap_or_default().to_owned())).collect();
+    assert!(remarks.iter().all(|(_, r)| !r.is_empty()), "{remarks:?}");
+    let remark =
+        |c: &str| remarks.iter().find(|(n, _)| n.trim_matches('"') == c).map(|(_, r)| r.clone()).unwrap_or_default();
+    assert!(remark("email").contains("DescribeUser") && remark("username").contains("ListUsers"), "{remarks:?}");
     let returned: Vec<(String, String, i64)> = got["query_columns"]
         .as_array()
         .expect("query columns")
@@ -198,13 +214,10 @@ async fn jdbc_metadata_answers_as_dbeaver_and_metabase_read_it() {
         .collect();
     let names = |c: &[(String, String, i64)]| c.iter().map(|(n, ..)| n.clone()).collect::<Vec<_>>();
     assert_eq!(names(&listed), names(&returned));
-    // Scalar columns are listed with the type a query returns. (Lists and structs, which a
-    // query returns as json, the catalog still lists as text arrays and text: open in #24.)
-    let scalar = |c: &[(String, String, i64)]| c.iter().filter(|(_, t, _)| t != "json").cloned().collect::<Vec<_>>();
-    let scalar_returned = scalar(&returned);
-    assert!(scalar_returned.len() > 20, "{returned:?}");
-    for column in &scalar_returned {
-        assert!(listed.contains(column), "{column:?} listed as a query returns it: {listed:?}");
+    // Every column is listed with the type a query returns it as: lists and structs as json.
+    assert_eq!(listed, returned);
+    for nested in ["security_profile_ids", "identity_info", "tags", "after_contact_work_configs"] {
+        assert!(returned.iter().any(|(n, t, _)| n == nested && t == "json"), "{nested} as json: {returned:?}");
     }
     // No table here has keys, indexes or version columns; each call answers, empty.
     for call in ["primary_keys", "imported_keys", "exported_keys", "index_info", "best_row_identifier", "udts"] {
@@ -227,4 +240,34 @@ async fn jdbc_metadata_answers_as_dbeaver_and_metabase_read_it() {
 
     let sdk = client(&emu, MAIN_REGION);
     assert_eq!(first("prepared"), first_usernames_modified_since_2001(&sdk, &i.instance).await);
+}
+
+/// node `pg`: a `Date` and numbers as parameters (sent as untyped text: the Date in node's ISO
+/// form, `LIMIT $3` as "5", which failed before as text) return the SDK's usernames, and a
+/// timestamp column reads back as a `Date`. `pg` is installed by `.ci/run` in
+/// target/ci-node (`CONNECTQL_TEST_NODE_PATH` points elsewhere).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_pg_binds_dates_and_numbers() {
+    let emu = demo().await;
+    let i = ids(&emu).await;
+    let s = serve(&emu, &[]);
+    let url = format!("postgresql://connectql:{}@{}", s.token, listener_address(&s));
+    let modules = std::env::var("CONNECTQL_TEST_NODE_PATH")
+        .unwrap_or_else(|_| format!("{}/target/ci-node/node_modules", env!("CARGO_MANIFEST_DIR")));
+    assert!(
+        std::path::Path::new(&modules).join("pg").exists(),
+        "node's pg in {modules} (npm install --prefix target/ci-node pg, see .ci/run)"
+    );
+    let program = format!("{}/tests/it/clients/node_pg.js", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("node")
+        .arg(&program)
+        .args([&url, &i.instance])
+        .env("NODE_PATH", &modules)
+        .output()
+        .unwrap_or_else(|e| panic!("node runs (apt-get install nodejs, see .ci/run): {e}"));
+    let got = printed_json("node_pg.js", &out);
+    assert!(got["server_version"].as_str().is_some_and(|v| v.starts_with("16")), "{got}");
+    let sdk = client(&emu, MAIN_REGION);
+    assert_eq!(strings(&got["usernames"]), first_usernames_modified_since_2001(&sdk, &i.instance).await);
+    assert_eq!(got["time_is_date"], true);
 }

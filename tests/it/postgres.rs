@@ -328,6 +328,16 @@ async fn psql_lists_describes_and_queries() {
     assert!(roles.lines().any(|l| l.trim_start().starts_with("connectql ")), "{roles}");
     let long = psql(&["-c", r"\d+ connect.users"]);
     assert!(long.contains("Storage") && long.lines().any(|l| l.trim_start().starts_with("username ")), "{long}");
+    // Each column says what reading it costs: email needs a DescribeUser per user, a list column
+    // reads as json, as a query returns it.
+    let line = |text: &str, column: &str| {
+        text.lines().find(|l| l.trim_start().starts_with(&format!("{column} "))).map(str::to_owned)
+    };
+    let email = line(&long, "email").expect("email listed");
+    assert!(email.contains("DescribeUser"), "{email}");
+    assert!(line(&long, "security_profile_ids").is_some_and(|l| l.contains("| json ")), "{long}");
+    let tables = psql(&["-c", r"\dt+ connect.*"]);
+    assert!(line(&tables, "connect | users").is_some_and(|l| l.contains("0 bytes") && l.contains("users")), "{tables}");
     for command in [r"\df", r"\dT", r"\dn"] {
         psql(&["-c", command]);
     }

@@ -141,6 +141,39 @@ fn pg_get_serial_sequence() -> ScalarUDF {
     )
 }
 
+/// A size in bytes as Postgres' `pg_size_pretty` writes it: bytes below 10 kB, then kB, MB, …
+/// each while the number stays below 20,479 of its half units, rounded half away from zero.
+fn size_text(bytes: i64) -> String {
+    if bytes.unsigned_abs() < 10 * 1024 {
+        return format!("{bytes} bytes");
+    }
+    let half_rounded = |halves: i64| (halves + halves.signum()) / 2;
+    let mut halves = bytes >> 9;
+    for unit in ["kB", "MB", "GB", "TB"] {
+        if halves.unsigned_abs() < 20 * 1024 - 1 {
+            return format!("{} {unit}", half_rounded(halves));
+        }
+        halves >>= 10;
+    }
+    format!("{} PB", half_rounded(halves))
+}
+
+/// `pg_size_pretty(bytes)` (psql's `\dt+`).
+fn pg_size_pretty() -> ScalarUDF {
+    create_udf(
+        "pg_size_pretty",
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let sizes = datafusion::common::cast::as_int64_array(&arrays[0])?;
+            let texts: StringArray = sizes.iter().map(|b| b.map(size_text)).collect();
+            Ok(ColumnarValue::Array(Arc::new(texts) as ArrayRef))
+        }),
+    )
+}
+
 /// The name of the function `LIKE … ESCAPE 'c'` becomes (see [`like_pattern`]).
 pub(crate) const LIKE_ESCAPE: &str = "connectql_like_escape";
 
@@ -458,6 +491,7 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
         pg_get_serial_sequence(),
         current_setting(),
         like_escape(),
+        pg_size_pretty(),
         ScalarUDF::new_from_impl(JsonBuildObject { signature: Signature::variadic_any(Volatility::Immutable) }),
         ScalarUDF::new_from_impl(TextArray { signature: Signature::any(1, Volatility::Immutable) }),
         ScalarUDF::new_from_impl(ExpandArray { signature: Signature::any(1, Volatility::Immutable) }),
@@ -485,6 +519,10 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
     ] {
         out.push(Fixed::udf(name, datafusion::common::ScalarValue::Utf8(None)));
     }
+    // Tables here store nothing on the server: their rows are Amazon Connect's (psql's \dt+).
+    for name in ["pg_table_size", "pg_relation_size", "pg_total_relation_size", "pg_indexes_size"] {
+        out.push(Fixed::udf(name, datafusion::common::ScalarValue::Int64(Some(0))));
+    }
     for name in ["session_user", "current_user", "user"] {
         out.push(Fixed::text(name, PG_USER));
     }
@@ -501,6 +539,15 @@ mod tests {
         assert_eq!(like_pattern("100/%", '/'), "100\\%");
         assert_eq!(like_pattern("a//b", '/'), "a/b");
         assert_eq!(like_pattern("back\\slash", '/'), "back\\\\slash");
+    }
+
+    #[test]
+    fn sizes_read_as_postgres_writes_them() {
+        assert_eq!(size_text(0), "0 bytes");
+        assert_eq!(size_text(10_239), "10239 bytes");
+        assert_eq!(size_text(10_240), "10 kB");
+        assert_eq!(size_text(1_048_576 * 20), "20 MB");
+        assert_eq!(size_text(-20_480), "-20 kB");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the catalog queries psql, DBeaver and Grafana send) made into SQL DataFusion plans, and the
 //! `pg_catalog` schema with Postgres' functions beside `aws.connect`.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::{PgCatalogContextProvider, Role};
@@ -11,9 +11,11 @@ use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser
 
 use crate::error::{Error, SqlError};
 
+mod catalog;
 mod functions;
 mod rewrites;
 
+pub(crate) use catalog::as_json;
 pub(crate) use functions::{PG_USER, SEARCH_PATH, SERVER_VERSION};
 
 /// The catalog clients connect to as their database.
@@ -69,18 +71,25 @@ impl PgCatalogContextProvider for Roles {
     }
 }
 
-/// Adds `pg_catalog` (tables, views and functions) and `information_schema`'s name to the
-/// `aws` catalog of `ctx`, and the
-/// functions clients call that it lacks or answers as another server would.
+/// Adds `pg_catalog` (tables, views and functions; `pg_attribute` and `pg_description` saying
+/// what `tables` say of themselves) and `information_schema`'s name to the `aws` catalog of
+/// `ctx`, and the functions clients call that it lacks or answers as another server would.
 ///
 /// # Errors
 /// The catalog is missing (a bug).
-pub(crate) fn register_catalog(ctx: &SessionContext) -> Result<(), Error> {
+pub(crate) fn register_catalog(ctx: &SessionContext, tables: Vec<crate::engine::TableInfo>) -> Result<(), Error> {
     setup_pg_catalog(ctx, DATABASE, Roles).map_err(|e| Error::from_datafusion(&e))?;
+    if let Some(catalog) = ctx.catalog(DATABASE)
+        && let Some(inner) = catalog.schema("pg_catalog")
+    {
+        let catalogs = Arc::clone(ctx.state().catalog_list());
+        let typed = catalog::Catalog { inner, catalogs, tables: Arc::new(tables) };
+        catalog.register_schema("pg_catalog", Arc::new(typed)).map_err(|e| Error::from_datafusion(&e))?;
+    }
     // Listed (`\dn`, `getSchemas`) as Postgres lists it; its tables stay DataFusion's, which
     // resolves the name before the catalog's schemas and leaves this one out of its own views.
     if let Some(catalog) = ctx.catalog(DATABASE) {
-        let empty = std::sync::Arc::new(datafusion::catalog::MemorySchemaProvider::new());
+        let empty = Arc::new(datafusion::catalog::MemorySchemaProvider::new());
         catalog.register_schema("information_schema", empty).map_err(|e| Error::from_datafusion(&e))?;
     }
     for f in functions::all() {

@@ -27,6 +27,7 @@ pub(super) fn apply(s: &mut Statement, writable: bool) {
     array_parameters(s);
     argument_type_arrays(s);
     type_names(s);
+    descriptions_looked_up(s);
     catalog_lookups_without_rows(s);
     catalog_lookups_aggregated(s);
 }
@@ -263,6 +264,52 @@ fn type_names(statement: &mut Statement) {
             *e = call;
         }
         ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `col_description(rel, n)` and `obj_description(oid, …)` in a SELECT list (psql's `\d+`,
+/// `\dt+`, SQLAlchemy's column comments) read `pg_description`, which holds connectql's tables
+/// and columns, through a correlated lookup; named as Postgres names the call. Elsewhere they
+/// read NULL.
+fn descriptions_looked_up(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::Ident;
+    let lookup = |f: &Function| -> Option<(String, Expr)> {
+        let name = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
+        let FunctionArguments::List(list) = &f.args else { return None };
+        let arg = |i: usize| match list.args.get(i) {
+            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => Some(e.to_string()),
+            _ => None,
+        };
+        let sub_id = match (name.as_str(), list.args.len()) {
+            ("col_description", 2) => arg(1)?,
+            ("obj_description", 1 | 2) => "0".to_owned(),
+            _ => return None,
+        };
+        let lookup = parsed_expr(&format!(
+            "(SELECT first_value(connectql_description.description) FROM pg_catalog.pg_description connectql_description \
+             WHERE connectql_description.objoid = ({}) AND connectql_description.objsubid = ({sub_id}))",
+            arg(0)?
+        ))?;
+        Some((name, lookup))
+    };
+    for_each_select(statement, |select| {
+        for item in &mut select.projection {
+            match item {
+                SelectItem::UnnamedExpr(Expr::Function(f)) => {
+                    if let Some((name, expr)) = lookup(f) {
+                        *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(name) };
+                    }
+                }
+                SelectItem::ExprWithAlias { expr: expr @ Expr::Function(_), .. } => {
+                    if let Expr::Function(f) = &*expr
+                        && let Some((_, lookup)) = lookup(f)
+                    {
+                        *expr = lookup;
+                    }
+                }
+                _ => {}
+            }
+        }
     });
 }
 

@@ -15,18 +15,9 @@ use datafusion_postgres::pgwire::messages::data::DataRow;
 
 use crate::error::{Error, Refusal, SqlError};
 
-/// Whether a column reaches the client as `json` text.
+/// Whether a column reaches the client as `json` text (the catalog lists it so too).
 fn nested(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Struct(_)
-            | DataType::List(_)
-            | DataType::LargeList(_)
-            | DataType::FixedSizeList(..)
-            | DataType::ListView(_)
-            | DataType::LargeListView(_)
-            | DataType::Map(..)
-    )
+    crate::engine::postgres_as_json(t)
 }
 
 /// The columns a client is told of.

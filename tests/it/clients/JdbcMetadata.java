@@ -75,7 +75,7 @@ public class JdbcMetadata {
             call(md, "schemas", m -> m.getSchemas(), "TABLE_SCHEM");
             call(md, "table_types", m -> m.getTableTypes(), "TABLE_TYPE");
             call(md, "tables", m -> m.getTables(null, "connect", "%", null), "TABLE_NAME", "TABLE_TYPE");
-            call(md, "columns", m -> m.getColumns(null, "connect", "users", "%"), "COLUMN_NAME", "TYPE_NAME", "DATA_TYPE");
+            call(md, "columns", m -> m.getColumns(null, "connect", "users", "%"), "COLUMN_NAME", "TYPE_NAME", "DATA_TYPE", "REMARKS");
             call(md, "primary_keys", m -> m.getPrimaryKeys(null, "connect", "users"), "COLUMN_NAME");
             call(md, "imported_keys", m -> m.getImportedKeys(null, "connect", "users"), "FKCOLUMN_NAME");
             call(md, "exported_keys", m -> m.getExportedKeys(null, "connect", "users"), "FKTABLE_NAME");

@@ -16,12 +16,17 @@ with engine.connect() as c:
     insp = sa.inspect(c)
     out["schemas"] = insp.get_schema_names()
     out["tables"] = insp.get_table_names(schema="connect")
-    out["columns"] = [[col["name"], str(col["type"])] for col in insp.get_columns("users", schema="connect")]
+    out["columns"] = [
+        [col["name"], str(col["type"]), col.get("comment")] for col in insp.get_columns("users", schema="connect")
+    ]
     out["pk"] = insp.get_pk_constraint("users", schema="connect")["constrained_columns"]
     out["indexes"] = insp.get_indexes("users", schema="connect")
     out["foreign_keys"] = insp.get_foreign_keys("users", schema="connect")
     result = c.execute(sa.text("SELECT * FROM connect.users LIMIT 0"))
     out["query_columns"] = list(result.keys())
+    # What a query returns for a list and a struct column, and the type inspect() gave them.
+    nested = c.execute(sa.text("SELECT security_profile_ids, identity_info FROM connect.users LIMIT 1")).one()
+    out["nested_values"] = [type(v).__name__ for v in nested]
     frame = pd.read_sql(
         sa.text(
             "SELECT username, last_modified_time FROM aws.connect.users "
