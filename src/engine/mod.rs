@@ -220,7 +220,8 @@ fn base_context(
     ctx.add_optimizer_rule(Arc::new(EmptyTargets));
     let schema = Arc::new(MemorySchemaProvider::new());
     for t in tables {
-        let provider = ApiTableProvider::new(Arc::clone(t), crate::tables::containers(), Arc::clone(fallback));
+        let provider =
+            ApiTableProvider::new(Arc::clone(t), crate::tables::containers_of(t.def()), Arc::clone(fallback));
         schema.register_table(t.def().name.to_owned(), Arc::new(provider)).map_err(|e| Error::from_datafusion(&e))?;
     }
     let catalog = Arc::new(MemoryCatalogProvider::new());
@@ -378,6 +379,7 @@ impl Engine {
             region: region.to_owned(),
             instance_id: Some(instance.to_owned()),
             instance_arn: None,
+            owner_id: None,
         };
         let page = api
             .list(&scope.scan, &parent, token, page_size)

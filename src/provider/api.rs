@@ -27,6 +27,14 @@ fn read_only(def: &TableDef, subject: String) -> RowReport {
     }
 }
 
+/// The tables a scan lists before a table's own calls: the instances of a region, and for a
+/// table with an [`Owner`](super::table_def::Owner) the owning items of an instance.
+#[derive(Debug, Clone)]
+pub(crate) struct Containers {
+    pub(crate) instances: std::sync::Arc<dyn ApiTable>,
+    pub(crate) owner: Option<std::sync::Arc<dyn ApiTable>>,
+}
+
 /// A table's calls. Implementations map SDK types to rows and rows to calls, nothing else:
 /// paging, hydration, concurrency, Arrow conversion, guards and reports are generic.
 #[async_trait]

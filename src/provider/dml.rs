@@ -25,7 +25,7 @@ use datafusion::physical_plan::{
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
-use super::api::{ApiTable, Parent, Row};
+use super::api::{ApiTable, Containers, Parent, Row};
 use super::context::WriteContext;
 use super::events::{Call, Event, RowReport, RowStatus};
 use super::own_writes;
@@ -54,7 +54,7 @@ impl DmlKind {
 
 /// The target rows of an UPDATE or DELETE: the scan, and the filters to re-apply.
 pub(crate) struct Targets {
-    pub(crate) containers: Arc<dyn ApiTable>,
+    pub(crate) containers: Containers,
     pub(crate) plan: ScanPlan,
     pub(crate) schema: SchemaRef,
     pub(crate) filter: Option<Arc<dyn PhysicalExpr>>,
@@ -202,7 +202,7 @@ impl ExecutionPlan for DmlExec {
                     self.targets.as_ref().ok_or_else(|| DataFusionError::Internal("DML without targets".into()))?;
                 let scan = ApiScanExec::new(
                     Arc::clone(&self.table),
-                    Arc::clone(&targets.containers),
+                    targets.containers.clone(),
                     targets.plan.clone(),
                     self.cx.scan.clone(),
                     Arc::clone(&targets.schema),
@@ -252,6 +252,7 @@ fn parent_of(row: &Row) -> Parent {
         region: text(row, "region").unwrap_or_default(),
         instance_id: text(row, "instance_id"),
         instance_arn: text(row, "instance_arn"),
+        owner_id: None,
     }
 }
 

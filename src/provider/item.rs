@@ -13,18 +13,26 @@ pub(crate) struct Page {
     pub(crate) next: Option<String>,
 }
 
-/// The container an item lives in: a region, and for instance-scoped tables an instance.
+/// The container an item lives in: a region, for instance-scoped tables an instance, and for a
+/// table whose rows belong to another table's items (a routing profile's queues) that item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Parent {
     pub(crate) region: String,
     pub(crate) instance_id: Option<String>,
     /// Known when the instance came from its listing; otherwise derived from item ARNs.
     pub(crate) instance_arn: Option<String>,
+    /// The owning item's id, for a table declared with an [`Owner`](super::table_def::Owner).
+    pub(crate) owner_id: Option<String>,
 }
 
 impl Parent {
     /// The instance id of an instance-scoped container ("" for a region).
     pub(crate) fn instance(&self) -> &str {
         self.instance_id.as_deref().unwrap_or_default()
+    }
+
+    /// The owning item's id ("" when the table has no owner).
+    pub(crate) fn owner(&self) -> &str {
+        self.owner_id.as_deref().unwrap_or_default()
     }
 }

@@ -24,7 +24,7 @@ pub(crate) mod scan_exec;
 pub(crate) mod table;
 pub(crate) mod table_def;
 
-pub(crate) use api::{ApiTable, Page, Parent, Row};
+pub(crate) use api::{ApiTable, Containers, Page, Parent, Row};
 pub(crate) use context::{ScanContext, WriteContext};
 pub(crate) use table::ApiTableProvider;
 pub(crate) use table_def::{ColumnDef, Cost, IdForm, Scope, TableDef};

@@ -43,6 +43,15 @@ pub(crate) enum Instances {
     All,
 }
 
+/// Which owning items an owned table's scan lists rows of (see [`Owner`](super::table_def::Owner)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Owners {
+    /// These owners' ids (a filter on the owner column).
+    Named(Vec<String>),
+    /// Every owner in each instance (the owning table's listing).
+    All,
+}
+
 /// The calls a scan will make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ScanPlan {
@@ -51,6 +60,8 @@ pub(crate) struct ScanPlan {
     /// No filter named the regions: the default region is read.
     pub(crate) default_region: bool,
     pub(crate) instances: Instances,
+    /// For an owned table: whose rows are listed.
+    pub(crate) owners: Option<Owners>,
     pub(crate) access: Access,
     /// Listed rows are completed with the get call.
     pub(crate) hydrate: bool,
@@ -65,6 +76,8 @@ pub(crate) struct ScanPlan {
     pub(crate) empty: bool,
     /// What lists the instances of a region.
     pub(crate) containers_op: &'static str,
+    /// What lists the owning items of an owned table.
+    pub(crate) owners_op: Option<&'static str>,
 }
 
 /// The session defaults the planner falls back on.
@@ -73,6 +86,8 @@ pub(crate) struct PlanDefaults {
     pub(crate) region: Option<String>,
     /// The list operation of the container table (what lists the instances of a region).
     pub(crate) containers_op: &'static str,
+    /// The list operation of the owning table, for an owned table.
+    pub(crate) owners_op: Option<&'static str>,
     pub(crate) instances: Vec<String>,
     pub(crate) concurrency: usize,
 }
@@ -102,6 +117,9 @@ pub(crate) fn filter_notes(def: &TableDef) -> Vec<(&'static str, String)> {
             }
             if def.scope_columns().contains(&c.name) {
                 return Some((c.name, "= or IN: only those instances are read".to_owned()));
+            }
+            if let Some(owner) = def.owner.filter(|o| o.column == c.name) {
+                return Some((c.name, format!("= or IN: {} is called for those {} only", def.list_op, owner.table)));
             }
             if def.id_columns.iter().any(|(k, _)| *k == c.name) {
                 let how =
@@ -134,7 +152,9 @@ fn search_access(def: &TableDef, filters: &[Expr]) -> Access {
 }
 
 fn is_key_column(def: &TableDef, column: &str) -> bool {
-    def.scope_columns().contains(&column) || def.id_columns.iter().any(|(c, _)| *c == column)
+    def.scope_columns().contains(&column)
+        || def.id_columns.iter().any(|(c, _)| *c == column)
+        || def.owner.is_some_and(|o| o.column == column)
 }
 
 /// Intersects what several filters allow for one column.
@@ -152,6 +172,7 @@ struct Pinned {
     regions: Option<BTreeSet<String>>,
     instances: Option<BTreeSet<String>>,
     items: Option<BTreeSet<ItemRef>>,
+    owners: Option<BTreeSet<String>>,
 }
 
 /// The items a key column's values name.
@@ -184,6 +205,7 @@ impl Pinned {
                     restrict(&mut p.regions, arns.iter().map(|a| a.region.clone()));
                     restrict(&mut p.instances, arns.into_iter().map(|a| a.instance_id));
                 }
+                c if def.owner.is_some_and(|o| o.column == c) => restrict(&mut p.owners, values),
                 c => {
                     let Some((_, form)) = def.id_columns.iter().find(|(k, _)| *k == c) else { continue };
                     p.name_items(item_refs(def, *form, values));
@@ -228,6 +250,7 @@ impl Pinned {
         self.regions.as_ref().is_some_and(BTreeSet::is_empty)
             || self.instances.as_ref().is_some_and(BTreeSet::is_empty)
             || self.items.as_ref().is_some_and(BTreeSet::is_empty)
+            || self.owners.as_ref().is_some_and(BTreeSet::is_empty)
     }
 }
 
@@ -292,6 +315,11 @@ pub(crate) fn plan(
         None if hydrate && search_covers => search_access(def, filters),
         None => Access::List,
     };
+    // Named items are read with the get call in their instance: the owners play no part.
+    let owners = def.owner.filter(|_| access == Access::List).map(|_| match &pinned.owners {
+        Some(ids) => Owners::Named(ids.iter().cloned().collect()),
+        None => Owners::All,
+    });
     let page_max = match (&access, &def.search) {
         (Access::Search { .. }, Some(sd)) => sd.page_max,
         _ => def.list_page_max,
@@ -302,6 +330,7 @@ pub(crate) fn plan(
         regions,
         default_region,
         instances,
+        owners,
         access,
         hydrate,
         extras,
@@ -311,6 +340,7 @@ pub(crate) fn plan(
         columns: projection.map(<[String]>::to_vec),
         empty,
         containers_op: defaults.containers_op,
+        owners_op: defaults.owners_op,
     })
 }
 
@@ -347,7 +377,17 @@ impl ScanPlan {
             }
             Access::List => {
                 let until = if self.limit.is_some() { "until the limit" } else { "to the end" };
-                parts.push(format!("{}(MaxResults={}) paged {until}", def.list_op, self.page_size));
+                let per = match (&self.owners, def.owner) {
+                    (Some(Owners::All), Some(o)) => {
+                        parts.push(format!("{} per instance", self.owners_op.unwrap_or("list")));
+                        format!(" per row of aws.connect.{}", o.table)
+                    }
+                    (Some(Owners::Named(ids)), Some(o)) => {
+                        format!(" for {} named row(s) of aws.connect.{}", ids.len(), o.table)
+                    }
+                    _ => String::new(),
+                };
+                parts.push(format!("{}(MaxResults={}) paged {until}{per}", def.list_op, self.page_size));
                 if self.hydrate {
                     parts.push(format!("{} per row (concurrency {})", def.get_op.unwrap_or("get"), self.concurrency));
                 }
@@ -368,6 +408,11 @@ impl fmt::Display for ScanPlan {
             Instances::Named(i) => write!(f, " instances=[{}]", i.join(", "))?,
             Instances::All => write!(f, " instances=[all]")?,
         }
+        match &self.owners {
+            Some(Owners::Named(ids)) => write!(f, " owners=[{}]", ids.join(", "))?,
+            Some(Owners::All) => write!(f, " owners=[all]")?,
+            None => {}
+        }
         if let Some(l) = self.limit {
             write!(f, " limit={l}")?;
         }
@@ -385,6 +430,7 @@ mod tests {
         PlanDefaults {
             region: Some("us-east-1".into()),
             containers_op: "ListInstances",
+            owners_op: None,
             instances: vec![],
             concurrency: 8,
         }
@@ -392,6 +438,25 @@ mod tests {
 
     fn cols(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn an_owner_filter_names_the_owners_and_a_lookup_by_id_skips_them() {
+        let def = crate::tables::def_named("routing_profile_queues");
+        let filter = col("routing_profile_id").in_list(vec![lit("b"), lit("a")], false);
+        assert_eq!(pushdown(&def, &filter), TableProviderFilterPushDown::Exact);
+        let p = plan(&def, &[filter], None, None, &defaults()).expect("plan");
+        assert_eq!(p.owners, Some(Owners::Named(vec!["a".into(), "b".into()])));
+        assert!(p.calls(&def).contains("for 2 named row(s) of aws.connect.routing_profiles"), "{}", p.calls(&def));
+        let p = plan(&def, &[], None, None, &defaults()).expect("plan");
+        assert_eq!(p.owners, Some(Owners::All));
+        let both = [col("routing_profile_id").eq(lit("a")), col("routing_profile_id").eq(lit("b"))];
+        assert!(plan(&def, &both, None, None, &defaults()).expect("plan").empty, "no owner is both");
+
+        let def = crate::tables::def_named("user_data");
+        let p = plan(&def, &[col("user_id").eq(lit("u"))], None, None, &defaults()).expect("plan");
+        assert!(matches!(p.access, Access::Get(_)));
+        assert_eq!(p.owners, None, "an agent's state is asked for by id, not per routing profile");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
-use super::api::ApiTable;
+use super::api::{ApiTable, Containers};
 use super::context::{ScanContext, StatementScope, WriteContext, WritePolicy};
 use super::dml::{DmlExec, DmlKind, Targets};
 use super::plan::{self, PlanDefaults};
@@ -32,8 +32,8 @@ pub(crate) type FallbackScope = Arc<dyn Fn() -> StatementScope + Send + Sync>;
 /// A table served through its API calls.
 pub(crate) struct ApiTableProvider {
     table: Arc<dyn ApiTable>,
-    /// The table whose rows are the containers (instances) of instance-scoped tables.
-    containers: Arc<dyn ApiTable>,
+    /// What the scan lists first: instances, and the owning items of an owned table.
+    containers: Containers,
     schema: SchemaRef,
     fallback: FallbackScope,
 }
@@ -45,7 +45,7 @@ impl fmt::Debug for ApiTableProvider {
 }
 
 impl ApiTableProvider {
-    pub(crate) fn new(table: Arc<dyn ApiTable>, containers: Arc<dyn ApiTable>, fallback: FallbackScope) -> Self {
+    pub(crate) fn new(table: Arc<dyn ApiTable>, containers: Containers, fallback: FallbackScope) -> Self {
         let schema = table.def().schema();
         ApiTableProvider { table, containers, schema, fallback }
     }
@@ -54,7 +54,7 @@ impl ApiTableProvider {
     /// instance-scoped table's `instance_id` and `instance_arn`.
     pub(crate) fn instance_columns(&self) -> Vec<&'static str> {
         let def = self.table.def();
-        if def.name == self.containers.def().name {
+        if def.name == self.containers.instances.def().name {
             def.id_columns.iter().map(|(c, _)| *c).collect()
         } else if def.scope == super::Scope::Instance {
             def.scope_columns().iter().copied().filter(|c| *c != "region").collect()
@@ -98,7 +98,8 @@ impl ApiTableProvider {
     fn defaults(&self, cx: &ScanContext) -> PlanDefaults {
         PlanDefaults {
             region: cx.clients.default_region().map(str::to_owned),
-            containers_op: self.containers.def().list_op,
+            containers_op: self.containers.instances.def().list_op,
+            owners_op: self.containers.owner.as_ref().map(|o| o.def().list_op),
             instances: cx.default_instances.clone(),
             concurrency: cx.concurrency,
         }
@@ -141,7 +142,7 @@ impl ApiTableProvider {
             Some(f) => Some(state.create_physical_expr(f, &df_schema)?),
             None => None,
         };
-        Ok(Targets { containers: Arc::clone(&self.containers), plan, schema, filter })
+        Ok(Targets { containers: self.containers.clone(), plan, schema, filter })
     }
 
     /// Refuses assignments to columns that cannot be set, naming them.
@@ -195,7 +196,7 @@ impl TableProvider for ApiTableProvider {
         let columns: Option<Vec<String>> =
             projection.map(|_| schema.fields().iter().map(|f| f.name().clone()).collect());
         let plan = plan::plan(self.table.def(), filters, columns.as_deref(), limit, &self.defaults(&cx))?;
-        Ok(Arc::new(ApiScanExec::new(Arc::clone(&self.table), Arc::clone(&self.containers), plan, cx, schema)))
+        Ok(Arc::new(ApiScanExec::new(Arc::clone(&self.table), self.containers.clone(), plan, cx, schema)))
     }
 
     async fn insert_into(

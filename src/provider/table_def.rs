@@ -145,6 +145,17 @@ impl SearchDef {
     }
 }
 
+/// The table whose items own this table's rows: a routing profile's queues, a security
+/// profile's permissions. A scan lists the owners (or takes the ids a filter on `column` names)
+/// and calls this table's list once per owner.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Owner {
+    /// The column holding the owner's id (a key column: `=`/`IN` names the owners to read).
+    pub(crate) column: &'static str,
+    /// The owning table's name.
+    pub(crate) table: &'static str,
+}
+
 /// The write operations of a writable table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct WriteDef {
@@ -182,6 +193,8 @@ pub(crate) struct TableDef {
     pub(crate) search: Option<SearchDef>,
     /// The write operations, when the table can be written.
     pub(crate) writes: Option<WriteDef>,
+    /// The table whose items own the rows, when listing is per owning item.
+    pub(crate) owner: Option<Owner>,
 }
 
 impl TableDef {

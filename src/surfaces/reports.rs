@@ -24,6 +24,11 @@ pub(crate) const REPORTS: &[Report] = reports![
     "email_hygiene",
     "dangling_references",
     "recently_modified",
+    "permission_holders",
+    "queue_coverage",
+    "agent_queues",
+    "online_now",
+    "dangling_quick_connects",
 ];
 
 impl Report {

@@ -24,6 +24,7 @@ fn definition() -> TableDef {
         listing_cached: true,
         search: None,
         writes: None,
+        owner: None,
         columns: [
             instance_scope(),
             named_item("Agent status id", "Agent status ARN"),

@@ -31,6 +31,7 @@ fn definition() -> TableDef {
         listing_cached: true,
         search: None,
         writes: None,
+        owner: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region"),
             c("id", utf8(), List, "Instance id"),

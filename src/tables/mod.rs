@@ -1,17 +1,23 @@
 //! The tables of `aws.connect`, one module each; this registry is the only list of them.
 
 mod agent_statuses;
+mod hours_of_operations;
 mod instances;
+mod queues;
+mod quick_connects;
+mod routing_profile_queues;
 mod routing_profiles;
+mod security_profile_permissions;
 mod security_profiles;
 mod types;
+mod user_data;
 mod user_hierarchy_groups;
 mod user_hierarchy_structure;
 mod users;
 
 use std::sync::Arc;
 
-use crate::provider::ApiTable;
+use crate::provider::{ApiTable, Containers, TableDef};
 
 /// Every table, in the order `.tables` lists them.
 pub(crate) fn all() -> Vec<Arc<dyn ApiTable>> {
@@ -23,22 +29,45 @@ pub(crate) fn all() -> Vec<Arc<dyn ApiTable>> {
         Arc::new(user_hierarchy_groups::UserHierarchyGroupsTable),
         Arc::new(user_hierarchy_structure::UserHierarchyStructureTable),
         Arc::new(agent_statuses::AgentStatusesTable),
+        Arc::new(queues::QueuesTable),
+        Arc::new(routing_profile_queues::RoutingProfileQueuesTable),
+        Arc::new(security_profile_permissions::SecurityProfilePermissionsTable),
+        Arc::new(quick_connects::QuickConnectsTable),
+        Arc::new(hours_of_operations::HoursOfOperationsTable),
+        Arc::new(user_data::UserDataTable),
     ]
 }
 
-/// The table whose rows are the containers (instances) of the instance-scoped tables.
-pub(crate) fn containers() -> Arc<dyn ApiTable> {
-    Arc::new(instances::InstancesTable)
+/// What a table's scan lists first: the instances, and the owning table's items when the
+/// table declares an owner.
+pub(crate) fn containers_of(def: &TableDef) -> Containers {
+    let owner = def.owner.and_then(|o| all().into_iter().find(|t| t.def().name == o.table));
+    Containers { instances: Arc::new(instances::InstancesTable), owner }
 }
 
 /// The users table's declaration, for unit tests of the generic code.
 #[cfg(test)]
-pub(crate) fn users_def() -> &'static crate::provider::TableDef {
+pub(crate) fn users_def() -> &'static TableDef {
     users::UsersTable.def()
+}
+
+/// A table's declaration by name, for unit tests of the generic code.
+#[cfg(test)]
+pub(crate) fn def_named(name: &str) -> TableDef {
+    all().into_iter().find(|t| t.def().name == name).map(|t| t.def().clone()).expect("a declared table")
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_owner_is_a_table_and_its_column_is_declared() {
+        for t in super::all() {
+            let Some(owner) = t.def().owner else { continue };
+            assert!(super::containers_of(t.def()).owner.is_some(), "{}: no table {}", t.def().name, owner.table);
+            assert!(t.def().column(owner.column).is_some(), "{}: no column {}", t.def().name, owner.column);
+        }
+    }
+
     #[test]
     fn every_settable_column_has_an_update_step() {
         for t in super::all() {

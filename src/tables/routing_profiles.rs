@@ -32,6 +32,7 @@ fn definition() -> TableDef {
         listing_cached: true,
         search: None,
         writes: None,
+        owner: None,
         columns: [
             instance_scope(),
             named_item("Routing profile id", "Routing profile ARN"),

@@ -28,6 +28,7 @@ fn definition() -> TableDef {
         listing_cached: true,
         search: None,
         writes: None,
+        owner: None,
         columns: [
             instance_scope(),
             named_item("Security profile id", "Security profile ARN"),

@@ -46,6 +46,7 @@ fn definition() -> TableDef {
         listing_cached: true,
         search: None,
         writes: None,
+        owner: None,
         columns,
     }
 }

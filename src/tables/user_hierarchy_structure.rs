@@ -30,6 +30,7 @@ fn definition() -> TableDef {
         listing_cached: true,
         search: None,
         writes: None,
+        owner: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance"),
             c("instance_id", utf8(), Key, "Connect instance id"),

@@ -67,6 +67,7 @@ fn definition() -> TableDef {
         listing_cached: false,
         search: Some(SearchDef { op: "SearchUsers", page_max: 500, criterion: search_criterion }),
         writes: Some(WriteDef { create: "CreateUser", delete: "DeleteUser" }),
+        owner: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance").fixed(SCOPE),
             c("instance_id", utf8(), Key, "Connect instance id").fixed(SCOPE),

@@ -222,6 +222,12 @@ async fn every_served_operation_accepts_valid_input_and_refuses_each_violation_u
     let status = statuses.agent_status_summary_list().first().and_then(|s| s.id()).expect("a status").to_owned();
     let groups = sdk.list_user_hierarchy_groups().instance_id(&ids.instance).send().await.expect("groups");
     let group = groups.user_hierarchy_group_summary_list().first().and_then(|g| g.id()).expect("a group").to_owned();
+    let queues = sdk.list_queues().instance_id(&ids.instance).send().await.expect("ListQueues");
+    let queue = queues.queue_summary_list().first().and_then(|q| q.id()).expect("a queue").to_owned();
+    let hours = sdk.list_hours_of_operations().instance_id(&ids.instance).send().await.expect("hours");
+    let hours = hours.hours_of_operation_summary_list().first().and_then(|h| h.id()).expect("hours").to_owned();
+    let quick = sdk.list_quick_connects().instance_id(&ids.instance).send().await.expect("ListQuickConnects");
+    let quick = quick.quick_connect_summary_list().first().and_then(|q| q.id()).expect("a quick connect").to_owned();
     // The proficiency the valid DisassociateUserProficiencies request removes.
     sdk.associate_user_proficiencies()
         .instance_id(&ids.instance)
@@ -247,6 +253,11 @@ async fn every_served_operation_accepts_valid_input_and_refuses_each_violation_u
         ("SecurityProfileIds", json!([ids.agent])),
         ("HierarchyGroupId", json!(group)),
         ("AgentStatusId", json!(status)),
+        ("QueueId", json!(queue)),
+        ("HoursOfOperationId", json!(hours)),
+        ("QuickConnectId", json!(quick)),
+        // GetCurrentUserData takes exactly one of its filters.
+        ("Filters", json!({ "RoutingProfiles": [ids.routing] })),
         ("IdentityInfo", json!({ "FirstName": "Fuzz", "LastName": "User" })),
         ("PhoneConfig", json!({ "PhoneType": "SOFT_PHONE" })),
         ("tags", json!({ "fuzz": "value" })),
@@ -341,7 +352,7 @@ async fn every_served_operation_accepts_valid_input_and_refuses_each_violation_u
         let (status, kind) = fuzz.send(op, &valid).await;
         assert!((200..300).contains(&status), "{op} with valid input ({valid:?}): {status} {kind}");
     }
-    assert_eq!(operations.len(), 28, "every served operation");
+    assert_eq!(operations.len(), 37, "every served operation");
     // Pinned, so a change of the model or of this generator that drops cases shows.
-    assert_eq!((refusals, fuzz.sent), (83, 111), "violations tried, requests sent");
+    assert_eq!((refusals, fuzz.sent), (115, 152), "violations tried, requests sent");
 }

@@ -19,6 +19,7 @@ mod pg_clients;
 mod postgres;
 mod report_oracle;
 mod reports;
+mod routing_tables;
 mod select;
 mod serve;
 mod server_safety;

@@ -34,11 +34,17 @@ fn printed_json(script: &str, out: &std::process::Output) -> Value {
 }
 
 /// The tables of schema `connect`, as every client lists them.
-const CONNECT_TABLES: [&str; 7] = [
+const CONNECT_TABLES: [&str; 13] = [
     "agent_statuses",
+    "hours_of_operations",
     "instances",
+    "queues",
+    "quick_connects",
+    "routing_profile_queues",
     "routing_profiles",
+    "security_profile_permissions",
     "security_profiles",
+    "user_data",
     "user_hierarchy_groups",
     "user_hierarchy_structure",
     "users",

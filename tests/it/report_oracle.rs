@@ -290,3 +290,267 @@ async fn every_report_holds_the_numbers_the_sdk_gives() {
     assert!(!recent.is_empty());
     assert_eq!(got, recent, "recently_modified");
 }
+
+/// A routing profile's queue config: queue id, queue name, channel, priority, delay.
+type QueueConfig = (String, String, String, i32, i32);
+/// A quick connect: instance, name, type, user id, queue id.
+type QuickConnect = (String, String, String, Option<String>, Option<String>);
+
+/// What the routing reports read, from plain SDK calls: per instance, each queue (name, type,
+/// status), each routing profile's queue configs, each security profile's permissions, each
+/// quick connect's target, and each agent's current state.
+struct Routing {
+    queues: BTreeMap<(String, String), (String, String, String)>,
+    /// (instance, routing profile) → its queue configs
+    configs: BTreeMap<(String, String), Vec<QueueConfig>>,
+    permissions: BTreeMap<(String, String), Vec<String>>,
+    quick_connects: Vec<QuickConnect>,
+    /// (instance, user id, routing profile id, status, status start ms, contacts)
+    current: Vec<(String, String, String, String, i64, usize)>,
+}
+
+async fn routing(emu: &EmulatorHandle) -> Routing {
+    let c = client(emu, REGION);
+    let mut r = Routing {
+        queues: BTreeMap::new(),
+        configs: BTreeMap::new(),
+        permissions: BTreeMap::new(),
+        quick_connects: Vec::new(),
+        current: Vec::new(),
+    };
+    for i in c.list_instances().send().await.expect("instances").instance_summary_list() {
+        let iid = i.id().expect("id").to_owned();
+        for q in c.list_queues().instance_id(&iid).send().await.expect("queues").queue_summary_list() {
+            let id = q.id().expect("id");
+            let d = c.describe_queue().instance_id(&iid).queue_id(id).send().await.expect("queue");
+            let status = d.queue().and_then(|q| q.status()).map(|s| s.as_str().to_owned()).unwrap_or_default();
+            let kind = q.queue_type().map(|t| t.as_str().to_owned()).unwrap_or_default();
+            r.queues.insert((iid.clone(), id.to_owned()), (q.name().expect("name").to_owned(), kind, status));
+        }
+        let profiles = c.list_routing_profiles().instance_id(&iid).send().await.expect("rp");
+        for p in profiles.routing_profile_summary_list() {
+            let rp = p.id().expect("id");
+            let out = c.list_routing_profile_queues().instance_id(&iid).routing_profile_id(rp).send().await;
+            let configs = out
+                .expect("rp queues")
+                .routing_profile_queue_config_summary_list()
+                .iter()
+                .map(|q| {
+                    let channel = q.channel().as_str().to_owned();
+                    (q.queue_id().to_owned(), q.queue_name().to_owned(), channel, q.priority(), q.delay())
+                })
+                .collect();
+            r.configs.insert((iid.clone(), rp.to_owned()), configs);
+            let filters = aws_sdk_connect::types::UserDataFilters::builder().routing_profiles(rp).build();
+            let mut token = None;
+            loop {
+                let out = c
+                    .get_current_user_data()
+                    .instance_id(&iid)
+                    .filters(filters.clone())
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .expect("user data");
+                for d in out.user_data_list() {
+                    let status = d.status().expect("status");
+                    r.current.push((
+                        iid.clone(),
+                        d.user().and_then(|u| u.id()).expect("user").to_owned(),
+                        rp.to_owned(),
+                        status.status_name().expect("name").to_owned(),
+                        super::support::millis(status.status_start_timestamp().expect("since")),
+                        d.contacts().len(),
+                    ));
+                }
+                match out.next_token() {
+                    Some(t) => token = Some(t.to_owned()),
+                    None => break,
+                }
+            }
+        }
+        for p in c.list_security_profiles().instance_id(&iid).send().await.expect("sp").security_profile_summary_list()
+        {
+            let sp = p.id().expect("id");
+            let out = c.list_security_profile_permissions().instance_id(&iid).security_profile_id(sp).send().await;
+            r.permissions.insert((iid.clone(), sp.to_owned()), out.expect("permissions").permissions().to_vec());
+        }
+        for q in c.list_quick_connects().instance_id(&iid).send().await.expect("qc").quick_connect_summary_list() {
+            let d = c.describe_quick_connect().instance_id(&iid).quick_connect_id(q.id().expect("id")).send().await;
+            let d = d.expect("quick connect");
+            let config = d.quick_connect().and_then(|q| q.quick_connect_config()).expect("config");
+            r.quick_connects.push((
+                iid.clone(),
+                q.name().expect("name").to_owned(),
+                config.quick_connect_type().as_str().to_owned(),
+                config.user_config().map(|u| u.user_id().to_owned()),
+                config.queue_config().map(|u| u.queue_id().to_owned()),
+            ));
+        }
+    }
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_routing_reports_hold_the_numbers_the_sdk_gives() {
+    let emu = start(EmulatorConfig { now_ms: Some(NOW_MS), ..EmulatorConfig::default() }).await;
+    let users: Vec<Map<String, Value>> =
+        user_rows(&emu).await.into_values().filter(|u| u["region"] == REGION).collect();
+    let n = names(&emu).await;
+    let r = routing(&emu).await;
+    let instance = |u: &Map<String, Value>| text(u, "instance_id");
+    let row = |pairs: Vec<(&str, Value)>| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+
+    // permission_holders (Users.Delete): each holder, through each profile that grants it.
+    let mut holders = Vec::new();
+    for ((iid, sp), held) in &r.permissions {
+        if !held.iter().any(|p| p == "Users.Delete") {
+            continue;
+        }
+        for u in users.iter().filter(|u| instance(u) == *iid) {
+            if u["security_profile_ids"].as_array().is_some_and(|p| p.contains(&json!(sp))) {
+                holders.push(row(vec![
+                    ("username", u["username"].clone()),
+                    ("first_name", u["first_name"].clone()),
+                    ("last_name", u["last_name"].clone()),
+                    ("security_profile", json!(n.security[&(iid.clone(), sp.clone())])),
+                    ("permission", json!("Users.Delete")),
+                    ("instance_id", json!(iid)),
+                ]));
+            }
+        }
+    }
+    let via: BTreeSet<&str> = holders.iter().filter_map(|h| h["security_profile"].as_str()).collect();
+    assert!(via.contains("Admin") && via.contains("Supervisor"), "{via:?}");
+    assert_eq!(report(&emu, "permission_holders"), vec![sorted(holders)], "permission_holders");
+
+    // queue_coverage: agents per queue and channel; standard queues nobody can take.
+    let agents_of = |iid: &str, rp: &str| -> BTreeSet<String> {
+        users
+            .iter()
+            .filter(|u| instance(u) == iid && text(u, "routing_profile_id") == rp)
+            .map(|u| text(u, "id"))
+            .collect()
+    };
+    let mut per: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+    for ((iid, rp), configs) in &r.configs {
+        for (qid, _, channel, _, _) in configs {
+            let Some((name, _, _)) = r.queues.get(&(iid.clone(), qid.clone())) else { continue };
+            per.entry((name.clone(), channel.clone(), iid.clone())).or_default().extend(agents_of(iid, rp));
+        }
+    }
+    let coverage: Vec<Value> = per
+        .iter()
+        .map(|((q, ch, iid), a)| {
+            row(vec![
+                ("queue", json!(q)),
+                ("channel", json!(ch)),
+                ("agents", json!(a.len())),
+                ("instance_id", json!(iid)),
+            ])
+        })
+        .collect();
+    let unserved: Vec<Value> = r
+        .queues
+        .iter()
+        .filter(|(_, (_, kind, _))| kind == "STANDARD")
+        .filter(|((iid, _), (name, _, _))| {
+            per.iter().filter(|((q, _, i), _)| q == name && i == iid).all(|(_, agents)| agents.is_empty())
+        })
+        .map(|((iid, _), (name, _, status))| {
+            row(vec![("queue", json!(name)), ("status", json!(status)), ("instance_id", json!(iid))])
+        })
+        .collect();
+    assert!(unserved.len() >= 2, "the demo leaves queues unserved: {unserved:?}");
+    assert_eq!(report(&emu, "queue_coverage"), vec![sorted(coverage), sorted(unserved)], "queue_coverage");
+
+    // agent_queues: each agent's queues by priority.
+    let mut per_agent = Vec::new();
+    for u in &users {
+        let key = (instance(u), text(u, "routing_profile_id"));
+        let (Some(profile), Some(configs)) = (n.routing.get(&key), r.configs.get(&key)) else { continue };
+        let mut configs = configs.clone();
+        configs.sort_by(|a, b| (a.3, &a.1, &a.2).cmp(&(b.3, &b.1, &b.2)));
+        let queues: Vec<String> = configs
+            .iter()
+            .map(|(_, q, ch, p, d)| {
+                let delay = if *d > 0 { format!(" +{d}s") } else { String::new() };
+                format!("{q} {ch} p{p}{delay}")
+            })
+            .collect();
+        if queues.is_empty() {
+            continue;
+        }
+        per_agent.push(row(vec![
+            ("username", u["username"].clone()),
+            ("routing_profile", json!(profile)),
+            ("queues", json!(queues.join(", "))),
+            ("instance_id", json!(instance(u))),
+        ]));
+    }
+    assert!(per_agent.len() > 300);
+    assert_eq!(report(&emu, "agent_queues"), vec![sorted(per_agent)], "agent_queues");
+
+    // online_now: per routing profile and status; each user with a current state.
+    let minutes = |since: i64| (NOW_MS as i64 - since) / 60_000;
+    let mut groups: BTreeMap<(String, String, String), (u64, u64, i64)> = BTreeMap::new();
+    for (iid, _, rp, status, since, contacts) in &r.current {
+        let Some(profile) = n.routing.get(&(iid.clone(), rp.clone())) else { continue };
+        let g = groups.entry((profile.clone(), status.clone(), iid.clone())).or_insert((0, 0, i64::MIN));
+        g.0 += 1;
+        g.1 += *contacts as u64;
+        g.2 = g.2.max(minutes(*since));
+    }
+    let summary: Vec<Value> = groups
+        .into_iter()
+        .map(|((profile, status, iid), (count, contacts, longest))| {
+            row(vec![
+                ("routing_profile", json!(profile)),
+                ("status", json!(status)),
+                ("users", json!(count)),
+                ("contacts", json!(contacts)),
+                ("longest_minutes", json!(longest)),
+                ("instance_id", json!(iid)),
+            ])
+        })
+        .collect();
+    let by_id: BTreeMap<(String, String), &Map<String, Value>> =
+        users.iter().map(|u| ((instance(u), text(u, "id")), u)).collect();
+    let online: Vec<Value> = r
+        .current
+        .iter()
+        .filter_map(|(iid, uid, _, status, since, contacts)| {
+            let u = by_id.get(&(iid.clone(), uid.clone()))?;
+            Some(row(vec![
+                ("username", u["username"].clone()),
+                ("status", json!(status)),
+                ("minutes", json!(minutes(*since))),
+                ("contacts", json!(contacts)),
+                ("instance_id", json!(iid)),
+            ]))
+        })
+        .collect();
+    assert!(online.len() > 200);
+    assert_eq!(report(&emu, "online_now"), vec![sorted(summary), sorted(online)], "online_now");
+
+    // dangling_quick_connects: USER targets that are no user, QUEUE targets that are no queue.
+    let dangling: Vec<Value> = r
+        .quick_connects
+        .iter()
+        .filter_map(|(iid, name, kind, user, queue)| {
+            let missing = match (kind.as_str(), user, queue) {
+                ("USER", Some(u), _) if !by_id.contains_key(&(iid.clone(), u.clone())) => u,
+                ("QUEUE", _, Some(q)) if !r.queues.contains_key(&(iid.clone(), q.clone())) => q,
+                _ => return None,
+            };
+            Some(row(vec![
+                ("quick_connect", json!(name)),
+                ("type", json!(kind)),
+                ("missing_id", json!(missing)),
+                ("instance_id", json!(iid)),
+            ]))
+        })
+        .collect();
+    assert!(dangling.len() >= 2);
+    assert_eq!(report(&emu, "dangling_quick_connects"), vec![sorted(dangling)], "dangling_quick_connects");
+}

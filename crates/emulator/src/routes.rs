@@ -3,7 +3,7 @@
 //! maps a raw request path to an operation and its percent-decoded URI labels.
 
 use super::handlers::Handler::{self, Read, Write};
-use super::handlers::{hierarchy, instances, profiles, search, tags, users};
+use super::handlers::{hierarchy, instances, profiles, routing, search, tags, user_data, users};
 
 /// An operation: its model name, HTTP binding and handler.
 pub struct Route {
@@ -119,6 +119,40 @@ pub const ROUTES: &[Route] = &[
         Read(hierarchy::describe_user_hierarchy_structure),
     ),
     route("ListAgentStatuses", "GET", "/agent-status/{InstanceId}", Read(profiles::list_agent_statuses)),
+    route(
+        "ListSecurityProfilePermissions",
+        "GET",
+        "/security-profiles-permissions/{InstanceId}/{SecurityProfileId}",
+        Read(profiles::list_security_profile_permissions),
+    ),
+    route("ListQueues", "GET", "/queues-summary/{InstanceId}", Read(routing::list_queues)),
+    route("DescribeQueue", "GET", "/queues/{InstanceId}/{QueueId}", Read(routing::describe_queue)),
+    route(
+        "ListRoutingProfileQueues",
+        "GET",
+        "/routing-profiles/{InstanceId}/{RoutingProfileId}/queues",
+        Read(routing::list_routing_profile_queues),
+    ),
+    route("ListQuickConnects", "GET", "/quick-connects/{InstanceId}", Read(routing::list_quick_connects)),
+    route(
+        "DescribeQuickConnect",
+        "GET",
+        "/quick-connects/{InstanceId}/{QuickConnectId}",
+        Read(routing::describe_quick_connect),
+    ),
+    route(
+        "ListHoursOfOperations",
+        "GET",
+        "/hours-of-operations-summary/{InstanceId}",
+        Read(routing::list_hours_of_operations),
+    ),
+    route(
+        "DescribeHoursOfOperation",
+        "GET",
+        "/hours-of-operations/{InstanceId}/{HoursOfOperationId}",
+        Read(routing::describe_hours_of_operation),
+    ),
+    route("GetCurrentUserData", "POST", "/metrics/userdata/{InstanceId}", Read(user_data::get_current_user_data)),
     route("TagResource", "POST", "/tags/{resourceArn}", Write(tags::tag_resource)),
     route("UntagResource", "DELETE", "/tags/{resourceArn}", Write(tags::untag_resource)),
     route("ListTagsForResource", "GET", "/tags/{resourceArn}", Read(tags::list_tags_for_resource)),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::faults::draw;
 use super::handlers::hierarchy::LEVELS;
 use super::handlers::users::set_phone_config;
-use super::state::{Instance, Obj, RegionState, UserRecord, World, epoch_seconds};
+use super::state::{Instance, Obj, RegionState, UserRecord, World, epoch_seconds, s};
 
 /// The account every credential maps to unless its access key id is a 12-digit account id.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -256,12 +256,259 @@ fn demo_instance(region: &RegionState, spec: &InstanceSpec, now_ms: u64) -> Inst
         a.extend(json!({ "Id": aid, "Arn": arn, "Name": name, "Type": ty }).as_object().cloned().unwrap_or_default());
         inst.agent_statuses.insert(aid, a);
     }
+    routing(region, &mut inst, ms);
     for i in 0..spec.users {
         let record = demo_user(region, &inst, spec, i, now_ms);
         inst.insert_user(record);
     }
+    quick_connects(region, &mut inst, ms);
+    current_state(&mut inst, spec, now_ms);
     inst.user_quota = inst.user_quota.max(inst.users.len());
     inst
+}
+
+/// Every permission the demo's profiles grant (Admin holds them all).
+const ALL_PERMISSIONS: [&str; 24] = [
+    "AgentStates.Create",
+    "AgentStates.Edit",
+    "AgentStates.View",
+    "BasicAgentAccess",
+    "ContactSearch.View",
+    "HoursOfOperation.Create",
+    "HoursOfOperation.Edit",
+    "HoursOfOperation.View",
+    "ListenCallRecordings",
+    "MetricsReports.Access",
+    "OutboundCallAccess",
+    "Queues.Create",
+    "Queues.Edit",
+    "Queues.View",
+    "RealTimeMetrics.Access",
+    "RoutingPolicies.Create",
+    "RoutingPolicies.Edit",
+    "RoutingPolicies.View",
+    "SecurityProfiles.Edit",
+    "SecurityProfiles.View",
+    "Users.Create",
+    "Users.Delete",
+    "Users.Edit",
+    "Users.View",
+];
+
+/// What each demo security profile grants. Supervisor is the custom profile that grants
+/// `Users.Delete` to people who should not have it.
+fn permissions_of(profile: &str) -> Vec<&'static str> {
+    match profile {
+        "Admin" => ALL_PERMISSIONS.to_vec(),
+        "CallCenterManager" => vec![
+            "AgentStates.View",
+            "HoursOfOperation.Edit",
+            "HoursOfOperation.View",
+            "MetricsReports.Access",
+            "Queues.Edit",
+            "Queues.View",
+            "RealTimeMetrics.Access",
+            "RoutingPolicies.Edit",
+            "RoutingPolicies.View",
+            "Users.Create",
+            "Users.Edit",
+            "Users.View",
+        ],
+        "QualityAnalyst" => vec!["ContactSearch.View", "ListenCallRecordings", "MetricsReports.Access"],
+        "Agent" => vec!["BasicAgentAccess", "OutboundCallAccess"],
+        "Supervisor" => vec!["RealTimeMetrics.Access", "Users.Delete", "Users.View"],
+        _ => Vec::new(),
+    }
+}
+
+/// The demo's queues: (name, channels' routing profiles) come from `QUEUE_CONFIGS`. Escalations
+/// is in no routing profile, and Outbound only in a profile nobody has: no agent serves them.
+const QUEUES: [(&str, &str); 7] = [
+    ("BasicQueue", "Basic Hours"),
+    ("Sales", "Business Hours"),
+    ("Support", "Basic Hours"),
+    ("Billing", "Business Hours"),
+    ("Chat Support", "Basic Hours"),
+    ("Escalations", "Business Hours"),
+    ("Outbound", "Business Hours"),
+];
+
+/// (routing profile, queue, channel, priority, delay).
+const QUEUE_CONFIGS: [(&str, &str, &str, i64, i64); 21] = [
+    ("Basic Routing Profile", "BasicQueue", "VOICE", 1, 0),
+    ("Basic Routing Profile", "BasicQueue", "CHAT", 1, 0),
+    ("Basic Routing Profile", "BasicQueue", "TASK", 1, 0),
+    ("Sales", "Sales", "VOICE", 1, 0),
+    ("Sales", "BasicQueue", "VOICE", 2, 30),
+    ("Support Tier 1", "Support", "VOICE", 1, 0),
+    ("Support Tier 1", "Support", "CHAT", 1, 0),
+    ("Support Tier 1", "Chat Support", "CHAT", 2, 15),
+    ("Support Tier 2", "Support", "VOICE", 2, 60),
+    ("Support Tier 2", "Support", "CHAT", 2, 60),
+    ("Support Tier 2", "Support", "TASK", 1, 0),
+    ("Support Tier 2", "Chat Support", "CHAT", 1, 0),
+    ("Billing", "Billing", "VOICE", 1, 0),
+    ("Billing", "Billing", "EMAIL", 1, 0),
+    ("Billing", "BasicQueue", "VOICE", 3, 120),
+    ("Chat Only", "Chat Support", "CHAT", 1, 0),
+    ("Chat Only", "Support", "CHAT", 2, 30),
+    ("Chat Only", "BasicQueue", "CHAT", 3, 60),
+    ("Outbound Campaigns", "Outbound", "VOICE", 1, 0),
+    ("Outbound Campaigns", "BasicQueue", "VOICE", 5, 300),
+    ("Basic Routing Profile", "Support", "TASK", 2, 0),
+];
+
+/// Hours of operation, queues, the queues of each routing profile and the permissions of each
+/// security profile.
+fn routing(region: &RegionState, inst: &mut Instance, ms: u64) {
+    let iid = inst.id().to_owned();
+    let week = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
+    let slice = |h: u32, m: u32| json!({ "Hours": h, "Minutes": m });
+    for (name, zone, days, (from, to)) in [
+        ("Basic Hours", "America/New_York", &week[..], (0, 0)),
+        ("Business Hours", "America/Los_Angeles", &week[..5], (9, 17)),
+        ("UK Hours", "Europe/London", &week[..5], (8, 18)),
+    ] {
+        let (hid, arn, mut h) = named(region, &iid, "operating-hours", name, ms);
+        let config: Vec<Value> =
+            days.iter().map(|d| json!({ "Day": d, "StartTime": slice(from, 0), "EndTime": slice(to, 0) })).collect();
+        h.extend(
+            json!({
+                "HoursOfOperationId": hid, "HoursOfOperationArn": arn, "Name": name,
+                "Description": format!("{name} ({zone})"), "TimeZone": zone, "Config": config, "Tags": {},
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        inst.hours_of_operations.insert(hid, h);
+    }
+    for (name, hours) in QUEUES {
+        let qid = id(&format!("{iid}/queue/{name}"));
+        let arn = region.arn(&format!("instance/{iid}/queue/{qid}"));
+        let hours_id = by_name(&inst.hours_of_operations, "Name", hours);
+        let mut q = json!({
+            "QueueId": qid, "QueueArn": arn, "Name": name, "Description": format!("{name} contacts"),
+            "QueueType": "STANDARD", "Status": if name == "Outbound" { "DISABLED" } else { "ENABLED" },
+            "HoursOfOperationId": hours_id, "Tags": {},
+            "LastModifiedTime": epoch_seconds(ms), "LastModifiedRegion": region.region,
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+        if name == "Sales" || name == "Outbound" {
+            q.insert("MaxContacts".into(), 50.into());
+            q.insert("OutboundCallerConfig".into(), json!({ "OutboundCallerIdName": "Acme" }));
+        }
+        inst.queues.insert(qid, q);
+    }
+    for (profile, queue, channel, priority, delay) in QUEUE_CONFIGS {
+        let rp = by_name(&inst.routing_profiles, "Name", profile);
+        let q = &inst.queues[&id(&format!("{iid}/queue/{queue}"))];
+        let config = json!({
+            "QueueId": q["QueueId"], "QueueArn": q["QueueArn"], "QueueName": queue,
+            "Priority": priority, "Delay": delay, "Channel": channel,
+        });
+        let key = format!("{}/{channel}", s(q, "QueueId"));
+        inst.routing_profile_queues.entry(rp).or_default().insert(key, config.as_object().cloned().unwrap_or_default());
+    }
+    for (rp, p) in &mut inst.routing_profiles {
+        let queues: std::collections::BTreeSet<&str> = inst
+            .routing_profile_queues
+            .get(rp)
+            .map(|c| c.values().map(|c| s(c, "QueueId")).collect())
+            .unwrap_or_default();
+        p.insert("NumberOfAssociatedQueues".into(), queues.len().into());
+    }
+    for (sp, p) in &inst.security_profiles {
+        let held = permissions_of(s(p, "SecurityProfileName"));
+        inst.security_profile_permissions
+            .insert(sp.clone(), held.into_iter().map(|p| (p.to_owned(), Value::from(p))).collect());
+    }
+}
+
+/// Quick connects: to users (one of them since deleted), to queues and to a phone number.
+fn quick_connects(region: &RegionState, inst: &mut Instance, ms: u64) {
+    let iid = inst.id().to_owned();
+    let flow = |name: &str| id(&format!("{iid}/contact-flow/{name}"));
+    let users: Vec<(String, String)> = inst
+        .users
+        .values()
+        .take(3)
+        .map(|u| (u.id().to_owned(), u.username().to_owned()))
+        .chain(std::iter::once((id(&format!("{iid}/user/departed")), "departed.agent".to_owned())))
+        .collect();
+    let mut add = |name: &str, config: Value| {
+        let (qid, arn, mut q) = named(region, &iid, "transfer-destination", name, ms);
+        q.extend(
+            json!({
+                "QuickConnectId": qid, "QuickConnectARN": arn, "Name": name,
+                "Description": format!("Transfer to {name}"), "QuickConnectConfig": config, "Tags": {},
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        inst.quick_connects.insert(qid, q);
+    };
+    for (uid, username) in users {
+        add(
+            &username,
+            json!({ "QuickConnectType": "USER", "UserConfig": { "UserId": uid, "ContactFlowId": flow("Default agent transfer") } }),
+        );
+    }
+    for queue in ["Sales", "Billing", "Retired"] {
+        add(
+            &format!("{queue} transfer"),
+            json!({ "QuickConnectType": "QUEUE", "QueueConfig": { "QueueId": id(&format!("{iid}/queue/{queue}")), "ContactFlowId": flow("Default queue transfer") } }),
+        );
+    }
+    add(
+        "Escalation hotline",
+        json!({ "QuickConnectType": "PHONE_NUMBER", "PhoneConfig": { "PhoneNumber": "+18005550100" } }),
+    );
+}
+
+/// Who is logged in now: most users have a status (some Available, some of them on a contact,
+/// some on a break, some Offline); a few are not logged in at all and have no current state.
+fn current_state(inst: &mut Instance, spec: &InstanceSpec, now_ms: u64) {
+    let status = |name: &str| by_name(&inst.agent_statuses, "Name", name);
+    let names = [(0.40, "Available"), (0.60, "Offline"), (0.70, "Lunch"), (0.78, "Training"), (0.85, "Meeting")];
+    let ids: Vec<(f64, String)> = names.iter().map(|(p, n)| (*p, status(n))).collect();
+    let queues: Vec<(String, Value, Value)> = inst
+        .queues
+        .values()
+        .map(|q| (s(q, "QueueId").to_owned(), q["QueueId"].clone(), q["QueueArn"].clone()))
+        .collect();
+    let configs = inst.routing_profile_queues.clone();
+    for (n, record) in inst.users.values_mut().enumerate() {
+        let n = n as u64;
+        let r = |salt: u64| draw(salt.wrapping_mul(7_919) ^ spec.created_ms, n);
+        let Some((_, status_id)) = ids.iter().find(|(p, _)| r(1) < *p) else { continue };
+        record.agent_status_id = Some(status_id.clone());
+        record.status_since_ms = Some(now_ms - (5 + (r(2) * 235.0) as u64) * 60_000);
+        let available = ids.first().is_some_and(|(_, a)| a == status_id);
+        let rp = s(&record.user, "RoutingProfileId").to_owned();
+        let Some(config) = configs.get(&rp).and_then(|c| c.values().next()).filter(|_| available && r(3) < 0.5) else {
+            continue;
+        };
+        let (_, qid, qarn) = queues.iter().find(|(q, _, _)| q == s(config, "QueueId")).cloned().unwrap_or_default();
+        let started = now_ms - (1 + (r(4) * 20.0) as u64) * 60_000;
+        record.contacts.push(json!({
+            "ContactId": id(&format!("{}/contact/{}", inst_id_of(&record.user), s(&record.user, "Id"))),
+            "Channel": s(config, "Channel"),
+            "InitiationMethod": "INBOUND",
+            "AgentContactState": "CONNECTED",
+            "StateStartTimestamp": epoch_seconds(started),
+            "ConnectedToAgentTimestamp": epoch_seconds(started),
+            "Queue": { "Id": qid, "Arn": qarn },
+        }));
+    }
+}
+
+/// The instance id inside a user's ARN.
+fn inst_id_of(user: &Obj) -> &str {
+    s(user, "Arn").split('/').nth(1).unwrap_or_default()
 }
 
 fn by_name(map: &std::collections::BTreeMap<String, Obj>, key: &str, name: &str) -> String {

@@ -84,6 +84,22 @@ pub struct Instance {
     pub hierarchy_levels: Vec<Obj>,
     pub hierarchy_groups: BTreeMap<String, Obj>,
     pub agent_statuses: BTreeMap<String, Obj>,
+    /// `Queue` objects of DescribeQueue (with `QueueType`, which only ListQueues shows).
+    #[serde(default)]
+    pub queues: BTreeMap<String, Obj>,
+    /// Each routing profile's queue configs (`RoutingProfileQueueConfigSummary`), keyed by
+    /// `QUEUEID/CHANNEL` so pages follow one fixed order.
+    #[serde(default)]
+    pub routing_profile_queues: BTreeMap<String, BTreeMap<String, Obj>>,
+    /// Each security profile's permissions, keyed by the permission (a fixed page order).
+    #[serde(default)]
+    pub security_profile_permissions: BTreeMap<String, BTreeMap<String, Value>>,
+    /// `QuickConnect` objects of DescribeQuickConnect.
+    #[serde(default)]
+    pub quick_connects: BTreeMap<String, Obj>,
+    /// `HoursOfOperation` objects of DescribeHoursOfOperation.
+    #[serde(default)]
+    pub hours_of_operations: BTreeMap<String, Obj>,
 }
 
 impl Instance {
@@ -98,6 +114,11 @@ impl Instance {
             hierarchy_levels: Vec::new(),
             hierarchy_groups: BTreeMap::new(),
             agent_statuses: BTreeMap::new(),
+            queues: BTreeMap::new(),
+            routing_profile_queues: BTreeMap::new(),
+            security_profile_permissions: BTreeMap::new(),
+            quick_connects: BTreeMap::new(),
+            hours_of_operations: BTreeMap::new(),
         }
     }
 
@@ -154,6 +175,10 @@ impl Instance {
             .ok_or_else(|| ApiError::not_found(format!("SecurityProfile not found for SecurityProfileId: {id}")))
     }
 
+    pub fn queue(&self, id: &str) -> ApiResult<&Obj> {
+        self.queues.get(id).ok_or_else(|| ApiError::not_found(format!("Queue not found for QueueId: {id}")))
+    }
+
     pub fn hierarchy_group(&self, id: &str) -> ApiResult<&Obj> {
         self.hierarchy_groups
             .get(id)
@@ -177,6 +202,12 @@ pub struct UserRecord {
     /// The agent status set by PutUserStatus.
     #[serde(default)]
     pub agent_status_id: Option<String>,
+    /// Since when the user is in that status (set with it).
+    #[serde(default)]
+    pub status_since_ms: Option<u64>,
+    /// The contacts the agent is handling now (`AgentContactReference` objects).
+    #[serde(default)]
+    pub contacts: Vec<Value>,
     /// Readers see the user from this time on (eventual consistency after CreateUser).
     #[serde(default)]
     pub visible_from_ms: u64,
@@ -201,6 +232,8 @@ impl UserRecord {
             user,
             proficiencies: Vec::new(),
             agent_status_id: None,
+            status_since_ms: None,
+            contacts: Vec::new(),
             visible_from_ms: 0,
             deleted_visible_at_ms: None,
             stale: None,

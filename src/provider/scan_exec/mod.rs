@@ -30,13 +30,13 @@ use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
 
-use super::api::{ApiTable, Page, Parent, Row, whole_listing};
+use super::api::{ApiTable, Containers, Page, Parent, Row, whole_listing};
 use super::context::ScanContext;
 
 use super::events::Event;
 use super::keys::instance_arn_of;
 use super::own_writes;
-use super::plan::{Access, Instances, ItemRef, ScanPlan};
+use super::plan::{Access, Instances, ItemRef, Owners, ScanPlan};
 use super::rows::to_batch;
 use super::table_def::Scope;
 use crate::error::{ApiFailure, Error};
@@ -45,7 +45,7 @@ use crate::error::{ApiFailure, Error};
 #[derive(Debug)]
 pub(crate) struct ApiScanExec {
     table: Arc<dyn ApiTable>,
-    containers: Arc<dyn ApiTable>,
+    containers: Containers,
     plan: ScanPlan,
     cx: ScanContext,
     schema: SchemaRef,
@@ -60,7 +60,7 @@ impl ApiScanExec {
 
     pub(crate) fn new(
         table: Arc<dyn ApiTable>,
-        containers: Arc<dyn ApiTable>,
+        containers: Containers,
         plan: ScanPlan,
         cx: ScanContext,
         schema: SchemaRef,
@@ -79,7 +79,7 @@ impl ApiScanExec {
         let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
         let scan = Arc::new(Scan {
             table: Arc::clone(&self.table),
-            containers: Arc::clone(&self.containers),
+            containers: self.containers.clone(),
             plan: self.plan.clone(),
             cx: self.cx.clone(),
             schema: Arc::clone(&self.schema),
@@ -175,8 +175,9 @@ struct Described {
 
 struct Scan {
     table: Arc<dyn ApiTable>,
-    /// The table listing the instances an instance-scoped scan covers when the query names none.
-    containers: Arc<dyn ApiTable>,
+    /// The tables listing the instances an instance-scoped scan covers when the query names
+    /// none, and the owning items of an owned table.
+    containers: Containers,
     plan: ScanPlan,
     cx: ScanContext,
     schema: SchemaRef,
@@ -250,6 +251,17 @@ impl Scan {
                 self.report_cache_problem();
                 if let Err(e) = scanned {
                     match e {
+                        // An owner that does not exist has no rows, as an unknown id is no row;
+                        // one listed a moment ago was deleted during the scan.
+                        ScanFailure::Api(e) if parent.owner_id.is_some() && e.is_not_found() => {
+                            if self.plan.owners == Some(Owners::All) {
+                                self.cx.events.warn(format!(
+                                    "{}: {} was listed but no longer exists (deleted during the scan); skipped",
+                                    self.plan.table,
+                                    parent.owner()
+                                ));
+                            }
+                        }
                         ScanFailure::Api(e) => self.fail(region, parent.instance_id.as_deref(), e)?,
                         ScanFailure::Engine(e) => return Err(e),
                     }
@@ -274,18 +286,41 @@ impl Scan {
         }
     }
 
+    /// The containers a scan reads in a region: instances, then for an owned table the owning
+    /// items of each (those a filter names, or the owning table's listing).
     async fn parents(&self, region: &str) -> Result<Vec<Parent>, ApiFailure> {
+        let instances = self.instances(region).await?;
+        let (Some(owner), Some(owners)) = (self.containers.owner.as_ref(), &self.plan.owners) else {
+            return Ok(instances);
+        };
+        let mut parents = Vec::new();
+        for instance in instances {
+            let ids: Vec<String> = match owners {
+                Owners::Named(ids) => ids.clone(),
+                Owners::All => whole_listing(&self.cx, owner.as_ref(), &instance)
+                    .await?
+                    .iter()
+                    .filter_map(|row| row.get("id").and_then(Value::as_str).map(str::to_owned))
+                    .collect(),
+            };
+            parents.extend(ids.into_iter().map(|id| Parent { owner_id: Some(id), ..instance.clone() }));
+        }
+        Ok(parents)
+    }
+
+    async fn instances(&self, region: &str) -> Result<Vec<Parent>, ApiFailure> {
         let parent = |instance_id: Option<String>, instance_arn: Option<String>| Parent {
             region: region.to_owned(),
             instance_id,
             instance_arn,
+            owner_id: None,
         };
         Ok(match (&self.table.def().scope, &self.plan.instances) {
             (Scope::Region, _) | (_, Instances::NotApplicable) => vec![parent(None, None)],
             (Scope::Instance, Instances::Named(ids)) => ids.iter().map(|i| parent(Some(i.clone()), None)).collect(),
             (Scope::Instance, Instances::All) => {
                 let region_only = parent(None, None);
-                let containers = self.containers.as_ref();
+                let containers = self.containers.instances.as_ref();
                 whole_listing(&self.cx, containers, &region_only)
                     .await?
                     .iter()
@@ -299,9 +334,12 @@ impl Scan {
         })
     }
 
-    /// Region, instance and write-only columns, known from the scan's scope.
+    /// Region, instance, owner and write-only columns, known from the scan's scope.
     fn add_keys(&self, parent: &Parent, row: &mut Row) {
         row.insert("region".into(), Value::String(parent.region.clone()));
+        if let (Some(owner), Some(id)) = (self.table.def().owner, &parent.owner_id) {
+            row.insert(owner.column.into(), Value::String(id.clone()));
+        }
         if let Some(iid) = &parent.instance_id {
             row.insert("instance_id".into(), Value::String(iid.clone()));
             let arn = parent
@@ -397,7 +435,7 @@ impl Scan {
                     plan.limit.map_or(def.list_page_max, |l| l.clamp(1, def.list_page_max as usize) as i32);
                 let fallback = Arc::new(Scan {
                     table: Arc::clone(&self.table),
-                    containers: Arc::clone(&self.containers),
+                    containers: self.containers.clone(),
                     plan,
                     cx: self.cx.clone(),
                     schema: Arc::clone(&self.schema),

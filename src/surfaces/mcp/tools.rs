@@ -218,7 +218,7 @@ pub(crate) const TOOLS: &[ToolSpec] = &[
     ToolSpec {
         name: RUN_REPORT,
         title: "Run a report",
-        description: "Runs one of connectql's audit reports by name (users_per_routing_profile, security_profiles_and_admins, hierarchy_coverage, phone_settings, email_hygiene, dangling_references, recently_modified with vars {\"days\": \"30\"}) with its variables, read-only. An unknown name answers with the list.",
+        description: "Runs one of connectql's audit reports by name (users_per_routing_profile, security_profiles_and_admins, hierarchy_coverage, phone_settings, email_hygiene, dangling_references, recently_modified with vars {\"days\": \"30\"}, permission_holders with vars {\"permission\": \"Users.Delete\"}, queue_coverage, agent_queues, online_now, dangling_quick_connects) with its variables, read-only. An unknown name answers with the list.",
         input: || object(json!({ "name": { "type": "string" }, "vars": vars() }), &["name"]),
         read_only: true,
         destructive: false,

@@ -126,7 +126,7 @@ fn insert_parent(cx: &WriteContext, row: &Row) -> Result<Parent, Error> {
         .or_else(|| arn.map(|a| a.region))
         .or_else(|| cx.scan.clients.default_region().map(str::to_owned))
         .ok_or_else(|| Error::Usage("region is required: set it in the row or pass --region".to_owned()))?;
-    Ok(Parent { region, instance_id: Some(instance_id), instance_arn: text(row, "instance_arn") })
+    Ok(Parent { region, instance_id: Some(instance_id), instance_arn: text(row, "instance_arn"), owner_id: None })
 }
 
 /// What can be checked before CreateUser is sent (a dry run reports these too).

@@ -4,8 +4,10 @@
 pub mod hierarchy;
 pub mod instances;
 pub mod profiles;
+pub mod routing;
 pub mod search;
 pub mod tags;
+pub mod user_data;
 pub mod users;
 
 use serde_json::Value;

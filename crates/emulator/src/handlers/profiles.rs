@@ -54,3 +54,17 @@ pub fn list_agent_statuses(state: &RegionState, req: &Req) -> ApiResult<Value> {
         page(&instance.agent_statuses, &req.input, 100, |a| types.is_empty() || types.contains(&s(a, "Type")))?;
     Ok(json!({ "AgentStatusSummaryList": items, "NextToken": next }))
 }
+
+pub fn list_security_profile_permissions(state: &RegionState, req: &Req) -> ApiResult<Value> {
+    let instance = state.instance(req.str("InstanceId")?)?;
+    let profile = instance.security_profile(req.str("SecurityProfileId")?)?;
+    let empty = Default::default();
+    let held = instance.security_profile_permissions.get(s(profile, "Id")).unwrap_or(&empty);
+    let (items, next) = page(held, &req.input, 100, |_| true)?;
+    Ok(json!({
+        "Permissions": items,
+        "NextToken": next,
+        "LastModifiedTime": profile.get("LastModifiedTime"),
+        "LastModifiedRegion": profile.get("LastModifiedRegion"),
+    }))
+}

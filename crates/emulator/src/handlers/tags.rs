@@ -32,6 +32,9 @@ fn tags_of<'a>(state: &'a mut RegionState, arn: &str, now_ms: u64) -> ApiResult<
         [_, "routing-profile", id] => instance.routing_profiles.get_mut(*id).ok_or_else(not_found)?,
         [_, "security-profile", id] => instance.security_profiles.get_mut(*id).ok_or_else(not_found)?,
         [_, "agent-group", id] => instance.hierarchy_groups.get_mut(*id).ok_or_else(not_found)?,
+        [_, "queue", id] => instance.queues.get_mut(*id).ok_or_else(not_found)?,
+        [_, "transfer-destination", id] => instance.quick_connects.get_mut(*id).ok_or_else(not_found)?,
+        [_, "operating-hours", id] => instance.hours_of_operations.get_mut(*id).ok_or_else(not_found)?,
         _ => return Err(not_found()),
     };
     let tags = owner.entry("Tags").or_insert_with(|| json!({}));

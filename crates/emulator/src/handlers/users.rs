@@ -201,6 +201,7 @@ pub fn put_user_status(state: &mut RegionState, req: &Req) -> ApiResult<Value> {
     }
     let user = instance.user_mut(req.str("UserId")?)?;
     user.agent_status_id = Some(status);
+    user.status_since_ms = Some(req.now_ms);
     Ok(empty())
 }
 
