@@ -8,7 +8,7 @@ use std::fmt;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 
 use super::keys::{ConnectArn, pinned_values};
-use super::table_def::{Cost, IdForm, Scope, SearchDef, TableDef};
+use super::table_def::{ColumnDef, Cost, IdForm, Scope, SearchDef, TableDef};
 use crate::error::Error;
 
 /// An item named by a key filter, with the region and instance its ARN gave (if any).
@@ -259,11 +259,11 @@ impl Pinned {
 fn column_needs(def: &TableDef, columns: &[&str]) -> (bool, Vec<(&'static str, &'static str)>, bool) {
     let used: Vec<_> = columns.iter().filter_map(|c| def.column(c)).collect();
     let hydrate = def.get_op.is_some() && used.iter().any(|c| c.cost == Cost::Get);
-    let extras = used.iter().filter_map(|c| Some((c.name, c.per_row_op()?))).collect();
+    let extras = used.iter().filter_map(|c| Some((c.name, c.extra_op()?))).collect();
     let search_covers = def.search.is_some()
         && used.iter().all(|c| match c.cost {
             Cost::Get | Cost::List => c.in_search,
-            Cost::PerRow(_) => false,
+            Cost::PerRow(_) | Cost::Shared(_) => false,
             Cost::Key | Cost::WriteOnly => true,
         });
     (hydrate, extras, search_covers)
@@ -393,8 +393,12 @@ impl ScanPlan {
                 }
             }
         }
-        for (_, op) in &self.extras {
-            parts.push(format!("{op} per row"));
+        for (column, op) in &self.extras {
+            if def.column(column).is_some_and(ColumnDef::is_live) {
+                parts.push(format!("{op} for the whole instance, 100 rows a call, once per statement"));
+            } else {
+                parts.push(format!("{op} per row"));
+            }
         }
         parts.join(" + ")
     }

@@ -17,6 +17,9 @@ pub(crate) enum Cost {
     Get,
     /// Needs an extra call per row (the operation named).
     PerRow(&'static str),
+    /// Read for a whole container once per statement by the operation named (paged), and
+    /// shared by its rows: live state, never kept in the local cache.
+    Shared(&'static str),
     /// Write-only: always NULL when read.
     WriteOnly,
 }
@@ -93,6 +96,19 @@ impl ColumnDef {
         }
     }
 
+    /// The call that fills this column after the listing (per row, or shared by the rows).
+    pub(crate) fn extra_op(&self) -> Option<&'static str> {
+        match self.cost {
+            Cost::PerRow(op) | Cost::Shared(op) => Some(op),
+            _ => None,
+        }
+    }
+
+    /// Live state: read anew by every statement, never served from the local cache.
+    pub(crate) fn is_live(&self) -> bool {
+        matches!(self.cost, Cost::Shared(_))
+    }
+
     /// What selecting the column costs, in words (for DESCRIBE, `.schema` and the README).
     pub(crate) fn cost_text(&self, def: &TableDef) -> String {
         match self.cost {
@@ -100,6 +116,7 @@ impl ColumnDef {
             Cost::List => format!("free with {}", def.list_op),
             Cost::Get => format!("1 {} per row", def.get_op.unwrap_or("get call")),
             Cost::PerRow(op) => format!("1 {op} per row"),
+            Cost::Shared(op) => format!("{op} for the instance, once per statement (1 call per 100 rows)"),
             Cost::WriteOnly => "write-only (NULL when read)".to_owned(),
         }
     }

@@ -10,9 +10,11 @@ use aws_sdk_connect::types::{Channel, UserData, UserDataFilters};
 use datafusion::arrow::datatypes::DataType;
 use serde_json::{Value, json};
 
+use super::routing_profiles::RoutingProfilesTable;
 use super::types::{instance_scope, list_of, millis, s, struct_of, timestamp, utf8};
 use crate::aws::errors::from_sdk;
 use crate::error::{ApiFailure, Cause};
+use crate::provider::api::whole_listing;
 use crate::provider::table_def::Owner;
 use crate::provider::{ApiTable, ColumnDef, Cost, IdForm, Page, Parent, Row, ScanContext, Scope, TableDef};
 
@@ -122,6 +124,41 @@ fn row_of(d: &UserData) -> Row {
         .collect();
     row.insert("contacts".into(), contacts.into());
     row
+}
+
+fn user_of(row: &Row) -> &str {
+    row.get("user_id").and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Every logged-in user's current state in an instance, by user id, read once per statement
+/// (ListRoutingProfiles, then GetCurrentUserData per profile, 100 users a call) and shared by
+/// every row that asks: `aws.connect.users.agent_status` reads it.
+async fn instance_states(cx: &ScanContext, parent: &Parent) -> Result<std::sync::Arc<Vec<Row>>, ApiFailure> {
+    let fetch = async {
+        let profiles = whole_listing(cx, &RoutingProfilesTable, parent).await?;
+        let mut rows = Vec::new();
+        for id in profiles.iter().filter_map(|p| p.get("id").and_then(Value::as_str)) {
+            let owner = Parent { owner_id: Some(id.to_owned()), ..parent.clone() };
+            match whole_listing(cx, &UserDataTable, &owner).await {
+                Ok(states) => rows.extend(states.iter().cloned()),
+                // Deleted since it was listed: its agents have another profile by now.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        rows.sort_by(|a, b| user_of(a).cmp(user_of(b)));
+        Ok(rows)
+    };
+    cx.listings.listing("user_data by user", parent, fetch).await
+}
+
+/// One user's current state (`None`: not logged in).
+///
+/// # Errors
+/// A failing ListRoutingProfiles or GetCurrentUserData.
+pub(crate) async fn current_state(cx: &ScanContext, parent: &Parent, user_id: &str) -> Result<Option<Row>, ApiFailure> {
+    let states = instance_states(cx, parent).await?;
+    Ok(states.binary_search_by(|r| user_of(r).cmp(user_id)).ok().map(|i| states[i].clone()))
 }
 
 impl UserDataTable {

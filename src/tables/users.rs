@@ -201,8 +201,8 @@ fn definition() -> TableDef {
             c(
                 "agent_status",
                 utf8(),
-                WriteOnly,
-                "UPDATE … SET agent_status = 'Lunch' sets the agent's status (PutUserStatus); NULL when read",
+                Cost::Shared("GetCurrentUserData"),
+                "Current agent status (NULL when not logged in); UPDATE … SET agent_status = 'Lunch' sets it (PutUserStatus)",
             )
             .set_by(Setter::AgentStatus.operation()),
         ],
@@ -530,10 +530,16 @@ impl ApiTable for UsersTable {
     }
 
     async fn extra(&self, cx: &ScanContext, parent: &Parent, column: &str, row: &mut Row) -> Result<(), ApiFailure> {
+        let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if column == "agent_status" {
+            let status =
+                super::user_data::current_state(cx, parent, &id).await?.and_then(|s| s.get("status_name").cloned());
+            row.insert(column.into(), status.unwrap_or(Value::Null));
+            return Ok(());
+        }
         if column != "user_proficiencies" {
             return Ok(());
         }
-        let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let client = cx.client(&parent.region);
         let mut pages = client
             .list_user_proficiencies()

@@ -72,7 +72,8 @@ async fn a_warm_scan_makes_only_the_listing_calls_and_returns_the_same_rows() {
     assert_eq!(describes, m.users, "--no-cache describes every user");
     same_rows(&fresh, &cold, "--no-cache vs cold");
 
-    // -v and api_calls() say what the cache saved.
+    // -v and api_calls() say what the cache saved; the agents' current status is live, read
+    // (one call per routing profile of the demo's seven) on every scan.
     let o = cached(&emu, dir.path(), &["-v", "-e", &sql]);
     let n = m.users;
     assert!(
@@ -85,7 +86,7 @@ async fn a_warm_scan_makes_only_the_listing_calls_and_returns_the_same_rows() {
     let text = out(&o);
     assert!(
         text.ends_with(&format!(
-            "operation,calls,cached\nDescribeUser,0,{n}\nListUserProficiencies,0,{n}\nListUsers,1,0\n"
+            "operation,calls,cached\nDescribeUser,0,{n}\nGetCurrentUserData,7,0\nListRoutingProfiles,1,0\nListUserProficiencies,0,{n}\nListUsers,1,0\n"
         )),
         "{text}"
     );

@@ -83,6 +83,13 @@ pub(crate) async fn user_rows(emu: &EmulatorHandle) -> BTreeMap<String, Map<Stri
     out
 }
 
+/// The user's current status name (NULL when not logged in), asked for that agent alone.
+async fn agent_status(c: &Client, iid: &str, id: &str) -> Value {
+    let filters = aws_sdk_connect::types::UserDataFilters::builder().agents(id).build();
+    let out = c.get_current_user_data().instance_id(iid).filters(filters).send().await.expect("GetCurrentUserData");
+    s(out.user_data_list().first().and_then(|d| d.status()).and_then(|s| s.status_name()))
+}
+
 async fn user_row(
     c: &Client,
     region: &str,
@@ -196,7 +203,7 @@ async fn user_row(
         ("user_id", json!(id)),
         ("data__identifier", json!(arn)),
         ("password", Value::Null),
-        ("agent_status", Value::Null),
+        ("agent_status", agent_status(c, iid, id).await),
     ] {
         row.insert(column.to_owned(), value);
     }

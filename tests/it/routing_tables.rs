@@ -280,3 +280,57 @@ async fn current_user_data_takes_one_filter_as_the_api_documents() {
     let missing = c.list_security_profile_permissions().instance_id(&iid).security_profile_id("nope").send().await;
     assert_eq!(code(&missing.expect_err("unknown profile")), "ResourceNotFoundException");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_cache_serves_describes_of_unchanged_items_and_never_the_live_state() {
+    let emu = demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let cached = |sql: &str| {
+        emu.emulator.reset_calls();
+        let o = super::support::run(&emu, &["--cache-dir", dir.path().to_str().expect("utf8"), "-e", sql]);
+        assert!(o.status.success(), "{sql}: {}", super::support::err(&o));
+        super::support::out(&o)
+    };
+    let details = [
+        ("SELECT name, status, hours_of_operation_id FROM aws.connect.queues ORDER BY 1, 2, 3", "DescribeQueue"),
+        ("SELECT name, user_id, queue_id FROM aws.connect.quick_connects ORDER BY 1, 2, 3", "DescribeQuickConnect"),
+        ("SELECT name, time_zone FROM aws.connect.hours_of_operations ORDER BY 1, 2", "DescribeHoursOfOperation"),
+    ];
+    for (sql, describe) in details {
+        let cold = cached(sql);
+        assert!(emu.emulator.calls_of(describe) > 0, "{sql}: the cold scan describes");
+        let warm = cached(sql);
+        assert_eq!(emu.emulator.calls_of(describe), 0, "{sql}: the warm scan only lists");
+        assert_eq!(warm, cold, "{sql}");
+    }
+    // The users' current status is read on every scan, even with every user's detail cached.
+    let sql = "SELECT username, email, agent_status FROM aws.connect.users ORDER BY 1";
+    cached(sql);
+    cached(sql);
+    assert_eq!(emu.emulator.calls_of("DescribeUser"), 0);
+    assert!(emu.emulator.calls_of("GetCurrentUserData") > 0);
+}
+
+#[tokio::test]
+async fn a_status_set_with_update_reads_back() {
+    let emu = demo().await;
+    let c = client(&emu, MAIN_REGION);
+    let iid = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
+    let e = engine(&emu).await;
+    let rows =
+        query(&e, &format!("SELECT id FROM users WHERE instance_id = '{iid}' AND agent_status = 'Available' LIMIT 1"))
+            .await
+            .expect("an available agent");
+    let id = strings(&rows, "id").into_iter().flatten().next().expect("someone is available");
+    query(&e, &format!("UPDATE users SET agent_status = 'Training' WHERE id = '{id}' AND instance_id = '{iid}'"))
+        .await
+        .expect("PutUserStatus");
+    let filters = UserDataFilters::builder().agents(&id).build();
+    let sdk = c.get_current_user_data().instance_id(&iid).filters(filters).send().await.expect("GetCurrentUserData");
+    let status = sdk.user_data_list().first().and_then(|d| d.status()).and_then(|s| s.status_name());
+    assert_eq!(status, Some("Training"), "the SDK sees the new status");
+    let rows = query(&e, &format!("SELECT agent_status FROM users WHERE id = '{id}' AND instance_id = '{iid}'"))
+        .await
+        .expect("read back");
+    assert_eq!(strings(&rows, "agent_status"), vec![Some("Training".to_owned())]);
+}

@@ -481,9 +481,14 @@ fn current_state(inst: &mut Instance, spec: &InstanceSpec, now_ms: u64) {
         .map(|q| (s(q, "QueueId").to_owned(), q["QueueId"].clone(), q["QueueArn"].clone()))
         .collect();
     let configs = inst.routing_profile_queues.clone();
+    let profiles: std::collections::BTreeSet<String> = inst.routing_profiles.keys().cloned().collect();
     for (n, record) in inst.users.values_mut().enumerate() {
         let n = n as u64;
         let r = |salt: u64| draw(salt.wrapping_mul(7_919) ^ spec.created_ms, n);
+        // No routing profile, no contacts: a user whose profile is gone cannot log in.
+        if !profiles.contains(s(&record.user, "RoutingProfileId")) {
+            continue;
+        }
         let Some((_, status_id)) = ids.iter().find(|(p, _)| r(1) < *p) else { continue };
         record.agent_status_id = Some(status_id.clone());
         record.status_since_ms = Some(now_ms - (5 + (r(2) * 235.0) as u64) * 60_000);

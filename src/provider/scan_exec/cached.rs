@@ -17,6 +17,8 @@ pub(super) struct Reused<'a> {
     parts: BTreeSet<String>,
     pub(super) need_get: bool,
     pub(super) need_extras: Vec<&'static str>,
+    /// Live columns: read every time, never kept.
+    live: Vec<&'static str>,
 }
 
 impl Reused<'_> {
@@ -30,17 +32,26 @@ impl Reused<'_> {
     /// The cached detail completed with what was just described, kept for the next statement.
     pub(super) fn keep(self, id: &str, described: Described) -> Row {
         let (mut detail, mut parts) = (self.detail, self.parts);
+        let mut fetched = described.full.is_some();
         if let Some(full) = described.full {
             detail.extend(full);
             parts.insert(GET_PART.to_owned());
         }
+        let mut live = Row::new();
         for (column, value) in described.extras {
+            if self.live.contains(&column.as_str()) {
+                live.insert(column, value);
+                continue;
+            }
             parts.insert(column.clone());
             detail.insert(column, value);
+            fetched = true;
         }
-        if let Some((c, at)) = &self.at {
+        // Only what was just fetched renews an entry: live columns alone leave it as it was.
+        if let Some((c, at)) = self.at.as_ref().filter(|_| fetched) {
             c.keep(at, id, self.stamp, parts, detail.clone());
         }
+        detail.extend(live);
         detail
     }
 }
@@ -54,17 +65,34 @@ impl Scan {
         let at = self.cache().map(|c| (c, c.container(def, parent, row)));
         let reuse = at.as_ref().map_or_else(Reuse::default, |(c, at)| c.reusable(at, id, stamp));
         let need_get = self.plan.hydrate && !reuse.parts.contains(GET_PART);
-        let need_extras: Vec<&'static str> =
-            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| !reuse.parts.contains(*c)).collect();
-        if at.is_some() {
-            let mut saved: Vec<&str> =
-                self.plan.extras.iter().filter(|(c, _)| reuse.parts.contains(*c)).map(|(_, op)| *op).collect();
+        let live: Vec<&'static str> =
+            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| def.column(c).is_some_and(|c| c.is_live())).collect();
+        let need_extras: Vec<&'static str> = self
+            .plan
+            .extras
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| live.contains(c) || !reuse.parts.contains(*c))
+            .collect();
+        // A scan that needs only live columns asks the cache for nothing.
+        let asks = self.plan.hydrate || self.plan.extras.iter().any(|(c, _)| !live.contains(c));
+        if at.is_some() && asks {
+            let mut saved: Vec<&str> = self
+                .plan
+                .extras
+                .iter()
+                .filter(|(c, _)| reuse.parts.contains(*c) && !live.contains(c))
+                .map(|(_, op)| *op)
+                .collect();
             if self.plan.hydrate && !need_get {
                 saved.extend(def.get_op);
             }
-            self.cx.clients.stats().cache_item(!need_get && need_extras.is_empty(), &saved);
+            let served = !need_get && need_extras.iter().all(|c| live.contains(c));
+            self.cx.clients.stats().cache_item(served, &saved);
         }
-        Reused { at, stamp, detail: reuse.detail, parts: reuse.parts, need_get, need_extras }
+        let mut detail = reuse.detail;
+        detail.retain(|c, _| !live.contains(&c.as_str()));
+        Reused { at, stamp, detail, parts: reuse.parts, need_get, need_extras, live }
     }
 
     /// The cache, when this scan's table may be served from it.
@@ -83,9 +111,13 @@ impl Scan {
     pub(super) fn keep_named(&self, parent: &Parent, id: &str, row: &Row) {
         let Some(c) = self.cache() else { return };
         let def = self.table.def();
-        let mut parts: BTreeSet<String> = self.plan.extras.iter().map(|(c, _)| (*c).to_owned()).collect();
+        let live = |c: &str| def.column(c).is_some_and(|c| c.is_live());
+        let mut parts: BTreeSet<String> =
+            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| !live(c)).map(str::to_owned).collect();
         parts.insert(GET_PART.to_owned());
-        c.keep(&c.container(def, parent, row), id, CacheUse::stamp(def, row), parts, row.clone());
+        let mut kept = row.clone();
+        kept.retain(|c, _| !live(c));
+        c.keep(&c.container(def, parent, row), id, CacheUse::stamp(def, row), parts, kept);
     }
 
     /// After a complete listing of a container: the cache forgets the items it no longer has.

@@ -94,7 +94,8 @@ impl DisplayAs for ApiScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let def = self.table.def();
         write!(f, "ApiScanExec: {} calls=[{}]", self.plan, self.plan.calls(def))?;
-        let per_row = self.plan.hydrate || !self.plan.extras.is_empty();
+        let cached_extra = self.plan.extras.iter().any(|(c, _)| def.column(c).is_some_and(|c| !c.is_live()));
+        let per_row = self.plan.hydrate || cached_extra;
         if self.cx.cache.is_some() && def.cacheable() && per_row && self.plan.access == Access::List {
             let stamp = def.change_stamp.unwrap_or_default();
             write!(f, " cache=[per-row calls skipped for items whose {stamp} is unchanged in the local cache]")?;
