@@ -147,8 +147,22 @@ pub(crate) fn message(e: &Error) -> String {
 
 /// Every DescribeUser column of a user, as a query (one DescribeUser, no listing): `$1` region,
 /// `$2` instance, `$3` user id.
-pub(crate) const USER_QUERY: &str = "SELECT *, arrow_cast(last_modified_time, 'Int64') AS modified FROM aws.connect.users \
-    WHERE region = $1 AND instance_id = $2 AND id = $3";
+pub(crate) const USER_QUERY: &str = "SELECT * EXCLUDE (agent_status), arrow_cast(last_modified_time, 'Int64') AS modified \
+    FROM aws.connect.users WHERE region = $1 AND instance_id = $2 AND id = $3";
+
+/// One user's current state: one GetCurrentUserData for that agent (the users table's
+/// `agent_status` would read the whole instance's).
+pub(crate) const USER_STATE_QUERY: &str = "SELECT status_name, status_start_time, contacts_in_progress \
+    FROM aws.connect.user_data WHERE region = $1 AND instance_id = $2 AND user_id = $3";
+
+/// The queues a routing profile takes, by priority: one ListRoutingProfileQueues.
+pub(crate) const PROFILE_QUEUES_QUERY: &str = "SELECT queue_name, channel, priority, delay \
+    FROM aws.connect.routing_profile_queues WHERE region = $1 AND instance_id = $2 AND routing_profile_id = $3 \
+    ORDER BY priority, queue_name, channel";
+
+/// What a security profile grants: one ListSecurityProfilePermissions.
+pub(crate) const PROFILE_PERMISSIONS_QUERY: &str = "SELECT permission FROM aws.connect.security_profile_permissions \
+    WHERE region = $1 AND instance_id = $2 AND security_profile_id = $3 ORDER BY permission";
 
 /// A report row's outcome in words.
 pub(crate) fn status_text(r: &RowReport) -> String {

@@ -138,6 +138,25 @@ async fn the_console_works_in_a_real_browser() {
     text_is(&b, "#arn", u.arn().expect("arn")).await;
     text_is(&b, "#first_name", u.identity_info().and_then(|x| x.first_name()).unwrap_or_default()).await;
     text_is(&b, "#last_name", u.identity_info().and_then(|x| x.last_name()).unwrap_or_default()).await;
+    // What the user does now, the queues they serve and the permissions they hold, as the SDK says.
+    let filters = aws_sdk_connect::types::UserDataFilters::builder().agents(&uid).build();
+    let now = c.get_current_user_data().instance_id(&i.instance).filters(filters).send().await.expect("user data");
+    match now.user_data_list().first().and_then(|d| d.status()).and_then(|s| s.status_name()) {
+        Some(status) => text_has(&b, "#status", &format!("{status} since")).await,
+        None => text_is(&b, "#status", "not logged in").await,
+    }
+    let rp = u.routing_profile_id().expect("a routing profile");
+    let queues = c.list_routing_profile_queues().instance_id(&i.instance).routing_profile_id(rp).send().await;
+    for q in queues.expect("the profile's queues").routing_profile_queue_config_summary_list() {
+        text_has(&b, "#queues", &format!("{} ({}, priority {}", q.queue_name(), q.channel().as_str(), q.priority()))
+            .await;
+    }
+    for sp in u.security_profile_ids() {
+        let held = c.list_security_profile_permissions().instance_id(&i.instance).security_profile_id(sp).send().await;
+        for p in held.expect("permissions").permissions() {
+            text_has(&b, "#permissions", p).await;
+        }
+    }
     shot(&b, "user").await;
 
     // Its routing profile, changed through the form.

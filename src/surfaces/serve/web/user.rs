@@ -1,7 +1,7 @@
 //! `GET /users/{instance}/{user}`: one user with every setting, names resolved, and the forms
 //! that change or delete it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::Extension;
@@ -15,7 +15,7 @@ use super::{
     App, Cost, Names, error_page, minutes, not_found_page, region_of, render, result_page, run, s, writes_refused,
     written_form,
 };
-use crate::surfaces::answer::{self, USER_QUERY};
+use crate::surfaces::answer::{self, PROFILE_PERMISSIONS_QUERY, PROFILE_QUEUES_QUERY, USER_QUERY, USER_STATE_QUERY};
 use crate::surfaces::serve::access::Proof;
 use crate::surfaces::serve::forms::url_encode;
 
@@ -47,13 +47,55 @@ pub(crate) async fn user(
         .iter()
         .map(|id| json!({ "id": id, "name": Names::find(&names.security, &s(id)).unwrap_or("(no longer exists)") }))
         .collect();
+    let served = match served(&app, &mut cost, (&region, &instance, &user), &routing, &profiles).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&app, &e, &cost),
+    };
     let ctx = json!({
         "title": s(&row["username"]), "region": region, "instance": instance, "user": row,
+        "state": served.state, "queues": served.queues, "permissions": served.permissions,
         "routing_name": Names::find(&names.routing, &routing).unwrap_or(if routing.is_empty() { "" } else { "(no longer exists)" }),
         "group_path": Names::find(&names.groups, &group).unwrap_or(if group.is_empty() { "" } else { "(no longer exists)" }),
         "profiles": profiles, "names": names, "modified": minutes(&s(&row["last_modified_time"])),
     });
     render(&app, "user.html", ctx.as_object().cloned().unwrap_or_default(), &cost, StatusCode::OK)
+}
+
+/// What a user can do and is doing: the current state, the queues of the routing profile and the
+/// permissions of each security profile (one call each, by key: nothing is listed).
+struct Served {
+    state: Value,
+    queues: Vec<serde_json::Map<String, Value>>,
+    /// Each permission with the profiles that grant it.
+    permissions: Vec<Value>,
+}
+
+async fn served(
+    app: &App,
+    cost: &mut Cost,
+    (region, instance, user): (&str, &str, &str),
+    routing: &str,
+    profiles: &[Value],
+) -> Result<Served, crate::error::Error> {
+    let state = run(app, cost, USER_STATE_QUERY, &[region, instance, user]).await?.rows.into_iter().next();
+    let state = state.map_or(Value::Null, |mut st| {
+        let since = minutes(&s(&st["status_start_time"]));
+        st.insert("since".into(), since.into());
+        Value::Object(st)
+    });
+    let queues = match routing {
+        "" => Vec::new(),
+        id => run(app, cost, PROFILE_QUEUES_QUERY, &[region, instance, id]).await?.rows,
+    };
+    let mut granted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in profiles {
+        let answer = run(app, cost, PROFILE_PERMISSIONS_QUERY, &[region, instance, &s(&p["id"])]).await?;
+        for row in answer.rows {
+            granted.entry(s(&row["permission"])).or_default().push(s(&p["name"]));
+        }
+    }
+    let permissions = granted.into_iter().map(|(name, from)| json!({ "name": name, "from": from })).collect();
+    Ok(Served { state, queues, permissions })
 }
 
 /// `POST /users/{instance}/{user}/{action}`: one of the user page's forms.
