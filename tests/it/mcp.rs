@@ -148,6 +148,20 @@ async fn over_stdio_read_only_tools_answer_as_the_api_does() {
     );
     assert!(column("username")["filter_pushed_down"].as_str().is_some_and(|f| f.contains("SearchUsers")));
     assert_eq!(column("email")["filter_pushed_down"], Value::Null);
+    // The tables past the user record, with no code of their own in the MCP server.
+    for name in ["queues", "routing_profile_queues", "security_profile_permissions", "user_data"] {
+        let qualified = format!("aws.connect.{name}");
+        assert!(tables["tables"].as_array().expect("tables").iter().any(|t| t["name"] == qualified), "{name}");
+    }
+    let rpq = ok(&c, "describe_table", json!({ "table": "routing_profile_queues" })).await;
+    let owner = rpq["columns"].as_array().expect("cols").iter().find(|c| c["name"] == "routing_profile_id").cloned();
+    assert!(
+        owner
+            .as_ref()
+            .and_then(|c| c["filter_pushed_down"].as_str())
+            .is_some_and(|f| f.contains("ListRoutingProfileQueues")),
+        "{owner:?}"
+    );
 
     let rows = ok(&c, "query", json!({ "sql": "SELECT username FROM aws.connect.users WHERE instance_id = '{{ i }}' ORDER BY username", "vars": { "i": i.instance }, "max_rows": 5 })).await;
     assert_eq!((rows["row_count"].clone(), rows["truncated"].clone()), (json!(5), json!(true)), "{rows}");
@@ -177,6 +191,11 @@ async fn over_stdio_read_only_tools_answer_as_the_api_does() {
         "email_hygiene",
         "dangling_references",
         "recently_modified",
+        "permission_holders",
+        "queue_coverage",
+        "agent_queues",
+        "online_now",
+        "dangling_quick_connects",
     ] {
         let report = ok(&c, "run_report", json!({ "name": name, "vars": { "days": "30" } })).await;
         assert!(report["results"].as_array().is_some_and(|r| !r.is_empty()), "{report}");

@@ -236,25 +236,30 @@ async fn a_filter_on_the_owner_reads_that_owner_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_join_through_routing_profile_queues_lists_each_table_once() {
-    let emu = start(EmulatorConfig { seed: Seed::Demo, extra_users: 2000, ..EmulatorConfig::default() }).await;
+    // 10,000 users in the main instance.
+    let emu = start(EmulatorConfig { seed: Seed::Demo, extra_users: 9_700, ..EmulatorConfig::default() }).await;
     let c = client(&emu, MAIN_REGION);
     let iid = instance_id(&c, DEMO_INSTANCE_ALIAS).await;
     let e = engine(&emu).await;
     let profiles = c.list_routing_profiles().instance_id(&iid).send().await.expect("rp");
     let profiles = profiles.routing_profile_summary_list().len() as u64;
     let instances = c.list_instances().send().await.expect("instances").instance_summary_list().len() as u64;
+    let sql = format!(
+        "SELECT q.name, count(DISTINCT u.id) AS agents FROM users u \
+         JOIN routing_profile_queues rq ON rq.routing_profile_id = u.routing_profile_id AND rq.instance_id = u.instance_id \
+         JOIN queues q ON q.id = rq.queue_id AND q.instance_id = rq.instance_id \
+         WHERE u.instance_id = '{iid}' GROUP BY q.name"
+    );
+    let plan = query(&e, &format!("EXPLAIN {sql}")).await.expect("explain");
+    let plan = strings(&plan, "plan").into_iter().flatten().collect::<Vec<_>>().join("\n");
+    assert!(
+        plan.contains("ListRoutingProfiles per instance + ListRoutingProfileQueues(MaxResults=100) paged to the end per row of aws.connect.routing_profiles"),
+        "{plan}"
+    );
+    let users = c.list_users().instance_id(&iid).max_results(1000).send().await.expect("ListUsers");
+    assert!(users.next_token().is_some(), "more than 1,000 users");
     emu.emulator.reset_calls();
-    let rows = query(
-        &e,
-        &format!(
-            "SELECT q.name, count(DISTINCT u.id) AS agents FROM users u \
-             JOIN routing_profile_queues rq ON rq.routing_profile_id = u.routing_profile_id AND rq.instance_id = u.instance_id \
-             JOIN queues q ON q.id = rq.queue_id AND q.instance_id = rq.instance_id \
-             WHERE u.instance_id = '{iid}' GROUP BY q.name"
-        ),
-    )
-    .await
-    .expect("join");
+    let rows = query(&e, &sql).await.expect("join");
     assert!(row_count(&rows) >= 5);
     let calls = emu.emulator.calls();
     assert_eq!(emu.emulator.calls_of("ListRoutingProfileQueues"), profiles, "one per routing profile: {calls:?}");

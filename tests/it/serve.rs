@@ -322,6 +322,21 @@ async fn the_rest_routes_answer_as_connect_does() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["rows"], json!([{ "n": 30 }]));
     assert_eq!(body["calls"], json!({ "ListInstances": 1, "ListUsers": 1 }));
+    // A table past the user record, through the same route: one call per security profile.
+    let sql = "SELECT count(*) AS n FROM aws.connect.security_profile_permissions WHERE region = 'eu-west-2' AND permission = 'Users.Delete'";
+    let (status, body) = api(&s, reqwest::Method::POST, "/v1/sql", Some(json!({ "sql": sql }))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let uk = super::support::instance_id(&client(&emu, "eu-west-2"), "acme-uk").await;
+    let eu = client(&emu, "eu-west-2");
+    let mut holders = 0;
+    let profiles = eu.list_security_profiles().instance_id(&uk).send().await.expect("ListSecurityProfiles");
+    for p in profiles.security_profile_summary_list() {
+        let out = eu.list_security_profile_permissions().instance_id(&uk).security_profile_id(p.id().expect("id"));
+        let held = out.send().await.expect("ListSecurityProfilePermissions");
+        holders += held.permissions().iter().filter(|p| *p == "Users.Delete").count();
+    }
+    assert_eq!(body["rows"], json!([{ "n": holders }]));
+    assert_eq!(body["calls"]["ListSecurityProfilePermissions"], json!(profiles.security_profile_summary_list().len()));
     let (status, spec) = api(&s, reqwest::Method::GET, "/v1/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     for path in [
