@@ -1,6 +1,6 @@
 //! GetCurrentUserData: the real-time state of the agents one filter names (at most one of
-//! queues, routing profiles, agents and a hierarchy group, as the API documents), in pages of
-//! at most 100.
+//! queues, routing profiles, agents and a hierarchy group, as the API documents; with none, no
+//! one: data comes "for only the specified values"), in pages of at most 100.
 
 use serde_json::{Value, json};
 
@@ -18,6 +18,8 @@ fn id_of(v: &Value) -> &str {
 
 /// Which users a filter names.
 enum Named<'a> {
+    /// No filter names anyone: data is returned only for what a filter names.
+    Nobody,
     Agents(Vec<&'a str>),
     RoutingProfiles(Vec<&'a str>),
     /// The routing profiles that serve the queues.
@@ -34,9 +36,7 @@ fn named<'a>(instance: &Instance, filters: &'a Obj) -> ApiResult<Named<'a>> {
         .filter(|m| filters.get(*m).is_some_and(|v| !v.is_null()))
         .collect();
     match given.as_slice() {
-        [] => Err(ApiError::invalid_request(
-            "Filters must name queues, routing profiles, agents or a user hierarchy group.",
-        )),
+        [] => Ok(Named::Nobody),
         [_, _, ..] => Err(ApiError::invalid_request(format!(
             "A maximum of one filter can be passed from queues, routing profiles, agents, and user hierarchy groups; got {}.",
             given.join(", ")
@@ -60,6 +60,7 @@ fn named<'a>(instance: &Instance, filters: &'a Obj) -> ApiResult<Named<'a>> {
 impl Named<'_> {
     fn holds(&self, instance: &Instance, user: &Obj) -> bool {
         match self {
+            Named::Nobody => false,
             Named::Agents(ids) => ids.contains(&s(user, "Id")),
             Named::RoutingProfiles(ids) => ids.contains(&s(user, "RoutingProfileId")),
             Named::Queues(profiles) => profiles.iter().any(|p| p == s(user, "RoutingProfileId")),
