@@ -16,6 +16,14 @@ fn describe_chain(source: Option<&(dyn StdError + 'static)>) -> Option<(Cause, S
     let mut next = source;
     while let Some(e) = next {
         if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>() {
+            if let Some(refusal) = role_refusal(c.source()) {
+                return Some((
+                    Cause::Credentials,
+                    format!(
+                        "the profile's role could not be assumed ({refusal}): check its role_arn, source_profile and external_id, and that the role trusts the source account"
+                    ),
+                ));
+            }
             let detail = match c {
                 aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_) => {
                     "no AWS credentials found".to_owned()
@@ -37,6 +45,23 @@ fn describe_chain(source: Option<&(dyn StdError + 'static)>) -> Option<(Cause, S
                 Cause::Client,
                 "the endpoint URL cannot be used (it needs a scheme and a host, e.g. https://connect.us-east-1.amazonaws.com)"
                     .to_owned(),
+            ));
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// Why STS refused to let a role be assumed: its error code and message (typed fields of the
+/// AssumeRole error, which name the caller and the role, nothing secret).
+fn role_refusal(mut next: Option<&(dyn StdError + 'static)>) -> Option<String> {
+    while let Some(e) = next {
+        if let Some(a) = e.downcast_ref::<aws_sdk_sts::operation::assume_role::AssumeRoleError>() {
+            use aws_sdk_sts::error::ProvideErrorMetadata as _;
+            return Some(format!(
+                "STS AssumeRole: {}: {}",
+                a.code().unwrap_or("error"),
+                a.message().unwrap_or_default()
             ));
         }
         next = e.source();

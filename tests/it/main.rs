@@ -1,6 +1,7 @@
 //! The one integration test binary: every test starts the emulator on an ephemeral loopback port
 //! and drives it through the real `aws-sdk-connect` client or the real `connectql` binary.
 
+mod accounts;
 mod architecture;
 mod browser;
 mod cache;

@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod routes;
 pub mod seed;
 pub mod state;
+pub mod sts;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -30,7 +31,10 @@ use serde_json::{Map, Value};
 use errors::{ApiError, ErrorKind};
 use faults::{Faults, Limiter};
 use handlers::{Handler, Req};
-pub use seed::{DEFAULT_ACCOUNT, DEMO_INSTANCE_ALIAS, Seed};
+pub use seed::{
+    AUDIT_ROLE, BUSINESS_UNIT_ACCOUNT, BUSINESS_UNIT_EXTERNAL_ID, DEFAULT_ACCOUNT, DEMO_INSTANCE_ALIAS,
+    STAGING_ACCOUNT, Seed,
+};
 use state::World;
 
 /// How to start an emulator.
@@ -105,7 +109,12 @@ impl Emulator {
             world: RwLock::new(world),
             faults: RwLock::new(config.faults.clone()),
             limiter: Limiter::default(),
-            calls: routes::ROUTES.iter().map(|r| (r.operation, AtomicU64::new(0))).collect(),
+            calls: routes::ROUTES
+                .iter()
+                .map(|r| r.operation)
+                .chain(sts::OPERATIONS)
+                .map(|op| (op, AtomicU64::new(0)))
+                .collect(),
             throttled: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
@@ -198,6 +207,31 @@ impl Emulator {
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, text).map_err(named)?;
         std::fs::rename(&tmp, path).map_err(named)
+    }
+
+    /// An STS request (query protocol): the XML answer, or STS's error document.
+    fn sts(&self, headers: &HeaderMap, body: &Bytes) -> Response {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let params: BTreeMap<String, String> = form_pairs(&String::from_utf8_lossy(body)).into_iter().collect();
+        if let Some(op) = params.get("Action").and_then(|a| self.calls.get(a.as_str())) {
+            op.fetch_add(1, Ordering::Relaxed);
+        }
+        let (akid, _) = signed_by(headers).unwrap_or_default();
+        let token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok());
+        let caller = sts::Caller { account: &account_of(&akid), session_token: token };
+        let now = self.now_ms();
+        let answer = self.with_world(|w| w.iam.answer(&caller, &params, now, &request_id));
+        let (status, text) = match answer {
+            Ok(xml) => (200, xml),
+            Err(e) => (e.status, e.xml(&request_id)),
+        };
+        let mut response = Response::new(Body::from(text));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        response.headers_mut().insert("content-type", HeaderValue::from_static("text/xml"));
+        if let Ok(id) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-amzn-RequestId", id);
+        }
+        response
     }
 
     async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
@@ -321,28 +355,44 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Reads account and region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/…`.
-/// Signatures are not verified. A 12-digit access key id names its account; any other maps to
-/// the default account.
-fn credential_scope(headers: &HeaderMap) -> Result<(String, String), ApiError> {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if auth.is_empty() {
-        return Err(ApiError::new(ErrorKind::MissingAuthenticationToken, "Missing Authentication Token"));
-    }
+/// The SigV4 credential scope of a request: `AKID/DATE/REGION/SERVICE/aws4_request`, as
+/// (access key id, the rest split). Signatures are not verified.
+fn signed_by(headers: &HeaderMap) -> Option<(String, Vec<String>)> {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok())?;
     let scope = auth
         .strip_prefix("AWS4-HMAC-SHA256 ")
         .and_then(|rest| rest.split("Credential=").nth(1))
-        .map(|c| c.split([',', ' ']).next().unwrap_or_default())
-        .unwrap_or_default();
-    let parts: Vec<&str> = scope.split('/').collect();
-    match parts.as_slice() {
-        [akid, _date, region, "connect", "aws4_request"] if !region.is_empty() => {
-            let account = if akid.len() == 12 && akid.bytes().all(|b| b.is_ascii_digit()) {
-                (*akid).to_owned()
-            } else {
-                DEFAULT_ACCOUNT.to_owned()
-            };
-            Ok((account, (*region).to_owned()))
+        .map(|c| c.split([',', ' ']).next().unwrap_or_default())?;
+    let mut parts = scope.split('/').map(str::to_owned);
+    let akid = parts.next()?;
+    Some((akid, parts.collect()))
+}
+
+/// A 12-digit access key id names its account (the emulator's STS hands out such keys); any
+/// other maps to the default account.
+fn account_of(akid: &str) -> String {
+    if akid.len() == 12 && akid.bytes().all(|b| b.is_ascii_digit()) {
+        akid.to_owned()
+    } else {
+        DEFAULT_ACCOUNT.to_owned()
+    }
+}
+
+/// Whether a request is signed for STS (the query protocol) rather than Connect.
+fn for_sts(headers: &HeaderMap) -> bool {
+    signed_by(headers).is_some_and(|(_, rest)| rest.get(2).is_some_and(|s| s == "sts"))
+}
+
+/// Reads account and region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/…`.
+fn credential_scope(headers: &HeaderMap) -> Result<(String, String), ApiError> {
+    if headers.get("authorization").is_none_or(HeaderValue::is_empty) {
+        return Err(ApiError::new(ErrorKind::MissingAuthenticationToken, "Missing Authentication Token"));
+    }
+    let (akid, rest) = signed_by(headers).unwrap_or_default();
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    match rest.as_slice() {
+        [_date, region, "connect", "aws4_request"] if !region.is_empty() => {
+            Ok((account_of(&akid), (*region).to_owned()))
         }
         _ => Err(ApiError::new(
             ErrorKind::MissingAuthenticationToken,
@@ -450,6 +500,9 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if method == Method::POST && uri.path() == "/" && for_sts(&headers) {
+        return emulator.sts(&headers, &body);
+    }
     match emulator.handle(&method, &uri, &headers, &body).await {
         Ok(v) => respond(200, &v, None),
         Err(e) => {

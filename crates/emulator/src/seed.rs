@@ -11,6 +11,14 @@ use super::state::{Instance, Obj, RegionState, UserRecord, World, epoch_seconds,
 
 /// The account every credential maps to unless its access key id is a 12-digit account id.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
+/// The second demo account: a staging copy of the contact center, whose settings drifted.
+pub const STAGING_ACCOUNT: &str = "210987654321";
+/// The third demo account: a small business unit's contact center.
+pub const BUSINESS_UNIT_ACCOUNT: &str = "345678901234";
+/// The role the other demo accounts let the main account assume (STS AssumeRole).
+pub const AUDIT_ROLE: &str = "ConnectQLAudit";
+/// The external id the business unit's role requires.
+pub const BUSINESS_UNIT_EXTERNAL_ID: &str = "acme-audit";
 /// The main demo instance (us-east-1, CONNECT_MANAGED, about 300 users).
 pub const DEMO_INSTANCE_ALIAS: &str = "acme-contact-center";
 
@@ -93,6 +101,30 @@ const DEMO_INSTANCES: [InstanceSpec<'static>; 4] = [
     },
 ];
 
+/// The instances of the other demo accounts: (account, spec).
+const OTHER_ACCOUNTS: [(&str, InstanceSpec<'static>); 2] = [
+    (
+        STAGING_ACCOUNT,
+        InstanceSpec {
+            region: "us-east-1",
+            alias: "acme-staging",
+            idm: "CONNECT_MANAGED",
+            users: 40,
+            created_ms: BASE_MS - DAY_MS * 80,
+        },
+    ),
+    (
+        BUSINESS_UNIT_ACCOUNT,
+        InstanceSpec {
+            region: "eu-west-2",
+            alias: "acme-retail",
+            idm: "CONNECT_MANAGED",
+            users: 12,
+            created_ms: BASE_MS - DAY_MS * 30,
+        },
+    ),
+];
+
 /// The demo's instances as (region, alias), in the order they are seeded.
 pub fn demo_instances() -> impl Iterator<Item = (&'static str, &'static str)> {
     DEMO_INSTANCES.iter().map(|s| (s.region, s.alias))
@@ -110,6 +142,15 @@ pub fn load(world: &mut World, seed: Seed, extra_users: usize, now_ms: u64) {
             let instance = demo_instance(region, spec, now_ms);
             region.instances.insert(instance.id().to_owned(), instance);
         }
+        for (account, spec) in &OTHER_ACCOUNTS {
+            let region = world.region_mut(account, spec.region);
+            let mut instance = demo_instance(region, spec, now_ms);
+            if *account == STAGING_ACCOUNT {
+                drift(&mut instance);
+            }
+            region.instances.insert(instance.id().to_owned(), instance);
+        }
+        trust(world);
     }
     if extra_users > 0 {
         let region = world.region_mut(DEFAULT_ACCOUNT, "us-east-1");
@@ -265,6 +306,30 @@ fn demo_instance(region: &RegionState, spec: &InstanceSpec, now_ms: u64) -> Inst
     current_state(&mut inst, spec, now_ms);
     inst.user_quota = inst.user_quota.max(inst.users.len());
     inst
+}
+
+/// Staging drifted from production: its Supervisor profile may also edit security profiles and
+/// its Agents may view users.
+fn drift(inst: &mut Instance) {
+    for (sp, p) in &inst.security_profiles {
+        let extra = match s(p, "SecurityProfileName") {
+            "Supervisor" => "SecurityProfiles.Edit",
+            "Agent" => "Users.View",
+            _ => continue,
+        };
+        inst.security_profile_permissions.entry(sp.clone()).or_default().insert(extra.to_owned(), Value::from(extra));
+    }
+}
+
+/// The other accounts' audit roles trust the main account; the business unit's requires an
+/// external id.
+fn trust(world: &mut World) {
+    for (account, external_id) in [(STAGING_ACCOUNT, None), (BUSINESS_UNIT_ACCOUNT, Some(BUSINESS_UNIT_EXTERNAL_ID))] {
+        world.iam.roles.insert(
+            format!("arn:aws:iam::{account}:role/{AUDIT_ROLE}"),
+            crate::sts::Role { trusted: vec![DEFAULT_ACCOUNT.to_owned()], external_id: external_id.map(str::to_owned) },
+        );
+    }
 }
 
 /// Every permission the demo's profiles grant (Admin holds them all).

@@ -16,6 +16,9 @@ pub type Obj = Map<String, Value>;
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct World {
     pub regions: BTreeMap<String, RegionState>,
+    /// Roles across accounts and the STS sessions handed out.
+    #[serde(default)]
+    pub iam: crate::sts::Iam,
 }
 
 impl World {
