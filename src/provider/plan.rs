@@ -263,8 +263,9 @@ fn column_needs(def: &TableDef, columns: &[&str]) -> (bool, Vec<(&'static str, &
     let search_covers = def.search.is_some()
         && used.iter().all(|c| match c.cost {
             Cost::Get | Cost::List => c.in_search,
-            Cost::PerRow(_) | Cost::Shared(_) => false,
-            Cost::Key | Cost::WriteOnly => true,
+            Cost::PerRow(_) => false,
+            // Filled after the search, from the container's shared read.
+            Cost::Key | Cost::WriteOnly | Cost::Shared(_) => true,
         });
     (hydrate, extras, search_covers)
 }
@@ -353,6 +354,8 @@ impl ScanPlan {
         let mut parts = Vec::new();
         if self.instances == Instances::All {
             parts.push(format!("{} per region", self.containers_op));
+        } else if matches!(self.owners, Some(Owners::Named(_))) {
+            parts.push(format!("{} per region (for the instance's ARN)", self.containers_op));
         }
         match &self.access {
             Access::Get(items) => parts.push(format!(

@@ -34,6 +34,7 @@ fn definition() -> TableDef {
         owner: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region"),
+            c("account_id", utf8(), Key, "AWS account of the instance (from its ARN)"),
             c("id", utf8(), List, "Instance id"),
             c("arn", utf8(), List, "Instance ARN"),
             c("alias", utf8(), List, "Instance alias (the access URL's name)"),

@@ -80,11 +80,23 @@ pub(crate) fn named_row(
     row
 }
 
-/// `region`, `instance_id`, `instance_arn`: the scope columns of an instance-scoped table.
+/// `account_id`: the AWS account an item belongs to, read from its instance's ARN.
+pub(crate) fn account() -> crate::provider::ColumnDef {
+    crate::provider::ColumnDef::new(
+        "account_id",
+        utf8(),
+        crate::provider::Cost::Key,
+        "AWS account of the instance (from its ARN)",
+    )
+}
+
+/// `region`, `account_id`, `instance_id`, `instance_arn`: the scope columns of an
+/// instance-scoped table.
 pub(crate) fn instance_scope() -> Vec<crate::provider::ColumnDef> {
     use crate::provider::{ColumnDef, Cost::Key};
     vec![
         ColumnDef::new("region", utf8(), Key, "AWS region of the instance"),
+        account(),
         ColumnDef::new("instance_id", utf8(), Key, "Connect instance id"),
         ColumnDef::new("instance_arn", utf8(), Key, "Connect instance ARN"),
     ]

@@ -33,6 +33,7 @@ fn definition() -> TableDef {
         owner: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance"),
+            super::types::account(),
             c("instance_id", utf8(), Key, "Connect instance id"),
             c("instance_arn", utf8(), Key, "Connect instance ARN"),
             c("level", DataType::Int32, List, "Level number, 1 (top) to 5"),

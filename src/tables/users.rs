@@ -70,6 +70,7 @@ fn definition() -> TableDef {
         owner: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the instance").fixed(SCOPE),
+            super::types::account().fixed(SCOPE),
             c("instance_id", utf8(), Key, "Connect instance id").fixed(SCOPE),
             c("instance_arn", utf8(), Key, "Connect instance ARN").fixed(SCOPE),
             c("id", utf8(), List, "User id").searchable().fixed(IDENTIFIES),

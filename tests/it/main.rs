@@ -25,6 +25,7 @@ mod select;
 mod serve;
 mod server_safety;
 mod slt;
+mod snapshots;
 mod support;
 mod tables;
 mod write_safety;

@@ -17,7 +17,7 @@ use super::support::{client, demo, engine_with, query};
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-2", "ap-southeast-2"];
 
 /// Every column of `aws.connect.users`, the time as epoch milliseconds.
-const USER_COLUMNS: &str = "region, instance_id, instance_arn, id, arn, username, first_name, last_name, email, \
+const USER_COLUMNS: &str = "region, account_id, instance_id, instance_arn, id, arn, username, first_name, last_name, email, \
     secondary_email, mobile, routing_profile_id, routing_profile_arn, security_profile_ids, security_profile_arns, \
     hierarchy_group_id, hierarchy_group_arn, phone_type, auto_accept, after_contact_work_time_limit, \
     desk_phone_number, directory_user_id, identity_info, phone_config, tags, user_proficiencies, auto_accept_configs, \
@@ -130,6 +130,7 @@ async fn user_row(
     let mut row = Map::new();
     for (column, value) in [
         ("region", json!(region)),
+        ("account_id", json!(account_in(instance_arn))),
         ("instance_id", json!(iid)),
         ("instance_arn", json!(instance_arn)),
         ("id", json!(id)),
@@ -358,6 +359,11 @@ fn object(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
+/// The account an ARN the SDK returned names (`arn:aws:connect:REGION:ACCOUNT:…`).
+fn account_in(arn: &str) -> &str {
+    arn.split(':').nth(4).expect("an ARN with an account")
+}
+
 /// Every column of every other table, keyed as the test compares them, from the SDK alone.
 async fn other_tables(emu: &EmulatorHandle) -> BTreeMap<&'static str, BTreeMap<String, Map<String, Value>>> {
     let mut out: BTreeMap<&'static str, BTreeMap<String, Map<String, Value>>> = BTreeMap::new();
@@ -368,6 +374,7 @@ async fn other_tables(emu: &EmulatorHandle) -> BTreeMap<&'static str, BTreeMap<S
             let described = c.describe_instance().instance_id(iid).send().await.expect("DescribeInstance");
             let row = object(vec![
                 ("region", json!(region)),
+                ("account_id", json!(account_in(iarn))),
                 ("id", json!(iid)),
                 ("arn", json!(iarn)),
                 ("alias", s(i.instance_alias())),
@@ -382,8 +389,12 @@ async fn other_tables(emu: &EmulatorHandle) -> BTreeMap<&'static str, BTreeMap<S
             ]);
             out.entry("instances").or_default().insert(key_of(&row, &["id"]), row);
             let scope = |rest: Vec<(&str, Value)>| {
-                let mut all =
-                    vec![("region", json!(region)), ("instance_id", json!(iid)), ("instance_arn", json!(iarn))];
+                let mut all = vec![
+                    ("region", json!(region)),
+                    ("account_id", json!(account_in(iarn))),
+                    ("instance_id", json!(iid)),
+                    ("instance_arn", json!(iarn)),
+                ];
                 all.extend(rest);
                 object(all)
             };

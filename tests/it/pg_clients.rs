@@ -11,12 +11,12 @@ use serde_json::Value;
 use super::postgres::serve;
 use super::support::{MAIN_REGION, client, demo, ids};
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("CONNECTQL_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
 /// Runs a client script from `tests/it/clients` and reads the JSON it prints.
-fn run_script(script: &str, args: &[&str]) -> Value {
+pub(crate) fn run_script(script: &str, args: &[&str]) -> Value {
     let path = format!("{}/tests/it/clients/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(python())
         .arg(&path)

@@ -34,7 +34,7 @@ use super::api::{ApiTable, Containers, Page, Parent, Row, whole_listing};
 use super::context::ScanContext;
 
 use super::events::Event;
-use super::keys::instance_arn_of;
+use super::keys::{ConnectArn, instance_arn_of};
 use super::own_writes;
 use super::plan::{Access, Instances, ItemRef, Owners, ScanPlan};
 use super::rows::to_batch;
@@ -146,6 +146,15 @@ impl ExecutionPlan for ApiScanExec {
         }
         Ok(self.rows())
     }
+}
+
+/// An ARN of the row's item or of one it names (`arn`, else any `…_arn` column): each holds
+/// the instance, and so the account.
+fn item_arn(row: &Row) -> Option<&str> {
+    fn arn(v: &Value) -> Option<&str> {
+        v.as_str().filter(|s| s.starts_with("arn:"))
+    }
+    row.get("arn").and_then(arn).or_else(|| row.iter().filter(|(k, _)| k.ends_with("_arn")).find_map(|(_, v)| arn(v)))
 }
 
 /// The ids a listing returned, for the cache to forget the others once it is complete.
@@ -295,14 +304,28 @@ impl Scan {
             return Ok(instances);
         };
         let mut parents = Vec::new();
-        for instance in instances {
+        for mut instance in instances {
             let ids: Vec<String> = match owners {
+                // Rows of named owners carry no ARN: the region's (shared) instance listing
+                // names the instance's, and so its account.
+                Owners::Named(ids) if instance.instance_arn.is_none() => {
+                    let region_only = Parent { instance_id: None, instance_arn: None, ..instance.clone() };
+                    let listed = whole_listing(&self.cx, self.containers.instances.as_ref(), &region_only).await?;
+                    instance.instance_arn = listed
+                        .iter()
+                        .find(|r| r.get("id").and_then(Value::as_str) == instance.instance_id.as_deref())
+                        .and_then(|r| r.get("arn").and_then(Value::as_str).map(str::to_owned));
+                    ids.clone()
+                }
                 Owners::Named(ids) => ids.clone(),
-                Owners::All => whole_listing(&self.cx, owner.as_ref(), &instance)
-                    .await?
-                    .iter()
-                    .filter_map(|row| row.get("id").and_then(Value::as_str).map(str::to_owned))
-                    .collect(),
+                Owners::All => {
+                    let listed = whole_listing(&self.cx, owner.as_ref(), &instance).await?;
+                    // The owners' ARNs name the instance (and its account) when no listing did.
+                    let arn =
+                        listed.iter().find_map(|r| r.get("arn").and_then(Value::as_str).and_then(instance_arn_of));
+                    instance.instance_arn = instance.instance_arn.take().or(arn);
+                    listed.iter().filter_map(|row| row.get("id").and_then(Value::as_str).map(str::to_owned)).collect()
+                }
             };
             parents.extend(ids.into_iter().map(|id| Parent { owner_id: Some(id), ..instance.clone() }));
         }
@@ -343,13 +366,15 @@ impl Scan {
         }
         if let Some(iid) = &parent.instance_id {
             row.insert("instance_id".into(), Value::String(iid.clone()));
-            let arn = parent
-                .instance_arn
-                .clone()
-                .or_else(|| row.get("arn").and_then(Value::as_str).and_then(instance_arn_of));
+            let arn = parent.instance_arn.clone().or_else(|| item_arn(row).and_then(instance_arn_of));
             if let Some(arn) = arn {
                 row.insert("instance_arn".into(), Value::String(arn));
             }
+        }
+        // The account is in the instance's ARN (or, for an instance, its own).
+        let arn = row.get("instance_arn").or_else(|| row.get("arn")).and_then(Value::as_str);
+        if let Some(account) = arn.and_then(ConnectArn::parse).map(|a| a.account) {
+            row.insert("account_id".into(), Value::String(account));
         }
     }
 
@@ -452,7 +477,8 @@ impl Scan {
             if let Some(l) = &mut listed {
                 l.add(&page.rows);
             }
-            self.send_keyed(&parent, page.rows, sink).await?;
+            let rows = self.with_live(&parent, page.rows).await?;
+            self.send_keyed(&parent, rows, sink).await?;
             let Some(token) = next else {
                 return match listed {
                     Some(l) => self.add_recent(parent, &l.ids, filtered_on, sink).await,
@@ -623,6 +649,21 @@ impl Scan {
             }
         }
         Ok(values)
+    }
+
+    /// Fills the live columns (read once per statement for the whole container, so cheap per
+    /// row) of rows the search call returned: it carries everything else.
+    async fn with_live(&self, parent: &Parent, mut rows: Vec<Row>) -> Result<Vec<Row>, ApiFailure> {
+        let def = self.table.def();
+        let live: Vec<&'static str> =
+            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| def.column(c).is_some_and(|c| c.is_live())).collect();
+        if !live.is_empty() {
+            for row in &mut rows {
+                let values = self.extras(parent, row, &live).await?;
+                row.extend(values);
+            }
+        }
+        Ok(rows)
     }
 
     async fn with_extras(&self, parent: &Parent, mut row: Row) -> Result<Row, ApiFailure> {
