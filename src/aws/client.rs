@@ -45,6 +45,8 @@ pub(crate) struct Connect {
     base: aws_config::SdkConfig,
     default_region: Option<String>,
     max_attempts: u32,
+    /// The profile named by `--profile` (or `AWS_PROFILE`), if any.
+    profile: Option<String>,
 }
 
 /// An endpoint URL must name a scheme and a host, or the SDK fails every call.
@@ -98,7 +100,7 @@ impl Connect {
             check_endpoint(u)?;
         }
         let default_region = base.region().map(|r| r.as_ref().to_owned());
-        Ok(Connect { base, default_region, max_attempts })
+        Ok(Connect { base, default_region, max_attempts, profile: settings.profile.clone() })
     }
 
     /// The region used when a query names none.
@@ -153,6 +155,23 @@ impl Clients {
                 Client::from_conf(config)
             })
             .clone()
+    }
+
+    /// An STS client of a region, counted and paced as the Connect calls are. Its endpoint is
+    /// `AWS_ENDPOINT_URL_STS`, else the override Connect uses (a local stand-in serves both),
+    /// else STS's own.
+    pub(crate) fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::config::Builder::from(&self.connect.base)
+            .region(Region::new(region.to_owned()))
+            .interceptor(self.stats.interceptor())
+            .interceptor(PaceTag { region: region.to_owned() })
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// The AWS profile in use, when one was named.
+    pub(crate) fn profile(&self) -> Option<&str> {
+        self.connect.profile.as_deref()
     }
 
     /// The statement's call counters.

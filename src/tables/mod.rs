@@ -1,5 +1,6 @@
 //! The tables of `aws.connect`, one module each; this registry is the only list of them.
 
+mod accounts;
 mod agent_statuses;
 mod hours_of_operations;
 mod instances;
@@ -35,6 +36,7 @@ pub(crate) fn all() -> Vec<Arc<dyn ApiTable>> {
         Arc::new(quick_connects::QuickConnectsTable),
         Arc::new(hours_of_operations::HoursOfOperationsTable),
         Arc::new(user_data::UserDataTable),
+        Arc::new(accounts::AccountsTable),
     ]
 }
 

@@ -79,6 +79,27 @@ async fn a_role_profile_reads_the_role_account_through_sts() {
     }
     assert_eq!(emu.emulator.calls_of("AssumeRole"), 2, "one AssumeRole per run");
 
+    // aws.connect.accounts says whose credentials are in use, as STS's GetCallerIdentity does.
+    let o = with_profile(
+        &url,
+        &config,
+        "staging",
+        "SELECT account_id, arn, profile, credentials_ok FROM aws.connect.accounts",
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let prefix = format!("arn:aws:sts::{STAGING_ACCOUNT}:assumed-role/{AUDIT_ROLE}/");
+    let line = out(&o).lines().nth(1).expect("a row").to_owned();
+    let cells: Vec<&str> = line.split(',').collect();
+    assert_eq!(cells[0], STAGING_ACCOUNT, "{line}");
+    assert!(cells[1].starts_with(&prefix), "{line}");
+    assert_eq!(&cells[2..], ["staging", "true"], "{line}");
+    // Credentials that do not work are a row saying why, not a failed statement.
+    let o =
+        with_profile(&url, &config, "retail-no-external-id", "SELECT credentials_ok, error FROM aws.connect.accounts");
+    assert!(o.status.success(), "{}", err(&o));
+    let line = out(&o).lines().nth(1).expect("a row").to_owned();
+    assert!(line.starts_with("false,") && line.contains("AccessDenied"), "{line}");
+
     // A role whose trust wants an external id, assumed without it; a role that does not exist.
     for profile in ["retail-no-external-id", "nowhere"] {
         let o = with_profile(&url, &config, profile, "SELECT count(*) FROM aws.connect.instances");

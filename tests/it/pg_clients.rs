@@ -34,7 +34,8 @@ fn printed_json(script: &str, out: &std::process::Output) -> Value {
 }
 
 /// The tables of schema `connect`, as every client lists them.
-const CONNECT_TABLES: [&str; 13] = [
+const CONNECT_TABLES: [&str; 14] = [
+    "accounts",
     "agent_statuses",
     "hours_of_operations",
     "instances",
