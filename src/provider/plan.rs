@@ -67,6 +67,8 @@ pub(crate) struct ScanPlan {
     pub(crate) hydrate: bool,
     /// Per-row extra calls: (column, operation).
     pub(crate) extras: Vec<(&'static str, &'static str)>,
+    /// The extras that are live state (read once per statement, never cached).
+    pub(crate) live: Vec<&'static str>,
     pub(crate) page_size: i32,
     pub(crate) limit: Option<usize>,
     pub(crate) concurrency: usize,
@@ -310,6 +312,8 @@ pub(crate) fn plan(
         None => def.columns.iter().map(|c| c.name).collect(),
     };
     let (hydrate, extras, search_covers) = column_needs(def, &columns);
+    let live: Vec<&'static str> =
+        extras.iter().map(|(c, _)| *c).filter(|c| def.column(c).is_some_and(ColumnDef::is_live)).collect();
     // The search call replaces list + get when it returns every column the query needs.
     let access = match pinned.items {
         Some(i) => Access::Get(i.into_iter().collect()),
@@ -335,6 +339,7 @@ pub(crate) fn plan(
         access,
         hydrate,
         extras,
+        live,
         page_size,
         limit,
         concurrency: defaults.concurrency.max(1),
@@ -397,7 +402,7 @@ impl ScanPlan {
             }
         }
         for (column, op) in &self.extras {
-            if def.column(column).is_some_and(ColumnDef::is_live) {
+            if self.live.contains(column) {
                 parts.push(format!("{op} for the whole instance, 100 rows a call, once per statement"));
             } else {
                 parts.push(format!("{op} per row"));

@@ -182,6 +182,18 @@ impl Instance {
         self.queues.get(id).ok_or_else(|| ApiError::not_found(format!("Queue not found for QueueId: {id}")))
     }
 
+    pub fn quick_connect(&self, id: &str) -> ApiResult<&Obj> {
+        self.quick_connects
+            .get(id)
+            .ok_or_else(|| ApiError::not_found(format!("QuickConnect not found for QuickConnectId: {id}")))
+    }
+
+    pub fn hours_of_operation(&self, id: &str) -> ApiResult<&Obj> {
+        self.hours_of_operations
+            .get(id)
+            .ok_or_else(|| ApiError::not_found(format!("HoursOfOperation not found for HoursOfOperationId: {id}")))
+    }
+
     pub fn hierarchy_group(&self, id: &str) -> ApiResult<&Obj> {
         self.hierarchy_groups
             .get(id)

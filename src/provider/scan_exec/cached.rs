@@ -18,7 +18,7 @@ pub(super) struct Reused<'a> {
     pub(super) need_get: bool,
     pub(super) need_extras: Vec<&'static str>,
     /// Live columns: read every time, never kept.
-    live: Vec<&'static str>,
+    live: &'a [&'static str],
 }
 
 impl Reused<'_> {
@@ -65,8 +65,7 @@ impl Scan {
         let at = self.cache().map(|c| (c, c.container(def, parent, row)));
         let reuse = at.as_ref().map_or_else(Reuse::default, |(c, at)| c.reusable(at, id, stamp));
         let need_get = self.plan.hydrate && !reuse.parts.contains(GET_PART);
-        let live: Vec<&'static str> =
-            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| def.column(c).is_some_and(|c| c.is_live())).collect();
+        let live = self.plan.live.as_slice();
         let need_extras: Vec<&'static str> = self
             .plan
             .extras
@@ -111,7 +110,7 @@ impl Scan {
     pub(super) fn keep_named(&self, parent: &Parent, id: &str, row: &Row) {
         let Some(c) = self.cache() else { return };
         let def = self.table.def();
-        let live = |c: &str| def.column(c).is_some_and(|c| c.is_live());
+        let live = |c: &str| self.plan.live.contains(&c);
         let mut parts: BTreeSet<String> =
             self.plan.extras.iter().map(|(c, _)| *c).filter(|c| !live(c)).map(str::to_owned).collect();
         parts.insert(GET_PART.to_owned());

@@ -94,7 +94,7 @@ impl DisplayAs for ApiScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let def = self.table.def();
         write!(f, "ApiScanExec: {} calls=[{}]", self.plan, self.plan.calls(def))?;
-        let cached_extra = self.plan.extras.iter().any(|(c, _)| def.column(c).is_some_and(|c| !c.is_live()));
+        let cached_extra = self.plan.extras.iter().any(|(c, _)| !self.plan.live.contains(c));
         let per_row = self.plan.hydrate || cached_extra;
         if self.cx.cache.is_some() && def.cacheable() && per_row && self.plan.access == Access::List {
             let stamp = def.change_stamp.unwrap_or_default();
@@ -654,12 +654,9 @@ impl Scan {
     /// Fills the live columns (read once per statement for the whole container, so cheap per
     /// row) of rows the search call returned: it carries everything else.
     async fn with_live(&self, parent: &Parent, mut rows: Vec<Row>) -> Result<Vec<Row>, ApiFailure> {
-        let def = self.table.def();
-        let live: Vec<&'static str> =
-            self.plan.extras.iter().map(|(c, _)| *c).filter(|c| def.column(c).is_some_and(|c| c.is_live())).collect();
-        if !live.is_empty() {
+        if !self.plan.live.is_empty() {
             for row in &mut rows {
-                let values = self.extras(parent, row, &live).await?;
+                let values = self.extras(parent, row, &self.plan.live).await?;
                 row.extend(values);
             }
         }

@@ -86,11 +86,7 @@ pub fn list_quick_connects(state: &RegionState, req: &Req) -> ApiResult<Value> {
 
 pub fn describe_quick_connect(state: &RegionState, req: &Req) -> ApiResult<Value> {
     let instance = state.instance(req.str("InstanceId")?)?;
-    let id = req.str("QuickConnectId")?;
-    let qc = instance.quick_connects.get(id).ok_or_else(|| {
-        crate::errors::ApiError::not_found(format!("QuickConnect not found for QuickConnectId: {id}"))
-    })?;
-    Ok(json!({ "QuickConnect": qc }))
+    Ok(json!({ "QuickConnect": instance.quick_connect(req.str("QuickConnectId")?)? }))
 }
 
 pub fn list_hours_of_operations(state: &RegionState, req: &Req) -> ApiResult<Value> {
@@ -102,9 +98,5 @@ pub fn list_hours_of_operations(state: &RegionState, req: &Req) -> ApiResult<Val
 
 pub fn describe_hours_of_operation(state: &RegionState, req: &Req) -> ApiResult<Value> {
     let instance = state.instance(req.str("InstanceId")?)?;
-    let id = req.str("HoursOfOperationId")?;
-    let hours = instance.hours_of_operations.get(id).ok_or_else(|| {
-        crate::errors::ApiError::not_found(format!("HoursOfOperation not found for HoursOfOperationId: {id}"))
-    })?;
-    Ok(json!({ "HoursOfOperation": hours }))
+    Ok(json!({ "HoursOfOperation": instance.hours_of_operation(req.str("HoursOfOperationId")?)? }))
 }
