@@ -93,6 +93,8 @@ pub struct ApiFailure {
     pub table: Option<String>,
     pub region: Option<String>,
     pub instance: Option<String>,
+    /// The configured account's name, when several are configured.
+    pub account: Option<String>,
 }
 
 impl ApiFailure {
@@ -106,6 +108,7 @@ impl ApiFailure {
             table: None,
             region: None,
             instance: None,
+            account: None,
         }
     }
 
@@ -116,6 +119,15 @@ impl ApiFailure {
         self.region.get_or_insert_with(|| region.to_owned());
         if self.instance.is_none() {
             self.instance = instance.filter(|i| !i.is_empty()).map(str::to_owned);
+        }
+        self
+    }
+
+    /// The same failure, in a named account (when several are configured).
+    #[must_use]
+    pub(crate) fn in_account(mut self, name: Option<&str>) -> Self {
+        if self.account.is_none() {
+            self.account = name.map(str::to_owned);
         }
         self
     }
@@ -168,6 +180,9 @@ impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(t) = &self.table {
             write!(f, "{t}: ")?;
+        }
+        if let Some(a) = &self.account {
+            write!(f, "account {a} ")?;
         }
         match (&self.region, &self.instance) {
             (Some(r), Some(i)) => write!(f, "region {r} instance {i}: ")?,

@@ -15,7 +15,7 @@ mod sql;
 mod surfaces;
 mod tables;
 
-pub use aws::client::ConnectSettings;
+pub use aws::client::{AccountSource, AccountSpec, ConnectSettings};
 pub use aws::stats::{OpStats, RetryNotice, StatsSnapshot};
 pub use cache::CacheInfo;
 pub use engine::{

@@ -3,14 +3,14 @@
 //! emulator. Each case runs its emulator and each client in a child process of its own, so the
 //! peak RSS printed is the client's alone.
 //!
-//! `cargo run --release --features bench --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6,7] [--json FILE]`
+//! `cargo run --release --features bench --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6,7,8] [--json FILE]`
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use connectql::ConnectSettings;
+use connectql::{AccountSource, AccountSpec, ConnectSettings};
 use connectql::{CacheSettings, Engine, EngineSettings, Request};
 use connectql_emulator::cli::EmulatorArgs;
 use connectql_emulator::faults::{BURST_PER_RPS, DOCUMENTED_RPS};
@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, default_value_t = 100_000)]
     big_users: usize,
     /// Cases to run.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7,8")]
     cases: Vec<u32>,
     /// Per-row calls in flight for connectql.
     #[arg(long, default_value_t = 64)]
@@ -42,6 +42,15 @@ struct Args {
     /// Skip the sequential baseline where it would take minutes (cases 1 and 2).
     #[arg(long)]
     no_baseline: bool,
+    /// Accounts of the organisation case (8).
+    #[arg(long, default_value_t = 20)]
+    org_accounts: usize,
+    /// Users per instance (one in each of two regions per account) of the organisation case.
+    #[arg(long, default_value_t = 1000)]
+    org_users: usize,
+    /// Scale of the documented quotas in the organisation case.
+    #[arg(long, default_value_t = 1.0)]
+    org_scale: f64,
 }
 
 #[derive(Subcommand)]
@@ -64,6 +73,10 @@ enum Role {
         /// Write the rows here, one JSON object a line, sorted.
         #[arg(long)]
         rows_out: Option<std::path::PathBuf>,
+        /// Read these roles' accounts (assumed with the bench credentials) instead of the
+        /// credentials' own (repeatable).
+        #[arg(long = "role-arn")]
+        role_arns: Vec<String>,
     },
     /// (internal) change the first name of every `every`-th user, as another client would.
     Change {
@@ -89,6 +102,7 @@ fn settings(endpoint: &str) -> ConnectSettings {
         endpoint_url: Some(endpoint.to_owned()),
         static_credentials: Some(("AKIDCONNECTQLBENCH".into(), "bench-secret".into())),
         max_attempts: 10,
+        accounts: Vec::new(),
     }
 }
 
@@ -108,12 +122,21 @@ async fn run_connectql(
     concurrency: usize,
     cache_dir: Option<&std::path::Path>,
     rows_out: Option<&std::path::Path>,
+    role_arns: &[String],
 ) -> Value {
     let cache = cache_dir.map(|d| CacheSettings { dir: Some(d.to_owned()), max_age: Duration::from_secs(24 * 3600) });
+    let mut connect = settings(endpoint);
+    connect.accounts = role_arns
+        .iter()
+        .map(|arn| AccountSpec {
+            name: arn.split(':').nth(4).unwrap_or(arn).to_owned(),
+            source: AccountSource::Role { arn: arn.clone(), external_id: None, session_name: None },
+            regions: Vec::new(),
+            account_id: None,
+        })
+        .collect();
     let engine =
-        Engine::new(EngineSettings { connect: settings(endpoint), concurrency, cache, ..EngineSettings::default() })
-            .await
-            .expect("engine");
+        Engine::new(EngineSettings { connect, concurrency, cache, ..EngineSettings::default() }).await.expect("engine");
     let started = Instant::now();
     let mut rows = 0usize;
     let mut lines = Vec::new();
@@ -450,6 +473,56 @@ fn orchestrate(args: &Args) -> Value {
         }
         let _ = emu.kill();
     }
+    if args.cases.contains(&8) {
+        let (k, u, scale) = (args.org_accounts, args.org_users, args.org_scale);
+        println!(
+            "Case 8: SELECT * over {k} accounts × 2 regions × {u} users under the documented quotas × {scale}, cache cold \
+             (target: within 1.5× of one such account, peak RSS < 200 MB, no failure)"
+        );
+        let org = |accounts: usize| {
+            let (mut emu, url) = emulator(&[
+                "--seed".into(),
+                "empty".into(),
+                "--org-accounts".into(),
+                k.to_string(),
+                "--org-users".into(),
+                u.to_string(),
+                "--quotas".into(),
+                format!("documented:{scale}"),
+            ]);
+            let roles: Vec<String> = (0..accounts)
+                .flat_map(|n| {
+                    let arn = format!(
+                        "arn:aws:iam::{}:role/{}",
+                        connectql_emulator::seed::org_account(n),
+                        connectql_emulator::AUDIT_ROLE
+                    );
+                    ["--role-arn".to_owned(), arn]
+                })
+                .collect();
+            let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
+            let sql = "SELECT * FROM aws.connect.users WHERE region IN ('us-east-1', 'eu-west-2')";
+            let r = client_with(&url, Some(sql), c, &roles);
+            let _ = emu.kill();
+            let _ = emu.wait();
+            r
+        };
+        let one = org(1);
+        line("1 account", &one);
+        let all = org(k);
+        line(&format!("{k} accounts"), &all);
+        let slower = all["seconds"].as_f64().unwrap_or(f64::INFINITY) / one["seconds"].as_f64().unwrap_or(1.0);
+        println!(
+            "  {k} accounts ÷ 1 account = {slower:.2}x (target ≤ 1.5); rows {} (expected {})",
+            all["rows"],
+            k * 2 * u
+        );
+        results.insert(
+            "case8_organisation".into(),
+            json!({ "accounts": k, "users_per_instance": u, "quota_scale": scale, "one_account": one, "all_accounts": all, "ratio": slower }),
+        );
+        println!();
+    }
     if args.cases.contains(&7) {
         let q = args.quota_users;
         println!("Case 7: the local cache: SELECT * over {q} users under the documented quotas × 10, cold then warm");
@@ -532,12 +605,12 @@ async fn main() {
                 std::process::exit(2);
             }
         }
-        Some(Role::Client { endpoint, sql, baseline, concurrency, cache_dir, rows_out }) => {
+        Some(Role::Client { endpoint, sql, baseline, concurrency, cache_dir, rows_out, role_arns }) => {
             let r = if *baseline {
                 run_baseline(endpoint).await
             } else {
                 let sql = sql.as_deref().unwrap_or("SELECT 1");
-                run_connectql(endpoint, sql, *concurrency, cache_dir.as_deref(), rows_out.as_deref()).await
+                run_connectql(endpoint, sql, *concurrency, cache_dir.as_deref(), rows_out.as_deref(), role_arns).await
             };
             println!("{r}");
         }

@@ -376,6 +376,7 @@ impl Engine {
         }
         let scope = self.quiet_scope(WritePolicy::ReadOnly, false);
         let parent = crate::provider::Parent {
+            account: 0,
             region: region.to_owned(),
             instance_id: Some(instance.to_owned()),
             instance_arn: None,

@@ -12,6 +12,7 @@ use super::events::EventSink;
 use super::listing::StatementListings;
 use super::recent::RecentWrites;
 use crate::aws::client::Clients;
+use crate::error::{Error, Refusal};
 
 /// Whether statements may change anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,9 +85,42 @@ pub(crate) struct ScanContext {
 }
 
 impl ScanContext {
-    /// The client of a region.
-    pub(crate) fn client(&self, region: &str) -> aws_sdk_connect::Client {
-        self.clients.client(region)
+    /// The client of a container's account and region.
+    pub(crate) fn client(&self, parent: &super::item::Parent) -> aws_sdk_connect::Client {
+        self.clients.client(parent.account, &parent.region)
+    }
+}
+
+/// The configured account a written row belongs to: the only one, or the one whose id the row
+/// names (`account_id`, or the account of its `instance_arn`).
+///
+/// # Errors
+/// Several accounts and the row names none, or one that is not configured; a failed STS call.
+pub(crate) async fn account_of_row(cx: &ScanContext, account_id: Option<&str>) -> Result<usize, Error> {
+    if !cx.clients.several_accounts() {
+        return Ok(0);
+    }
+    let configured = || {
+        let named: Vec<String> = cx
+            .clients
+            .accounts()
+            .iter()
+            .map(|a| format!("{} ({})", a.name, a.id.as_deref().unwrap_or("id not yet known")))
+            .collect();
+        named.join(", ")
+    };
+    let Some(id) = account_id else {
+        return Err(Error::refused(
+            Refusal::Column,
+            format!("account_id (or instance_arn) is required with several accounts: {}", configured()),
+        ));
+    };
+    match cx.clients.account_with_id(id).await? {
+        Some(index) => Ok(index),
+        None => Err(Error::refused(
+            Refusal::Column,
+            format!("account_id '{id}' is not one of the configured accounts: {}", configured()),
+        )),
     }
 }
 

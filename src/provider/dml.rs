@@ -247,8 +247,9 @@ fn text(row: &Row, column: &str) -> Option<String> {
     row.get(column).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-fn parent_of(row: &Row) -> Parent {
+fn parent_of(row: &Row, account: usize) -> Parent {
     Parent {
+        account,
         region: text(row, "region").unwrap_or_default(),
         instance_id: text(row, "instance_id"),
         instance_arn: text(row, "instance_arn"),
@@ -272,13 +273,17 @@ struct Job {
 }
 
 impl Job {
-    /// Asks before changing more rows than the threshold.
-    fn approve(&self, n: usize) -> Result<(), Error> {
+    /// Asks before changing more rows than the threshold; `accounts` names the accounts the
+    /// rows are in, when there are several.
+    fn approve(&self, n: usize, accounts: &[&str]) -> Result<(), Error> {
         let s = &self.cx.settings;
         if s.dry_run() || n <= s.threshold || s.assume_yes {
             return Ok(());
         }
-        let table = self.table.def().qualified_name();
+        let mut table = self.table.def().qualified_name();
+        if accounts.len() > 1 {
+            table = format!("{table} in {} accounts ({})", accounts.len(), accounts.join(", "));
+        }
         let question = format!("This {} would change {n} rows of {table}. Go ahead?", self.verb);
         match &s.confirm {
             Some(ask) if ask(&question) => Ok(()),
@@ -347,7 +352,7 @@ impl Job {
             rows.extend(batch_rows(b)?);
         }
         self.register_secrets(&rows);
-        self.approve(rows.len())?;
+        self.approve(rows.len(), &[])?;
         let def = self.table.def();
         let subjects = rows.iter().map(|r| subject(def, r)).collect();
         let calls = rows
@@ -410,16 +415,30 @@ impl Job {
     ) -> Result<RecordBatch> {
         let targets = Self::targets(rows, filter, assignments.as_deref()).await?;
         self.register_secrets(&targets.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>());
-        self.approve(targets.len())?;
+        // Each row is written in the account it was read from.
+        let mut accounts = Vec::with_capacity(targets.len());
+        for (current, _) in &targets {
+            accounts.push(super::account_of_row(&self.cx.scan, text(current, "account_id").as_deref()).await);
+        }
+        let clients = &self.cx.scan.clients;
+        let mut names: Vec<&str> = accounts.iter().flatten().map(|a| clients.account_name(*a)).collect();
+        names.sort_unstable();
+        names.dedup();
+        self.approve(targets.len(), &names)?;
         let def = self.table.def();
         let subjects = targets.iter().map(|(current, _)| subject(def, current)).collect();
         let updating = assignments.is_some();
         let calls = targets
             .into_iter()
-            .map(|(current, changes)| {
+            .zip(accounts)
+            .map(|((current, changes), account)| {
                 let (table, cx) = (Arc::clone(&self.table), self.cx.clone());
                 async move {
-                    let parent = parent_of(&current);
+                    let account = match account {
+                        Ok(a) => a,
+                        Err(e) => return RowReport::failed(subject(table.def(), &current), e),
+                    };
+                    let parent = parent_of(&current, account);
                     // Whatever the outcome, the item's cached detail may no longer be right.
                     let written = (!cx.dry_run()).then(|| current.clone());
                     let report = if updating {

@@ -53,6 +53,11 @@ impl RowReport {
         if ops.is_empty() { "(unchanged)".to_owned() } else { ops.join(" + ") }
     }
 
+    /// A row that failed before any call.
+    pub(crate) fn failed(subject: String, e: Error) -> Self {
+        RowReport { subject, calls: Vec::new(), status: RowStatus::Failed(e), returned: None, dry_run: false }
+    }
+
     /// Whether the row counts as changed.
     pub fn changed(&self) -> bool {
         matches!(self.status, RowStatus::Done) && !self.dry_run

@@ -13,10 +13,12 @@ pub(crate) struct Page {
     pub(crate) next: Option<String>,
 }
 
-/// The container an item lives in: a region, for instance-scoped tables an instance, and for a
+/// The container an item lives in: an account's region, for instance-scoped tables an instance, and for a
 /// table whose rows belong to another table's items (a routing profile's queues) that item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Parent {
+    /// The configured account (its index in the engine's accounts; 0 when there is one).
+    pub(crate) account: usize,
     pub(crate) region: String,
     pub(crate) instance_id: Option<String>,
     /// Known when the instance came from its listing; otherwise derived from item ARNs.

@@ -25,6 +25,6 @@ pub(crate) mod table;
 pub(crate) mod table_def;
 
 pub(crate) use api::{ApiTable, Containers, Page, Parent, Row};
-pub(crate) use context::{ScanContext, WriteContext};
+pub(crate) use context::{ScanContext, WriteContext, account_of_row};
 pub(crate) use table::ApiTableProvider;
 pub(crate) use table_def::{ColumnDef, Cost, IdForm, Scope, TableDef};

@@ -9,6 +9,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 
 use super::keys::{ConnectArn, pinned_values};
 use super::table_def::{ColumnDef, Cost, IdForm, Scope, SearchDef, TableDef};
+pub(crate) use crate::aws::client::AccountView;
 use crate::error::Error;
 
 /// An item named by a key filter, with the region and instance its ARN gave (if any).
@@ -56,6 +57,11 @@ pub(crate) enum Owners {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ScanPlan {
     pub(crate) table: String,
+    /// The accounts read, each with the regions read in it.
+    pub(crate) accounts: Vec<AccountView>,
+    /// Several accounts are configured (EXPLAIN names the ones read).
+    pub(crate) several_accounts: bool,
+    /// Every region read, in any account.
     pub(crate) regions: Vec<String>,
     /// No filter named the regions: the default region is read.
     pub(crate) default_region: bool,
@@ -86,6 +92,8 @@ pub(crate) struct ScanPlan {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PlanDefaults {
     pub(crate) region: Option<String>,
+    /// The configured accounts (none: one, with the default region).
+    pub(crate) accounts: Vec<AccountView>,
     /// The list operation of the container table (what lists the instances of a region).
     pub(crate) containers_op: &'static str,
     /// The list operation of the owning table, for an owned table.
@@ -99,6 +107,8 @@ pub(crate) struct PlanDefaults {
 pub(crate) fn pushdown(def: &TableDef, filter: &Expr) -> TableProviderFilterPushDown {
     match pinned_values(filter) {
         Some((column, _)) if is_key_column(def, &column) => TableProviderFilterPushDown::Exact,
+        // Prunes the accounts read; the rows' own account is still checked.
+        Some((column, _)) if column == "account_id" => TableProviderFilterPushDown::Inexact,
         _ if def.search.as_ref().is_some_and(|s| (s.criterion)(filter).is_some()) => {
             TableProviderFilterPushDown::Inexact
         }
@@ -116,6 +126,9 @@ pub(crate) fn filter_notes(def: &TableDef) -> Vec<(&'static str, String)> {
         .filter_map(|c| {
             if matches!(c.name, "region") {
                 return Some((c.name, "= or IN: only those regions are read".to_owned()));
+            }
+            if matches!(c.name, "account_id") {
+                return Some((c.name, "= or IN: only those accounts are read (with several accounts)".to_owned()));
             }
             if def.scope_columns().contains(&c.name) {
                 return Some((c.name, "= or IN: only those instances are read".to_owned()));
@@ -172,6 +185,7 @@ fn restrict(slot: &mut Option<BTreeSet<String>>, values: impl IntoIterator<Item 
 #[derive(Debug, Default)]
 struct Pinned {
     regions: Option<BTreeSet<String>>,
+    accounts: Option<BTreeSet<String>>,
     instances: Option<BTreeSet<String>>,
     items: Option<BTreeSet<ItemRef>>,
     owners: Option<BTreeSet<String>>,
@@ -201,10 +215,12 @@ impl Pinned {
             let Some((column, values)) = pinned_values(f) else { continue };
             match column.as_str() {
                 "region" => restrict(&mut p.regions, values),
+                "account_id" => restrict(&mut p.accounts, values),
                 "instance_id" if def.scope == Scope::Instance => restrict(&mut p.instances, values),
                 "instance_arn" if def.scope == Scope::Instance => {
                     let arns: Vec<ConnectArn> = values.iter().filter_map(|v| ConnectArn::parse(v)).collect();
                     restrict(&mut p.regions, arns.iter().map(|a| a.region.clone()));
+                    restrict(&mut p.accounts, arns.iter().map(|a| a.account.clone()));
                     restrict(&mut p.instances, arns.into_iter().map(|a| a.instance_id));
                 }
                 c if def.owner.is_some_and(|o| o.column == c) => restrict(&mut p.owners, values),
@@ -250,6 +266,7 @@ impl Pinned {
     /// Some key filter allows no value at all.
     fn empty(&self) -> bool {
         self.regions.as_ref().is_some_and(BTreeSet::is_empty)
+            || self.accounts.as_ref().is_some_and(BTreeSet::is_empty)
             || self.instances.as_ref().is_some_and(BTreeSet::is_empty)
             || self.items.as_ref().is_some_and(BTreeSet::is_empty)
             || self.owners.as_ref().is_some_and(BTreeSet::is_empty)
@@ -284,17 +301,37 @@ pub(crate) fn plan(
     defaults: &PlanDefaults,
 ) -> Result<ScanPlan, Error> {
     let pinned = Pinned::of(def, filters);
-    let empty = pinned.empty();
     let default_region = pinned.regions.is_none();
-    let regions: Vec<String> = match pinned.regions {
-        Some(r) => r.into_iter().collect(),
-        None => vec![defaults.region.clone().ok_or_else(|| {
-            Error::Usage(format!(
-                "{}: no AWS region: pass --region, set AWS_REGION, or filter on region (WHERE region = '…')",
-                def.qualified_name()
-            ))
-        })?],
+    let configured = match defaults.accounts.as_slice() {
+        [] => vec![AccountView { index: 0, name: "default".into(), id: None, regions: Vec::new() }],
+        a => a.to_vec(),
     };
+    let several_accounts = configured.len() > 1;
+    let mut accounts = Vec::new();
+    // An account whose id is not known yet cannot be pruned: its rows are filtered instead.
+    for mut account in configured {
+        if let (Some(ids), Some(id)) = (&pinned.accounts, &account.id)
+            && !ids.contains(id)
+        {
+            continue;
+        }
+        account.regions = match (&pinned.regions, account.regions.is_empty(), &defaults.region) {
+            (Some(r), _, _) => r.iter().cloned().collect(),
+            (None, false, _) => account.regions,
+            (None, true, Some(r)) => vec![r.clone()],
+            (None, true, None) => {
+                let whose = if several_accounts { format!(" for account {}", account.name) } else { String::new() };
+                return Err(Error::Usage(format!(
+                    "{}: no AWS region{whose}: pass --region, set AWS_REGION, or filter on region (WHERE region = '…')",
+                    def.qualified_name()
+                )));
+            }
+        };
+        accounts.push(account);
+    }
+    let empty = pinned.empty() || accounts.is_empty();
+    let regions: Vec<String> =
+        accounts.iter().flat_map(|a| a.regions.iter().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
     if let Some(bad) = regions.iter().find(|r| !crate::aws::client::is_region_name(r)) {
         return Err(Error::Usage(format!(
             "{}: '{bad}' is not an AWS region name (such as us-east-1)",
@@ -332,6 +369,8 @@ pub(crate) fn plan(
     let page_size = limit.map_or(page_max, |l| (l.max(1)).min(page_max as usize) as i32);
     Ok(ScanPlan {
         table: def.qualified_name(),
+        accounts,
+        several_accounts,
         regions,
         default_region,
         instances,
@@ -414,7 +453,12 @@ impl ScanPlan {
 
 impl fmt::Display for ScanPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "table={} regions=[{}]", self.table, self.regions.join(", "))?;
+        write!(f, "table={}", self.table)?;
+        if self.several_accounts {
+            let names: Vec<&str> = self.accounts.iter().map(|a| a.name.as_str()).collect();
+            write!(f, " accounts=[{}]", names.join(", "))?;
+        }
+        write!(f, " regions=[{}]", self.regions.join(", "))?;
         match &self.instances {
             Instances::NotApplicable => {}
             Instances::Named(i) => write!(f, " instances=[{}]", i.join(", "))?,
@@ -441,6 +485,7 @@ mod tests {
     fn defaults() -> PlanDefaults {
         PlanDefaults {
             region: Some("us-east-1".into()),
+            accounts: vec![],
             containers_op: "ListInstances",
             owners_op: None,
             instances: vec![],
@@ -536,6 +581,58 @@ mod tests {
         let p = plan(&def, &[col("region").eq(lit("a")), col("region").eq(lit("b"))], None, None, &no_region)
             .expect("plan");
         assert!(p.empty, "contradictory filters make no call");
+    }
+
+    #[test]
+    fn a_filter_on_account_id_prunes_the_accounts_whose_id_is_known() {
+        let def = users_def().clone();
+        let account = |index: usize, name: &str, id: Option<&str>, regions: &[&str]| AccountView {
+            index,
+            name: name.into(),
+            id: id.map(str::to_owned),
+            regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+        };
+        let org = PlanDefaults {
+            accounts: vec![
+                account(0, "prod", Some("111111111111"), &[]),
+                account(1, "retail", Some("222222222222"), &["eu-west-2"]),
+                account(2, "unknown", None, &[]),
+            ],
+            ..defaults()
+        };
+        let all = plan(&def, &[], None, None, &org).expect("plan");
+        let read: Vec<(&str, Vec<String>)> =
+            all.accounts.iter().map(|a| (a.name.as_str(), a.regions.clone())).collect();
+        assert_eq!(
+            read,
+            [
+                ("prod", vec!["us-east-1".to_owned()]),
+                ("retail", vec!["eu-west-2".to_owned()]),
+                ("unknown", vec!["us-east-1".to_owned()])
+            ],
+            "each account's own regions, else the default"
+        );
+        assert_eq!(all.regions, ["eu-west-2", "us-east-1"]);
+        assert!(all.to_string().starts_with("table=aws.connect.users accounts=[prod, retail, unknown] regions="));
+        let one = plan(&def, &[col("account_id").eq(lit("222222222222"))], None, None, &org).expect("plan");
+        let names: Vec<&str> = one.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["retail", "unknown"], "an account whose id is not known is read and filtered");
+        assert_eq!(pushdown(&def, &col("account_id").eq(lit("1"))), TableProviderFilterPushDown::Inexact);
+        let arn = "arn:aws:connect:us-east-1:111111111111:instance/i-1";
+        let by_arn = plan(&def, &[col("instance_arn").eq(lit(arn))], None, None, &org).expect("plan");
+        let names: Vec<&str> = by_arn.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["prod", "unknown"], "an instance ARN names its account");
+        assert_eq!(by_arn.regions, ["us-east-1"]);
+        let none = plan(
+            &def,
+            &[col("account_id").eq(lit("1")), col("account_id").eq(lit("2"))],
+            None,
+            None,
+            &PlanDefaults { accounts: org.accounts[..2].to_vec(), ..org.clone() },
+        )
+        .expect("plan");
+        assert!(none.empty, "no account left: no call");
+        assert!(!plan(&def, &[], None, None, &defaults()).expect("plan").to_string().contains("accounts="));
     }
 
     #[test]

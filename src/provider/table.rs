@@ -20,7 +20,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use super::api::{ApiTable, Containers};
 use super::context::{ScanContext, StatementScope, WriteContext, WritePolicy};
 use super::dml::{DmlExec, DmlKind, Targets};
-use super::plan::{self, PlanDefaults};
+use super::keys::pinned_values;
+use super::plan::{self, AccountView, PlanDefaults};
 use super::scan_exec::ApiScanExec;
 use super::table_def::Update;
 use crate::error::{Error, Refusal};
@@ -95,9 +96,11 @@ impl ApiTableProvider {
         Ok(cx)
     }
 
-    fn defaults(&self, cx: &ScanContext) -> PlanDefaults {
+    /// The planner's defaults; `accounts` from [`accounts_for`].
+    fn defaults(&self, cx: &ScanContext, accounts: Vec<AccountView>) -> PlanDefaults {
         PlanDefaults {
             region: cx.clients.default_region().map(str::to_owned),
+            accounts,
             containers_op: self.containers.instances.def().list_op,
             owners_op: self.containers.owner.as_ref().map(|o| o.def().list_op),
             instances: cx.default_instances.clone(),
@@ -107,7 +110,7 @@ impl ApiTableProvider {
 
     /// The rows an UPDATE or DELETE acts on: the same planner as SELECT over the columns the
     /// statement needs, and every filter compiled to be re-applied to the scanned rows.
-    fn targets(
+    async fn targets(
         &self,
         state: &dyn Session,
         cx: &WriteContext,
@@ -129,6 +132,8 @@ impl ApiTableProvider {
         let mut wanted: Vec<&str> = def.scope_columns().to_vec();
         wanted.extend(def.id_columns.iter().map(|(c, _)| *c));
         wanted.push(def.label_column);
+        // Which account a target row is written in.
+        wanted.push("account_id");
         let referenced: Vec<String> = filters.iter().flat_map(|f| f.column_refs()).map(|c| c.name.clone()).collect();
         wanted.extend(referenced.iter().map(String::as_str));
         wanted.extend(columns.iter().map(String::as_str));
@@ -136,7 +141,8 @@ impl ApiTableProvider {
             def.columns.iter().enumerate().filter(|(_, c)| wanted.contains(&c.name)).map(|(i, _)| i).collect();
         let schema = Arc::new(self.schema.project(&indices)?);
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let plan = plan::plan(def, filters, Some(&names), None, &self.defaults(&cx.scan))?;
+        let accounts = accounts_for(&cx.scan, filters).await;
+        let plan = plan::plan(def, filters, Some(&names), None, &self.defaults(&cx.scan, accounts))?;
         let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
         let filter = match conjunction(filters.iter().cloned()) {
             Some(f) => Some(state.create_physical_expr(f, &df_schema)?),
@@ -167,6 +173,19 @@ impl ApiTableProvider {
     }
 }
 
+/// The configured accounts; when a filter names accounts by id, the ids not known yet are asked
+/// of STS first (GetCallerIdentity, counted), so the accounts it excludes are not read at all.
+/// An account whose id cannot be learnt stays in: its rows are filtered instead.
+async fn accounts_for(cx: &ScanContext, filters: &[Expr]) -> Vec<AccountView> {
+    let names_accounts =
+        filters.iter().any(|f| pinned_values(f).is_some_and(|(c, _)| c == "account_id" || c == "instance_arn"));
+    if cx.clients.several_accounts() && names_accounts {
+        let unknown: Vec<usize> = cx.clients.accounts().iter().filter(|a| a.id.is_none()).map(|a| a.index).collect();
+        futures::future::join_all(unknown.into_iter().map(|i| cx.clients.account_id(i))).await;
+    }
+    cx.clients.accounts()
+}
+
 #[async_trait]
 impl TableProvider for ApiTableProvider {
     fn schema(&self) -> SchemaRef {
@@ -195,7 +214,8 @@ impl TableProvider for ApiTableProvider {
         };
         let columns: Option<Vec<String>> =
             projection.map(|_| schema.fields().iter().map(|f| f.name().clone()).collect());
-        let plan = plan::plan(self.table.def(), filters, columns.as_deref(), limit, &self.defaults(&cx))?;
+        let accounts = accounts_for(&cx, filters).await;
+        let plan = plan::plan(self.table.def(), filters, columns.as_deref(), limit, &self.defaults(&cx, accounts))?;
         Ok(Arc::new(ApiScanExec::new(Arc::clone(&self.table), self.containers.clone(), plan, cx, schema)))
     }
 
@@ -217,7 +237,7 @@ impl TableProvider for ApiTableProvider {
 
     async fn delete_from(&self, state: &dyn Session, filters: Vec<Expr>) -> Result<Arc<dyn ExecutionPlan>> {
         let cx = self.writable(state, "DELETE")?;
-        let targets = self.targets(state, &cx, "DELETE", &filters, &[])?;
+        let targets = self.targets(state, &cx, "DELETE", &filters, &[]).await?;
         Ok(Arc::new(DmlExec::new(Arc::clone(&self.table), DmlKind::Delete, Some(targets), cx)))
     }
 
@@ -233,7 +253,7 @@ impl TableProvider for ApiTableProvider {
         // settings are read with the get call only once it is known to be a target.
         let needed: Vec<String> =
             assignments.iter().flat_map(|(_, e)| e.column_refs()).map(|c| c.name.clone()).collect();
-        let targets = self.targets(state, &cx, "UPDATE", &filters, &needed)?;
+        let targets = self.targets(state, &cx, "UPDATE", &filters, &needed).await?;
         let df_schema = DFSchema::try_from(Arc::clone(&targets.schema))?;
         let compiled = assignments
             .into_iter()

@@ -20,7 +20,7 @@ fn definition() -> TableDef {
     let c = ColumnDef::new;
     TableDef {
         name: "accounts",
-        description: "The AWS account and identity of the credentials in use, and whether they work (STS GetCallerIdentity)",
+        description: "The configured AWS accounts: the identity of each one's credentials and whether they work (STS GetCallerIdentity)",
         scope: Scope::Region,
         id_columns: vec![],
         label_column: "account_id",
@@ -35,6 +35,12 @@ fn definition() -> TableDef {
         owner: None,
         columns: vec![
             c("region", utf8(), Key, "AWS region of the STS call"),
+            c(
+                "account_name",
+                utf8(),
+                List,
+                "The account's name in connectql's configuration (--account, --role-arn, the accounts file)",
+            ),
             c("account_id", utf8(), List, "AWS account of the credentials"),
             c("arn", utf8(), List, "Who the credentials are: a user, or an assumed role and session"),
             c("user_id", utf8(), List, "The caller's unique id"),
@@ -57,9 +63,13 @@ impl ApiTable for AccountsTable {
         _page_size: i32,
     ) -> Result<Page, ApiFailure> {
         let mut row = Row::new();
-        row.insert("profile".into(), s(cx.clients.profile()));
-        match cx.clients.sts(&parent.region).get_caller_identity().send().await {
+        row.insert("account_name".into(), s(Some(cx.clients.account_name(parent.account))));
+        row.insert("profile".into(), s(cx.clients.profile(parent.account)));
+        match cx.clients.sts(parent.account, &parent.region).get_caller_identity().send().await {
             Ok(me) => {
+                if let Some(id) = me.account() {
+                    cx.clients.learn_account_id(parent.account, id);
+                }
                 row.insert("account_id".into(), s(me.account()));
                 row.insert("arn".into(), s(me.arn()));
                 row.insert("user_id".into(), s(me.user_id()));

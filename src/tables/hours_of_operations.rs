@@ -80,7 +80,7 @@ impl ApiTable for HoursOfOperationsTable {
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .describe_hours_of_operation()
             .instance_id(parent.instance())
             .hours_of_operation_id(id)

@@ -85,7 +85,7 @@ impl ApiTable for InstancesTable {
         page_size: i32,
     ) -> Result<Page, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .list_instances()
             .max_results(page_size)
             .set_next_token(token)
@@ -104,7 +104,7 @@ impl ApiTable for InstancesTable {
     }
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
-        let out = cx.client(&parent.region).describe_instance().instance_id(id).send().await;
+        let out = cx.client(parent).describe_instance().instance_id(id).send().await;
         let Some(out) = found("DescribeInstance", out)? else { return Ok(None) };
         Ok(out.instance().map(|i| {
             let mut row = instance_row!(i);

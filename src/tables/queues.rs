@@ -75,7 +75,7 @@ impl ApiTable for QueuesTable {
     }
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
-        let out = cx.client(&parent.region).describe_queue().instance_id(parent.instance()).queue_id(id).send().await;
+        let out = cx.client(parent).describe_queue().instance_id(parent.instance()).queue_id(id).send().await;
         let Some(out) = found("DescribeQueue", out)? else { return Ok(None) };
         Ok(out.queue().map(|q| {
             let mut row =

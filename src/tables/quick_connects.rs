@@ -72,13 +72,8 @@ impl ApiTable for QuickConnectsTable {
     }
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
-        let out = cx
-            .client(&parent.region)
-            .describe_quick_connect()
-            .instance_id(parent.instance())
-            .quick_connect_id(id)
-            .send()
-            .await;
+        let out =
+            cx.client(parent).describe_quick_connect().instance_id(parent.instance()).quick_connect_id(id).send().await;
         let Some(out) = found("DescribeQuickConnect", out)? else { return Ok(None) };
         Ok(out.quick_connect().map(|q| {
             let mut row = named_row(

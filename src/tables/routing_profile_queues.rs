@@ -59,7 +59,7 @@ impl ApiTable for RoutingProfileQueuesTable {
         page_size: i32,
     ) -> Result<Page, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .list_routing_profile_queues()
             .instance_id(parent.instance())
             .routing_profile_id(parent.owner())

@@ -79,7 +79,7 @@ impl ApiTable for RoutingProfilesTable {
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .describe_routing_profile()
             .instance_id(parent.instance())
             .routing_profile_id(id)

@@ -52,7 +52,7 @@ impl ApiTable for SecurityProfilePermissionsTable {
         page_size: i32,
     ) -> Result<Page, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .list_security_profile_permissions()
             .instance_id(parent.instance())
             .security_profile_id(parent.owner())

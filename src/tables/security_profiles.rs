@@ -67,7 +67,7 @@ impl ApiTable for SecurityProfilesTable {
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .describe_security_profile()
             .instance_id(parent.instance())
             .security_profile_id(id)

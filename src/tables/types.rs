@@ -125,7 +125,7 @@ pub(crate) fn modified() -> Vec<crate::provider::ColumnDef> {
 /// instance, the page size and the token, with errors named by the operation.
 macro_rules! list_page {
     ($cx:expr, $parent:expr, $call:ident, $operation:literal, $token:expr, $page_size:expr) => {
-        $cx.client(&$parent.region)
+        $cx.client($parent)
             .$call()
             .instance_id($parent.instance())
             .max_results($page_size)

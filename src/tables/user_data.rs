@@ -170,7 +170,7 @@ impl UserDataTable {
         page_size: i32,
     ) -> Result<Page, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .get_current_user_data()
             .instance_id(parent.instance())
             .filters(filters)

@@ -80,7 +80,7 @@ impl ApiTable for UserHierarchyGroupsTable {
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .describe_user_hierarchy_group()
             .instance_id(parent.instance())
             .hierarchy_group_id(id)

@@ -58,7 +58,7 @@ impl ApiTable for UserHierarchyStructureTable {
         _page_size: i32,
     ) -> Result<Page, ApiFailure> {
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .describe_user_hierarchy_structure()
             .instance_id(parent.instance())
             .send()

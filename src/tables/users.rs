@@ -489,7 +489,7 @@ impl ApiTable for UsersTable {
     }
 
     async fn get(&self, cx: &ScanContext, parent: &Parent, id: &str) -> Result<Option<Row>, ApiFailure> {
-        let out = cx.client(&parent.region).describe_user().instance_id(parent.instance()).user_id(id).send().await;
+        let out = cx.client(parent).describe_user().instance_id(parent.instance()).user_id(id).send().await;
         Ok(found("DescribeUser", out)?.and_then(|o| o.user().map(user_row)))
     }
 
@@ -503,7 +503,7 @@ impl ApiTable for UsersTable {
     ) -> Result<Page, ApiFailure> {
         let (pushed, tags) = criteria_json.map(split_tag_conditions).unwrap_or_default();
         let out = cx
-            .client(&parent.region)
+            .client(parent)
             .search_users()
             .instance_id(parent.instance())
             .max_results(page_size)
@@ -541,7 +541,7 @@ impl ApiTable for UsersTable {
         if column != "user_proficiencies" {
             return Ok(());
         }
-        let client = cx.client(&parent.region);
+        let client = cx.client(parent);
         let mut pages = client
             .list_user_proficiencies()
             .instance_id(parent.instance())

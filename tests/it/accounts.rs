@@ -152,3 +152,191 @@ async fn get_caller_identity_names_the_account_and_the_assumed_role() {
         Some("AccessDenied")
     );
 }
+
+/// Every user of an account and region, as plain SDK calls signed as that account list them:
+/// (username, id, instance id).
+async fn users_of(url: &str, account: &str, region: &str) -> Vec<(String, String, String)> {
+    let c = client_of(url, account, region);
+    let mut users = Vec::new();
+    for i in c.list_instances().send().await.expect("ListInstances").instance_summary_list() {
+        let iid = i.id().expect("id").to_owned();
+        let pages = c.list_users().instance_id(&iid).into_paginator().items().send();
+        let listed: Vec<_> = pages.collect::<Result<Vec<_>, _>>().await.expect("ListUsers");
+        users.extend(
+            listed
+                .iter()
+                .map(|u| (u.username().expect("name").to_owned(), u.id().expect("id").to_owned(), iid.clone())),
+        );
+    }
+    users
+}
+
+/// connectql reading the demo's three accounts as an organisation would: a profile with keys
+/// (`base`, also the base credentials the `--role-arn` role is assumed with), a role profile
+/// (`staging`), a role by ARN with its external id (the business unit, named by its account id),
+/// and whatever `extra` adds.
+fn org(url: &str, config: &std::path::Path, extra: &[&str], sql: &str) -> std::process::Output {
+    let retail = format!("arn:aws:iam::{BUSINESS_UNIT_ACCOUNT}:role/{AUDIT_ROLE}");
+    cli()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_REGION")
+        .env("AWS_CONFIG_FILE", config)
+        .env("AWS_ENDPOINT_URL_STS", url)
+        .args(["--endpoint-url", url, "--profile", "base", "--region", "us-east-1", "-o", "csv", "-v"])
+        .args(["--account", "base", "--account", "staging", "--role-arn", &retail])
+        .args(["--external-id", BUSINESS_UNIT_EXTERNAL_ID])
+        .args(extra)
+        .args(["-e", sql])
+        .output()
+        .expect("connectql runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_accounts_are_read_and_written_in_one_statement() {
+    let emu = demo().await;
+    let url = emu.base_url();
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile base]\naws_access_key_id = {DEFAULT_ACCOUNT}\naws_secret_access_key = test-secret\nregion = us-east-1\n\n\
+             [profile staging]\nrole_arn = arn:aws:iam::{STAGING_ACCOUNT}:role/{AUDIT_ROLE}\nsource_profile = base\n\n\
+             [profile nowhere]\nrole_arn = arn:aws:iam::{STAGING_ACCOUNT}:role/NoSuchRole\nsource_profile = base\n",
+        ),
+    )
+    .expect("config file");
+
+    // Users per account and region, from the SDK.
+    let mut expected = String::from("account_id,region,users\n");
+    for account in [DEFAULT_ACCOUNT, STAGING_ACCOUNT, BUSINESS_UNIT_ACCOUNT] {
+        for region in ["eu-west-2", "us-east-1"] {
+            let n = users_of(&url, account, region).await.len();
+            if n > 0 {
+                expected.push_str(&format!("{account},{region},{n}\n"));
+            }
+        }
+    }
+    let o = org(
+        &url,
+        &config,
+        &[],
+        "SELECT account_id, region, count(*) AS users FROM aws.connect.users \
+         WHERE region IN ('us-east-1', 'eu-west-2') GROUP BY 1, 2 ORDER BY 1, 2",
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), expected);
+    assert_eq!(expected.lines().count(), 5, "main (two regions), staging, retail: {expected}");
+
+    // A filter on account_id prunes the other accounts before any Connect call: the ids not
+    // known yet (the two profiles') are asked of STS, the role's is in its ARN.
+    emu.emulator.reset_calls();
+    let staging_users = users_of(&url, STAGING_ACCOUNT, "us-east-1").await;
+    emu.emulator.reset_calls();
+    let o = org(
+        &url,
+        &config,
+        &[],
+        &format!("SELECT count(*) AS n FROM aws.connect.users WHERE account_id = '{STAGING_ACCOUNT}'"),
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), format!("n\n{}\n", staging_users.len()));
+    assert!(
+        err(&o).contains("API calls: 4 [GetCallerIdentity=2, ListInstances=1, ListUsers=1]"),
+        "only staging's calls: {}",
+        err(&o)
+    );
+    assert_eq!(emu.emulator.calls_of("ListInstances"), 1);
+    let o = org(
+        &url,
+        &config,
+        &[],
+        &format!(
+            "EXPLAIN SELECT username FROM aws.connect.users WHERE account_id IN ('{BUSINESS_UNIT_ACCOUNT}', '{STAGING_ACCOUNT}')"
+        ),
+    );
+    assert!(
+        out(&o).contains(&format!("accounts=[staging, {BUSINESS_UNIT_ACCOUNT}] regions=[us-east-1]")),
+        "{}",
+        out(&o)
+    );
+
+    // One account that cannot be reached fails the statement, named; with --partial the others'
+    // rows come back and the exit code says something failed.
+    let instances = |accounts: &[&str]| {
+        let urls = url.clone();
+        let accounts: Vec<String> = accounts.iter().map(|a| (*a).to_owned()).collect();
+        async move {
+            let mut n = 0;
+            for a in accounts {
+                n += client_of(&urls, &a, "us-east-1")
+                    .list_instances()
+                    .send()
+                    .await
+                    .expect("l")
+                    .instance_summary_list()
+                    .len();
+            }
+            n
+        }
+    };
+    let sql = "SELECT count(*) AS n FROM aws.connect.instances";
+    let o = org(&url, &config, &["--account", "nowhere"], sql);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("account nowhere region us-east-1") && err(&o).contains("AssumeRole"), "{}", err(&o));
+    let o = org(&url, &config, &["--account", "nowhere", "--partial"], sql);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let reachable = instances(&[DEFAULT_ACCOUNT, STAGING_ACCOUNT, BUSINESS_UNIT_ACCOUNT]).await;
+    assert_eq!(out(&o), format!("n\n{reachable}\n"));
+    assert!(err(&o).contains("account nowhere"), "{}", err(&o));
+
+    // An UPDATE across accounts names them when it asks; each row is written in its own account.
+    let main_users = users_of(&url, DEFAULT_ACCOUNT, "us-east-1").await;
+    let names = |users: &[(String, String, String)]| users.iter().map(|u| u.0.clone()).collect::<Vec<_>>();
+    let (main_names, staging_names) = (names(&main_users), names(&staging_users));
+    // The staging copy has the main center's usernames: one that each account has once.
+    let once = |all: &[String], n: &String| all.iter().filter(|m| *m == n).count() == 1;
+    let shared = staging_names.iter().find(|n| once(&main_names, n) && once(&staging_names, n)).expect("a shared name");
+    let one = main_users.iter().find(|u| u.0 == *shared).expect("main's");
+    let other = staging_users.iter().find(|u| u.0 == *shared).expect("staging's");
+    let update = format!("UPDATE aws.connect.users SET first_name = 'Org' WHERE username = '{shared}'");
+    let o = org(&url, &config, &["--confirm-threshold", "1"], &update);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("2 rows of aws.connect.users in 2 accounts (base, staging)"), "{}", err(&o));
+    let o = org(&url, &config, &["--confirm-threshold", "1", "--yes"], &update);
+    assert!(o.status.success(), "{}", err(&o));
+    for (account, user) in [(DEFAULT_ACCOUNT, one), (STAGING_ACCOUNT, other)] {
+        let d =
+            client_of(&url, account, "us-east-1").describe_user().instance_id(&user.2).user_id(&user.1).send().await;
+        let first = d
+            .expect("DescribeUser")
+            .user()
+            .and_then(|u| u.identity_info())
+            .and_then(|i| i.first_name())
+            .map(str::to_owned);
+        assert_eq!(first.as_deref(), Some("Org"), "{account}");
+    }
+
+    // An INSERT goes to the account its row names, and must name one.
+    let staging = client_of(&url, STAGING_ACCOUNT, "us-east-1");
+    let model = staging.describe_user().instance_id(&other.2).user_id(&other.1).send().await.expect("DescribeUser");
+    let model = model.user().expect("user");
+    let insert = |account: &str| {
+        format!(
+            "INSERT INTO aws.connect.users ({account}instance_id, username, password, first_name, last_name, security_profile_ids, routing_profile_id) \
+             VALUES ({}'{}', 'org.new', 'Str0ng!Passw0rd', 'Org', 'New', ['{}'], '{}')",
+            if account.is_empty() { String::new() } else { format!("'{STAGING_ACCOUNT}', ") },
+            other.2,
+            model.security_profile_ids()[0],
+            model.routing_profile_id().expect("rp"),
+        )
+    };
+    let o = org(&url, &config, &[], &insert(""));
+    assert!(!o.status.success());
+    assert!(err(&o).contains("account_id (or instance_arn) is required with several accounts"), "{}", err(&o));
+    let o = org(&url, &config, &[], &insert("account_id, "));
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(names(&users_of(&url, STAGING_ACCOUNT, "us-east-1").await).contains(&"org.new".to_owned()));
+    assert!(!names(&users_of(&url, DEFAULT_ACCOUNT, "us-east-1").await).contains(&"org.new".to_owned()));
+}

@@ -46,7 +46,7 @@ async fn expected_rows() -> Vec<(String, bool, i32)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_output_format_shows_the_same_rows() {
     let rows = expected_rows().await;
-    let table = run(&["--demo", "-e", Q]);
+    let table = run(&["--demo", "--account", "acme", "-e", Q]);
     assert!(table.status.success(), "{}", stderr(&table));
     let t = stdout(&table);
     assert_eq!(t.lines().count(), 7, "{t}");
@@ -57,22 +57,23 @@ async fn every_output_format_shows_the_same_rows() {
     }
 
     let expected_csv: Vec<String> = rows.iter().map(|(n, a, w)| format!("{n},{a},{w}")).collect();
-    let csv = stdout(&run(&["--demo", "-o", "csv", "-e", Q]));
+    let csv = stdout(&run(&["--demo", "--account", "acme", "-o", "csv", "-e", Q]));
     assert_eq!(csv, format!("username,auto_accept,acw\n{}\n", expected_csv.join("\n")));
-    let tsv = stdout(&run(&["--demo", "-o", "tsv", "-e", Q]));
+    let tsv = stdout(&run(&["--demo", "--account", "acme", "-o", "tsv", "-e", Q]));
     assert_eq!(tsv, csv.replace(',', "\t"));
 
     let expected_json: Vec<serde_json::Value> =
         rows.iter().map(|(n, a, w)| serde_json::json!({ "username": n, "auto_accept": a, "acw": w })).collect();
     let json: serde_json::Value =
-        serde_json::from_str(&stdout(&run(&["--demo", "-o", "json", "-e", Q]))).expect("one array");
+        serde_json::from_str(&stdout(&run(&["--demo", "--account", "acme", "-o", "json", "-e", Q])))
+            .expect("one array");
     assert_eq!(json, serde_json::Value::Array(expected_json.clone()));
-    let ndjson = stdout(&run(&["--demo", "-o", "ndjson", "-e", Q]));
+    let ndjson = stdout(&run(&["--demo", "--account", "acme", "-o", "ndjson", "-e", Q]));
     let objects: Vec<serde_json::Value> =
         ndjson.lines().map(|l| serde_json::from_str(l).expect("one object a line")).collect();
     assert_eq!(objects, expected_json);
 
-    let md = stdout(&run(&["--demo", "-o", "markdown", "-e", Q]));
+    let md = stdout(&run(&["--demo", "--account", "acme", "-o", "markdown", "-e", Q]));
     let body: Vec<String> = rows.iter().map(|(n, a, w)| format!("| {n} | {a} | {w} |")).collect();
     assert_eq!(md, format!("| username | auto_accept | acw |\n|---|---|---|\n{}\n", body.join("\n")));
 }
@@ -87,16 +88,16 @@ fn scripts_stdin_vars_and_exit_codes() {
     )
     .expect("write script");
     let path = script.to_str().expect("utf8 path");
-    let ok = run(&["--demo", "-o", "csv", "-f", path, "--var", "region=eu-west-2"]);
+    let ok = run(&["--demo", "--account", "acme", "-o", "csv", "-f", path, "--var", "region=eu-west-2"]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert_eq!(stdout(&ok), "n\n30\nstatus\ndone\n");
 
-    let unset = run(&["--demo", "-f", path]);
+    let unset = run(&["--demo", "--account", "acme", "-f", path]);
     assert_eq!(unset.status.code(), Some(1));
     assert!(stderr(&unset).contains("{{ region }}") && stderr(&unset).contains("--var region="), "{}", stderr(&unset));
 
     let mut child = cli()
-        .args(["--demo", "-o", "csv", "-"])
+        .args(["--demo", "--account", "acme", "-o", "csv", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -107,17 +108,27 @@ fn scripts_stdin_vars_and_exit_codes() {
     assert!(piped.status.success());
     assert_eq!(stdout(&piped), "one\n1\ntwo\n2\n");
 
-    let bad_sql = run(&["--demo", "-e", "SELEC nonsense"]);
+    let bad_sql = run(&["--demo", "--account", "acme", "-e", "SELEC nonsense"]);
     assert_eq!(bad_sql.status.code(), Some(1));
     assert!(stderr(&bad_sql).starts_with("Error: "), "{}", stderr(&bad_sql));
     assert!(!stderr(&bad_sql).contains("panicked"));
 
-    let stops = run(&["--demo", "-o", "csv", "-e", "SELECT nope FROM aws.connect.users; SELECT 1 AS after"]);
+    let stops = run(&[
+        "--demo",
+        "--account",
+        "acme",
+        "-o",
+        "csv",
+        "-e",
+        "SELECT nope FROM aws.connect.users; SELECT 1 AS after",
+    ]);
     assert_eq!(stops.status.code(), Some(1));
     assert!(stderr(&stops).contains("nope"), "the error names the column: {}", stderr(&stops));
     assert_eq!(stdout(&stops), "", "a script stops at the first error");
     let goes_on = run(&[
         "--demo",
+        "--account",
+        "acme",
         "-o",
         "csv",
         "--continue-on-error",
@@ -127,9 +138,9 @@ fn scripts_stdin_vars_and_exit_codes() {
     assert_eq!(goes_on.status.code(), Some(1));
     assert_eq!(stdout(&goes_on), "after\n1\n");
 
-    let usage = run(&["--demo", "--output", "xml", "-e", "SELECT 1"]);
+    let usage = run(&["--demo", "--account", "acme", "--output", "xml", "-e", "SELECT 1"]);
     assert_eq!(usage.status.code(), Some(2));
-    let missing = run(&["--demo", "-f", "/nonexistent/script.sql"]);
+    let missing = run(&["--demo", "--account", "acme", "-f", "/nonexistent/script.sql"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("/nonexistent/script.sql"));
 }
@@ -138,6 +149,8 @@ fn scripts_stdin_vars_and_exit_codes() {
 fn unknown_instance_names_operation_and_id() {
     let out = run(&[
         "--demo",
+        "--account",
+        "acme",
         "-e",
         "SELECT id FROM aws.connect.users WHERE instance_id = '00000000-dead-beef-0000-000000000000'",
     ]);
@@ -152,7 +165,7 @@ fn unknown_instance_names_operation_and_id() {
 
 #[test]
 fn describe_shows_costs_and_verbose_counts_calls() {
-    let out = run(&["--demo", "-o", "csv", "-e", "DESCRIBE aws.connect.users"]);
+    let out = run(&["--demo", "--account", "acme", "-o", "csv", "-e", "DESCRIBE aws.connect.users"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("column_name,data_type,is_nullable,cost,description\n"));
@@ -160,7 +173,16 @@ fn describe_shows_costs_and_verbose_counts_calls() {
     assert!(text.contains("email,Utf8,true,1 DescribeUser per row,Email address"), "{text}");
     assert!(text.contains("user_proficiencies,") && text.contains("1 ListUserProficiencies per row"));
 
-    let v = run(&["--demo", "-v", "-o", "csv", "-e", "SELECT email FROM aws.connect.users WHERE region = 'eu-west-2'"]);
+    let v = run(&[
+        "--demo",
+        "--account",
+        "acme",
+        "-v",
+        "-o",
+        "csv",
+        "-e",
+        "SELECT email FROM aws.connect.users WHERE region = 'eu-west-2'",
+    ]);
     assert!(v.status.success());
     let err = stderr(&v);
     assert!(err.contains("API calls: 32 [DescribeUser=30, ListInstances=1, ListUsers=1], retries: 0"), "{err}");
@@ -170,11 +192,20 @@ fn describe_shows_costs_and_verbose_counts_calls() {
 fn copy_writes_files_that_read_back() {
     let dir = tempfile::tempdir().expect("tempdir");
     let select = "SELECT username, email FROM aws.connect.users WHERE region = 'eu-west-2'";
-    let expected = stdout(&run(&["--demo", "-o", "csv", "-e", &format!("{select} ORDER BY username")]));
+    let expected =
+        stdout(&run(&["--demo", "--account", "acme", "-o", "csv", "-e", &format!("{select} ORDER BY username")]));
     assert_eq!(expected.lines().count(), 31, "{expected}");
     for (ext, format) in [("csv", "CSV"), ("json", "JSON"), ("parquet", "PARQUET")] {
         let file = dir.path().join(format!("users.{ext}"));
-        let out = run(&["--demo", "-o", "csv", "-e", &format!("COPY ({select}) TO '{}'", file.display())]);
+        let out = run(&[
+            "--demo",
+            "--account",
+            "acme",
+            "-o",
+            "csv",
+            "-e",
+            &format!("COPY ({select}) TO '{}'", file.display()),
+        ]);
         assert!(out.status.success(), "{ext}: {}", stderr(&out));
         assert_eq!(stdout(&out), "count\n30\n", "{ext}");
         let options = if ext == "csv" { " OPTIONS ('format.has_header' 'true')" } else { "" };
@@ -197,7 +228,7 @@ fn repl_over_piped_stdin() {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("history");
     let mut child = cli()
-        .args(["--demo", "--history", history.to_str().expect("utf8")])
+        .args(["--demo", "--account", "acme", "--history", history.to_str().expect("utf8")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -224,7 +255,7 @@ fn repl_cache_commands() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cache = dir.path().join("cache");
     let mut child = cli()
-        .args(["--demo", "--cache-dir", cache.to_str().expect("utf8")])
+        .args(["--demo", "--account", "acme", "--cache-dir", cache.to_str().expect("utf8")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -264,7 +295,7 @@ fn repl_in_a_terminal_completes_names() {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("history");
     let (screen, code) = in_terminal(
-        &["--demo", "--history", history.to_str().expect("utf8")],
+        &["--demo", "--account", "acme", "--history", history.to_str().expect("utf8")],
         &[],
         &[
             Step::expect_only("", "connectql> "),
@@ -514,18 +545,18 @@ print(json.dumps({"screen": out.decode("utf-8", "replace"), "failed": failed, "c
 fn outputs_a_program_can_read_back() {
     let q = "SELECT username, email, password, phone_config, security_profile_ids FROM aws.connect.users \
              WHERE region = 'eu-west-2' AND email IS NULL";
-    let json = run(&["--demo", "-o", "json", "-e", q]);
+    let json = run(&["--demo", "--account", "acme", "-o", "json", "-e", q]);
     assert!(json.status.success(), "{}", stderr(&json));
     let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(&stdout(&json)).expect("json");
     assert_eq!(rows.len(), 1);
     let keys: Vec<&str> = rows[0].keys().map(String::as_str).collect();
     assert_eq!(keys, ["username", "email", "password", "phone_config", "security_profile_ids"]);
     assert!(rows[0]["email"].is_null() && rows[0]["password"].is_null());
-    let ndjson = run(&["--demo", "-o", "ndjson", "-e", q]);
+    let ndjson = run(&["--demo", "--account", "acme", "-o", "ndjson", "-e", q]);
     let line: serde_json::Value = serde_json::from_str(stdout(&ndjson).trim()).expect("ndjson");
     assert_eq!(line, serde_json::Value::Object(rows[0].clone()));
 
-    let csv = run(&["--demo", "-o", "csv", "-e", q]);
+    let csv = run(&["--demo", "--account", "acme", "-o", "csv", "-e", q]);
     let text = stdout(&csv);
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("username,email,password,phone_config,security_profile_ids"));

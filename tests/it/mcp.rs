@@ -220,7 +220,7 @@ async fn over_stdio_read_only_tools_answer_as_the_api_does() {
     c.cancel().await.expect("close");
 
     // The README's desktop configuration: `connectql mcp --demo`, its own emulator inside.
-    let d = stdio_with(&["mcp", "--demo"], &[]).await;
+    let d = stdio_with(&["mcp", "--demo", "--account", "acme"], &[]).await;
     let n = ok(&d, "query", json!({ "sql": "SELECT count(*) AS n FROM aws.connect.users" })).await;
     assert_eq!(n["rows"][0]["n"], json!(324), "{n}");
     d.cancel().await.expect("close");

@@ -124,6 +124,7 @@ pub(crate) async fn engine_with(
             endpoint_url: Some(emu.base_url()),
             static_credentials: Some(("AKIDCONNECTQLTEST".to_owned(), "test-secret".to_owned())),
             max_attempts: 8,
+            accounts: Vec::new(),
         },
         policy: connectql::WritePolicy::ReadWrite,
         ..Default::default()

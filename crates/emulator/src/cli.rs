@@ -59,6 +59,14 @@ pub struct EmulatorArgs {
     /// Seed of the fault draws.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// A synthetic organisation of this many accounts (ids 400000000000, …), each with an
+    /// instance of --org-users users in us-east-1 and eu-west-2, reached through the role
+    /// ConnectQLAudit (load work).
+    #[arg(long, default_value_t = 0)]
+    pub org_accounts: usize,
+    /// Users of each instance of the synthetic organisation.
+    #[arg(long, default_value_t = 1000)]
+    pub org_users: usize,
     /// Pin the clock at this time (RFC 3339, e.g. 2026-09-01T00:00:00Z); the demo data's
     /// modification times are relative to it. Default: the wall clock.
     #[arg(long, value_parser = parse_time)]
@@ -102,6 +110,7 @@ pub fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, String> {
             SeedArg::Empty => Seed::Empty,
         },
         extra_users: args.users,
+        org: (args.org_accounts > 0).then_some(crate::seed::Org { accounts: args.org_accounts, users: args.org_users }),
         state_file: args.state.clone(),
         user_quota: args.user_quota,
         now_ms: args.now,

@@ -43,6 +43,9 @@ pub struct EmulatorConfig {
     pub seed: Seed,
     /// Synthetic users added to the main demo instance.
     pub extra_users: usize,
+    /// A synthetic organisation (load work): accounts, each with an instance of this many users
+    /// in us-east-1 and in eu-west-2, reached through the audit role.
+    pub org: Option<seed::Org>,
     /// Keep the data in this file (loaded at start when it exists, written atomically on change).
     pub state_file: Option<PathBuf>,
     pub faults: Faults,
@@ -93,7 +96,11 @@ impl Emulator {
             }
             _ => {
                 let mut w = World::default();
-                seed::load(&mut w, config.seed, config.extra_users, config.now_ms.unwrap_or_else(now_ms));
+                let now = config.now_ms.unwrap_or_else(now_ms);
+                seed::load(&mut w, config.seed, config.extra_users, now);
+                if let Some(org) = config.org {
+                    seed::load_org(&mut w, org, now);
+                }
                 w
             }
         };
@@ -219,7 +226,9 @@ impl Emulator {
         let (akid, _) = signed_by(headers).unwrap_or_default();
         let token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok());
         let caller = sts::Caller { account: &account_of(&akid), session_token: token };
-        let now = self.now_ms();
+        // Credentials expire by the wall clock, not a pinned one: clients judge expiry by their
+        // own clock, and credentials expired on arrival would be fetched again for every call.
+        let now = now_ms();
         let answer = self.with_world(|w| w.iam.answer(&caller, &params, now, &request_id));
         let (status, text) = match answer {
             Ok(xml) => (200, xml),

@@ -323,6 +323,49 @@ fn drift(inst: &mut Instance) {
 
 /// The other accounts' audit roles trust the main account; the business unit's requires an
 /// external id.
+/// A synthetic organisation: `accounts` accounts (ids [`org_account`]), each with an instance
+/// (`org-N`) of `users` users in each of [`ORG_REGIONS`], and the audit role trusting the main
+/// account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Org {
+    pub accounts: usize,
+    pub users: usize,
+}
+
+/// The regions of a synthetic organisation's instances.
+pub const ORG_REGIONS: [&str; 2] = ["us-east-1", "eu-west-2"];
+
+/// The id of a synthetic organisation's account `n`.
+pub fn org_account(n: usize) -> String {
+    format!("{:012}", 400_000_000_000 + n)
+}
+
+/// Loads a synthetic organisation.
+pub fn load_org(world: &mut World, org: Org, now_ms: u64) {
+    for n in 0..org.accounts {
+        let account = org_account(n);
+        let alias = format!("org-{n}");
+        for region_name in ORG_REGIONS {
+            let region = world.region_mut(&account, region_name);
+            let spec = InstanceSpec {
+                region: region_name,
+                alias: &alias,
+                idm: "CONNECT_MANAGED",
+                users: 0,
+                created_ms: BASE_MS - DAY_MS * 10,
+            };
+            let instance = demo_instance(region, &spec, now_ms);
+            let iid = instance.id().to_owned();
+            region.instances.insert(iid.clone(), instance);
+            add_synthetic_users(region, &iid, org.users, now_ms);
+        }
+        world.iam.roles.insert(
+            format!("arn:aws:iam::{account}:role/{AUDIT_ROLE}"),
+            crate::sts::Role { trusted: vec![DEFAULT_ACCOUNT.to_owned()], external_id: None },
+        );
+    }
+}
+
 fn trust(world: &mut World) {
     for (account, external_id) in [(STAGING_ACCOUNT, None), (BUSINESS_UNIT_ACCOUNT, Some(BUSINESS_UNIT_EXTERNAL_ID))] {
         world.iam.roles.insert(

@@ -243,51 +243,72 @@ impl From<DataFusionError> for ScanFailure {
 type Scanned = Result<(), ScanFailure>;
 
 impl Scan {
+    /// Reads every account and region of the plan side by side (their quotas are their own),
+    /// each one's containers in turn.
     async fn run(self: Arc<Self>, tx: Sender<Result<RecordBatch>>) -> Result<()> {
         if self.plan.empty {
             return Ok(());
         }
-        let mut sink = Sink { tx, schema: Arc::clone(&self.schema), remaining: self.plan.limit, closed: false };
-        for region in &self.plan.regions {
-            let parents = match self.parents(region).await {
-                Ok(p) => p,
-                Err(e) => {
-                    self.fail(region, None, e)?;
-                    continue;
-                }
-            };
-            for parent in parents {
-                let scanned = Arc::clone(&self).scan_parent(Arc::new(parent.clone()), &mut sink).await;
-                self.report_cache_problem();
-                if let Err(e) = scanned {
-                    match e {
-                        // An owner that does not exist has no rows, as an unknown id is no row;
-                        // one listed a moment ago was deleted during the scan.
-                        ScanFailure::Api(e) if parent.owner_id.is_some() && e.is_not_found() => {
-                            if self.plan.owners == Some(Owners::All) {
-                                self.cx.events.warn(format!(
-                                    "{}: {} was listed but no longer exists (deleted during the scan); skipped",
-                                    self.plan.table,
-                                    parent.owner()
-                                ));
-                            }
+        let targets: Vec<(usize, String)> =
+            self.plan.accounts.iter().flat_map(|a| a.regions.iter().map(|r| (a.index, r.clone()))).collect();
+        let width = targets.len().max(1);
+        stream::iter(targets)
+            .map(|(account, region)| {
+                let scan = Arc::clone(&self);
+                // Each has its own LIMIT budget; the plan's limit above cuts the total.
+                let mut sink = Sink {
+                    tx: tx.clone(),
+                    schema: Arc::clone(&self.schema),
+                    remaining: self.plan.limit,
+                    closed: false,
+                };
+                async move { scan.run_region(account, &region, &mut sink).await }
+            })
+            .buffer_unordered(width)
+            .try_collect::<Vec<()>>()
+            .await
+            .map(|_| ())
+    }
+
+    /// One account's region: its containers in turn.
+    async fn run_region(self: Arc<Self>, account: usize, region: &str, sink: &mut Sink) -> Result<()> {
+        let parents = match self.parents(account, region).await {
+            Ok(p) => p,
+            Err(e) => return self.fail(account, region, None, e),
+        };
+        for parent in parents {
+            let scanned = Arc::clone(&self).scan_parent(Arc::new(parent.clone()), sink).await;
+            self.report_cache_problem();
+            if let Err(e) = scanned {
+                match e {
+                    // An owner that does not exist has no rows, as an unknown id is no row;
+                    // one listed a moment ago was deleted during the scan.
+                    ScanFailure::Api(e) if parent.owner_id.is_some() && e.is_not_found() => {
+                        if self.plan.owners == Some(Owners::All) {
+                            self.cx.events.warn(format!(
+                                "{}: {} was listed but no longer exists (deleted during the scan); skipped",
+                                self.plan.table,
+                                parent.owner()
+                            ));
                         }
-                        ScanFailure::Api(e) => self.fail(region, parent.instance_id.as_deref(), e)?,
-                        ScanFailure::Engine(e) => return Err(e),
                     }
+                    ScanFailure::Api(e) => self.fail(account, region, parent.instance_id.as_deref(), e)?,
+                    ScanFailure::Engine(e) => return Err(e),
                 }
-                if sink.done() {
-                    return Ok(());
-                }
+            }
+            if sink.done() {
+                return Ok(());
             }
         }
         Ok(())
     }
 
-    /// Without `--partial` a failing region or instance fails the statement, naming it; with it,
-    /// the failure is reported and the scan goes on.
-    fn fail(&self, region: &str, instance: Option<&str>, e: ApiFailure) -> Result<()> {
-        let e = Error::from(e.located(&self.plan.table, region, instance));
+    /// Without `--partial` a failing account, region or instance fails the statement, naming
+    /// it; with it, the failure is reported and the scan goes on.
+    fn fail(&self, account: usize, region: &str, instance: Option<&str>, e: ApiFailure) -> Result<()> {
+        let clients = &self.cx.clients;
+        let name = clients.several_accounts().then(|| clients.account_name(account));
+        let e = Error::from(e.located(&self.plan.table, region, instance).in_account(name));
         if self.cx.partial {
             self.cx.events.emit(Event::PartFailed(e));
             Ok(())
@@ -298,8 +319,8 @@ impl Scan {
 
     /// The containers a scan reads in a region: instances, then for an owned table the owning
     /// items of each (those a filter names, or the owning table's listing).
-    async fn parents(&self, region: &str) -> Result<Vec<Parent>, ApiFailure> {
-        let instances = self.instances(region).await?;
+    async fn parents(&self, account: usize, region: &str) -> Result<Vec<Parent>, ApiFailure> {
+        let instances = self.instances(account, region).await?;
         let (Some(owner), Some(owners)) = (self.containers.owner.as_ref(), &self.plan.owners) else {
             return Ok(instances);
         };
@@ -332,8 +353,9 @@ impl Scan {
         Ok(parents)
     }
 
-    async fn instances(&self, region: &str) -> Result<Vec<Parent>, ApiFailure> {
+    async fn instances(&self, account: usize, region: &str) -> Result<Vec<Parent>, ApiFailure> {
         let parent = |instance_id: Option<String>, instance_arn: Option<String>| Parent {
+            account,
             region: region.to_owned(),
             instance_id,
             instance_arn,
@@ -374,6 +396,7 @@ impl Scan {
         // The account is in the instance's ARN (or, for an instance, its own).
         let arn = row.get("instance_arn").or_else(|| row.get("arn")).and_then(Value::as_str);
         if let Some(account) = arn.and_then(ConnectArn::parse).map(|a| a.account) {
+            self.cx.clients.learn_account_id(parent.account, &account);
             row.insert("account_id".into(), Value::String(account));
         }
     }

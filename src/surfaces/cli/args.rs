@@ -67,6 +67,24 @@ pub(crate) struct EngineFlags {
     /// Region used when a query names none.
     #[arg(long)]
     pub(crate) region: Option<String>,
+    /// Read this account: an AWS profile (keys, role_arn + source_profile, SSO,
+    /// credential_process). Repeatable; with any account flag, only the accounts named are read.
+    /// With --demo, one of the demo's accounts (acme, acme-staging, acme-retail).
+    #[arg(long = "account", value_name = "PROFILE")]
+    pub(crate) accounts: Vec<String>,
+    /// Read the account of this role, assumed with the base credentials (repeatable).
+    #[arg(long = "role-arn", value_name = "ARN")]
+    pub(crate) role_arns: Vec<String>,
+    /// The external id the --role-arn roles require.
+    #[arg(long, requires = "role_arns")]
+    pub(crate) external_id: Option<String>,
+    /// The session name of the --role-arn sessions [default: connectql].
+    #[arg(long, requires = "role_arns")]
+    pub(crate) role_session_name: Option<String>,
+    /// A TOML file listing the accounts to read [default: $XDG_CONFIG_HOME/connectql/accounts.toml
+    /// when it exists and no other account flag is given].
+    #[arg(long = "accounts", value_name = "FILE")]
+    pub(crate) accounts_file: Option<PathBuf>,
     /// Connect instance used when a query names none (repeatable; default: every instance).
     #[arg(long = "instance-id", env = "CONNECTQL_INSTANCE_ID", value_delimiter = ',')]
     pub(crate) instance_id: Vec<String>,

@@ -3,6 +3,7 @@
 //! statement runs ([`report`]); the `emulator` subcommand is the emulator crate's own. It reaches
 //! the engine only through its door.
 
+mod accounts;
 mod args;
 mod print;
 mod repl;

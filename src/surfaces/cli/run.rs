@@ -81,21 +81,32 @@ fn usage(message: &str) -> ExitCode {
 }
 
 /// Engine settings from the flags (and the demo endpoint, when there is one).
-fn settings(flags: &EngineFlags, demo: Option<&EmulatorHandle>, surface: &Surface<'_>) -> EngineSettings {
+///
+/// # Errors
+/// The usage error of account flags that cannot be used.
+fn settings(
+    flags: &EngineFlags,
+    demo: Option<&EmulatorHandle>,
+    surface: &Surface<'_>,
+) -> Result<EngineSettings, ExitCode> {
     let mut connect = ConnectSettings {
         profile: flags.profile.clone(),
         region: flags.region.clone(),
         endpoint_url: flags.endpoint_url.clone(),
         static_credentials: None,
         max_attempts: flags.max_attempts,
+        accounts: Vec::new(),
     };
     if let Some(d) = demo {
         connect.endpoint_url = Some(d.base_url());
         connect.static_credentials = Some(("AKIDCONNECTQLDEMO".to_owned(), "connectql-demo-secret".to_owned()));
         connect.region = Some(flags.region.clone().unwrap_or_else(|| DEMO_REGION.to_owned()));
         connect.profile = None;
+        connect.accounts = super::accounts::demo_accounts(&flags.accounts).map_err(|e| usage(&e))?;
+    } else {
+        connect.accounts = super::accounts::accounts(flags).map_err(|e| usage(&e))?;
     }
-    EngineSettings {
+    Ok(EngineSettings {
         connect,
         concurrency: usize::from(flags.concurrency),
         partial: flags.partial,
@@ -109,7 +120,7 @@ fn settings(flags: &EngineFlags, demo: Option<&EmulatorHandle>, surface: &Surfac
         postgres_catalog: surface.postgres_catalog,
         files: surface.files.clone(),
         isolated: surface.isolated,
-    }
+    })
 }
 
 /// The local cache the flags ask for: none with --no-cache; in memory for the demo (its data is
@@ -143,7 +154,7 @@ pub(crate) async fn start_engine(
     } else {
         None
     };
-    match Engine::new(settings(flags, demo.as_ref(), surface)).await {
+    match Engine::new(settings(flags, demo.as_ref(), surface)?).await {
         Ok(e) => Ok((e, demo)),
         Err(e) => Err(setup_failed(&e)),
     }

@@ -110,8 +110,8 @@ fn phone_config(m: &Map<String, Value>) -> Result<UserPhoneConfig, Error> {
         .build())
 }
 
-/// Where an INSERT row goes: its instance and region.
-fn insert_parent(cx: &WriteContext, row: &Row) -> Result<Parent, Error> {
+/// Where an INSERT row goes: its account, instance and region.
+async fn insert_parent(cx: &WriteContext, row: &Row) -> Result<Parent, Error> {
     let arn = text(row, "instance_arn").and_then(|a| ConnectArn::parse(&a));
     let defaults = &cx.scan.default_instances;
     let instance_id = text(row, "instance_id")
@@ -123,10 +123,18 @@ fn insert_parent(cx: &WriteContext, row: &Row) -> Result<Parent, Error> {
         ));
     };
     let region = text(row, "region")
-        .or_else(|| arn.map(|a| a.region))
+        .or_else(|| arn.as_ref().map(|a| a.region.clone()))
         .or_else(|| cx.scan.clients.default_region().map(str::to_owned))
         .ok_or_else(|| Error::Usage("region is required: set it in the row or pass --region".to_owned()))?;
-    Ok(Parent { region, instance_id: Some(instance_id), instance_arn: text(row, "instance_arn"), owner_id: None })
+    let account_id = text(row, "account_id").or_else(|| arn.as_ref().map(|a| a.account.clone()));
+    let account = crate::provider::account_of_row(&cx.scan, account_id.as_deref()).await?;
+    Ok(Parent {
+        account,
+        region,
+        instance_id: Some(instance_id),
+        instance_arn: text(row, "instance_arn"),
+        owner_id: None,
+    })
 }
 
 /// What can be checked before CreateUser is sent (a dry run reports these too).
@@ -143,7 +151,7 @@ fn check_create(routing: Option<&String>, security: &[String]) -> Result<(), Err
 pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
     let username = text(row, "username").unwrap_or_default();
     let subject = if username.is_empty() { "(no username)".to_owned() } else { username.clone() };
-    let parent = insert_parent(cx, row);
+    let parent = insert_parent(cx, row).await;
     let mut report = RowWrite::new(cx, def(), parent.as_ref().ok().cloned(), subject);
     if username.is_empty() {
         return report.refused(refused("username is required".to_owned()));
@@ -173,7 +181,7 @@ pub(super) async fn create(cx: &WriteContext, row: &Row) -> RowReport {
         Ok(p) => p,
         Err(e) => return report.refused(e),
     };
-    let client = cx.scan.client(&parent.region);
+    let client = cx.scan.client(&parent);
     let request = client
         .create_user()
         .instance_id(parent.instance())
@@ -242,7 +250,7 @@ pub(super) async fn delete(cx: &WriteContext, parent: &Parent, target: &Row) -> 
     let id = text(target, "id").unwrap_or_default();
     let subject = format!("{} ({id})", text(target, "username").unwrap_or_default());
     let mut report = RowWrite::new(cx, def(), Some(parent.clone()), subject);
-    let request = cx.scan.client(&parent.region).delete_user().instance_id(parent.instance()).user_id(&id);
+    let request = cx.scan.client(parent).delete_user().instance_id(parent.instance()).user_id(&id);
     match report.call(|c| request.customize().interceptor(c).send()).await {
         Ok(_) => report.done(),
         Err(e) => report.failed(e),
@@ -495,7 +503,7 @@ pub(super) async fn update(cx: &WriteContext, parent: &Parent, current: &Row, ch
     let id = text(current, "id").unwrap_or_default();
     let subject = format!("{} ({id})", text(current, "username").unwrap_or_default());
     let mut report = RowWrite::new(cx, def(), Some(parent.clone()), subject);
-    let t = Target { client: cx.scan.client(&parent.region), instance: parent.instance(), id, current, changes };
+    let t = Target { client: cx.scan.client(parent), instance: parent.instance(), id, current, changes };
     let steps = async {
         for setter in Setter::ALL {
             if !row_write::touches(def(), changes, setter.operation()) {

@@ -52,9 +52,11 @@ fn demo_regions() -> String {
 fn banner(demo: Option<&EmulatorHandle>, default_region: &str) {
     match demo {
         Some(d) => eprintln!(
-            "connectql demo: an embedded Amazon Connect emulator at {} holds a demo contact center\n\
-             ({}). Nothing leaves this machine.\n\
-             A query reads {default_region} unless it names a region (WHERE region = 'eu-west-2').\n\
+            "connectql demo: an embedded Amazon Connect emulator at {} holds a demo organisation: account acme\n\
+             ({}), its staging copy acme-staging and the business unit acme-retail\n\
+             (eu-west-2), reached through their audit roles. Nothing leaves this machine.\n\
+             A query reads {default_region} (acme-retail: eu-west-2) unless it names a region (WHERE region = 'eu-west-2');\n\
+             every table has account_id (SELECT * FROM aws.connect.accounts; --account acme reads one account).\n\
              Try: SELECT username, email, phone_type FROM aws.connect.users LIMIT 5;\n\
              .help lists the commands.",
             d.base_url(),
