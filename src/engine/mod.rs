@@ -375,8 +375,17 @@ impl Engine {
             return Err(Error::Usage(format!("'{region}' is not an AWS region name (such as us-east-1)")));
         }
         let scope = self.quiet_scope(WritePolicy::ReadOnly, false);
+        // With several accounts, the one that holds the instance (else the first: its error).
+        let mut account = 0;
+        if scope.scan.clients.several_accounts() {
+            let instances = crate::tables::containers_of(api.def()).instances;
+            let holding = crate::provider::api::accounts_holding(&scope.scan, instances.as_ref(), region, instance)
+                .await
+                .map_err(Error::from)?;
+            account = holding.first().copied().unwrap_or(0);
+        }
         let parent = crate::provider::Parent {
-            account: 0,
+            account,
             region: region.to_owned(),
             instance_id: Some(instance.to_owned()),
             instance_arn: None,

@@ -143,3 +143,33 @@ pub(crate) async fn whole_listing(
     };
     cx.listings.listing(def.name, parent, fetch).await
 }
+
+/// The configured accounts whose listing of `instances` in a region holds the instance (each
+/// listed once per statement): where a request that names only an instance belongs.
+///
+/// # Errors
+/// A failing list call, located in its account.
+pub(crate) async fn accounts_holding(
+    cx: &ScanContext,
+    instances: &dyn ApiTable,
+    region: &str,
+    instance_id: &str,
+) -> Result<Vec<usize>, ApiFailure> {
+    let mut holding = Vec::new();
+    for a in cx.clients.accounts() {
+        let in_region = Parent {
+            account: a.index,
+            region: region.to_owned(),
+            instance_id: None,
+            instance_arn: None,
+            owner_id: None,
+        };
+        let listed = whole_listing(cx, instances, &in_region)
+            .await
+            .map_err(|e| e.located(&instances.def().qualified_name(), region, None).in_account(Some(&a.name)))?;
+        if listed.iter().any(|r| r.get("id").and_then(Value::as_str) == Some(instance_id)) {
+            holding.push(a.index);
+        }
+    }
+    Ok(holding)
+}

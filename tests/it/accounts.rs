@@ -155,7 +155,7 @@ async fn get_caller_identity_names_the_account_and_the_assumed_role() {
 
 /// Every user of an account and region, as plain SDK calls signed as that account list them:
 /// (username, id, instance id).
-async fn users_of(url: &str, account: &str, region: &str) -> Vec<(String, String, String)> {
+pub(crate) async fn users_of(url: &str, account: &str, region: &str) -> Vec<(String, String, String)> {
     let c = client_of(url, account, region);
     let mut users = Vec::new();
     for i in c.list_instances().send().await.expect("ListInstances").instance_summary_list() {
@@ -318,25 +318,33 @@ async fn several_accounts_are_read_and_written_in_one_statement() {
         assert_eq!(first.as_deref(), Some("Org"), "{account}");
     }
 
-    // An INSERT goes to the account its row names, and must name one.
+    // An INSERT goes to the account its row names, or to the one holding its instance.
     let staging = client_of(&url, STAGING_ACCOUNT, "us-east-1");
     let model = staging.describe_user().instance_id(&other.2).user_id(&other.1).send().await.expect("DescribeUser");
     let model = model.user().expect("user");
-    let insert = |account: &str| {
+    let insert = |account: Option<&str>, instance: &str, username: &str| {
+        let (column, value) =
+            account.map_or((String::new(), String::new()), |a| ("account_id, ".into(), format!("'{a}', ")));
         format!(
-            "INSERT INTO aws.connect.users ({account}instance_id, username, password, first_name, last_name, security_profile_ids, routing_profile_id) \
-             VALUES ({}'{}', 'org.new', 'Str0ng!Passw0rd', 'Org', 'New', ['{}'], '{}')",
-            if account.is_empty() { String::new() } else { format!("'{STAGING_ACCOUNT}', ") },
-            other.2,
+            "INSERT INTO aws.connect.users ({column}instance_id, username, password, first_name, last_name, security_profile_ids, routing_profile_id) \
+             VALUES ({value}'{instance}', '{username}', 'Str0ng!Passw0rd', 'Org', 'New', ['{}'], '{}')",
             model.security_profile_ids()[0],
             model.routing_profile_id().expect("rp"),
         )
     };
-    let o = org(&url, &config, &[], &insert(""));
-    assert!(!o.status.success());
-    assert!(err(&o).contains("account_id (or instance_arn) is required with several accounts"), "{}", err(&o));
-    let o = org(&url, &config, &[], &insert("account_id, "));
+    let o = org(&url, &config, &[], &insert(Some(STAGING_ACCOUNT), &other.2, "org.named"));
     assert!(o.status.success(), "{}", err(&o));
-    assert!(names(&users_of(&url, STAGING_ACCOUNT, "us-east-1").await).contains(&"org.new".to_owned()));
-    assert!(!names(&users_of(&url, DEFAULT_ACCOUNT, "us-east-1").await).contains(&"org.new".to_owned()));
+    let o = org(&url, &config, &[], &insert(None, &other.2, "org.found"));
+    assert!(o.status.success(), "{}", err(&o));
+    let o = org(&url, &config, &[], &insert(None, "00000000-0000-4000-8000-000000000000", "org.lost"));
+    assert!(!o.status.success());
+    assert!(err(&o).contains("is in none of the accounts (base, staging, 345678901234) in us-east-1"), "{}", err(&o));
+    let o = org(&url, &config, &[], &insert(Some("999999999999"), &other.2, "org.lost"));
+    assert!(!o.status.success());
+    assert!(err(&o).contains("account_id '999999999999' is not one of the configured accounts"), "{}", err(&o));
+    let in_staging = names(&users_of(&url, STAGING_ACCOUNT, "us-east-1").await);
+    let in_main = names(&users_of(&url, DEFAULT_ACCOUNT, "us-east-1").await);
+    for created in ["org.named", "org.found"] {
+        assert!(in_staging.contains(&created.to_owned()) && !in_main.contains(&created.to_owned()), "{created}");
+    }
 }

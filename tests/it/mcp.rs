@@ -224,6 +224,23 @@ async fn over_stdio_read_only_tools_answer_as_the_api_does() {
     let n = ok(&d, "query", json!({ "sql": "SELECT count(*) AS n FROM aws.connect.users" })).await;
     assert_eq!(n["rows"][0]["n"], json!(324), "{n}");
     d.cancel().await.expect("close");
+    // Without --account it reads the demo's three accounts, each in its regions: as many users
+    // as the SDK lists in each (on a demo emulator of the same seed).
+    let d = stdio_with(&["mcp", "--demo"], &[]).await;
+    let sql = "SELECT account_id, count(*) AS n FROM aws.connect.users GROUP BY 1 ORDER BY 1";
+    let n = ok(&d, "query", json!({ "sql": sql })).await;
+    d.cancel().await.expect("close");
+    let seeded = demo().await;
+    let url = seeded.base_url();
+    use connectql_emulator::{BUSINESS_UNIT_ACCOUNT, DEFAULT_ACCOUNT, STAGING_ACCOUNT};
+    let mut expected = Vec::new();
+    for (account, region) in
+        [(DEFAULT_ACCOUNT, "us-east-1"), (STAGING_ACCOUNT, "us-east-1"), (BUSINESS_UNIT_ACCOUNT, "eu-west-2")]
+    {
+        let users = super::accounts::users_of(&url, account, region).await.len();
+        expected.push(json!({ "account_id": account, "n": users }));
+    }
+    assert_eq!(n["rows"], json!(expected), "{n}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

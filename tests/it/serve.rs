@@ -634,3 +634,64 @@ async fn the_users_page_filters_pages_and_sorts_like_connects() {
         "a link to the statement: {html}"
     );
 }
+
+/// `serve` takes the account flags: its REST routes act in the account holding the instance,
+/// and `/v1/sql` and the Postgres listener read every account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_several_accounts_on_every_door() {
+    use connectql_emulator::{AUDIT_ROLE, BUSINESS_UNIT_ACCOUNT, BUSINESS_UNIT_EXTERNAL_ID, STAGING_ACCOUNT};
+    let emu = demo().await;
+    let url = emu.base_url();
+    let role = |account: &str| format!("arn:aws:iam::{account}:role/{AUDIT_ROLE}");
+    let (staging_role, retail_role) = (role(STAGING_ACCOUNT), role(BUSINESS_UNIT_ACCOUNT));
+    let s = Server::start(
+        &emu,
+        &[
+            // Retail first: the route must find staging's instance in the second account.
+            "--role-arn",
+            &retail_role,
+            "--role-arn",
+            &staging_role,
+            "--external-id",
+            BUSINESS_UNIT_EXTERNAL_ID,
+            "--pg",
+            "127.0.0.1:0",
+        ],
+    );
+    let staging = super::accounts::users_of(&url, STAGING_ACCOUNT, MAIN_REGION).await;
+    let retail = super::accounts::users_of(&url, BUSINESS_UNIT_ACCOUNT, "eu-west-2").await;
+    let instance = &staging[0].2;
+
+    // The Connect-shaped route finds the staging account's instance.
+    let (status, listed) = api(&s, reqwest::Method::GET, &format!("/v1/users/{instance}?maxResults=1000"), None).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let mut got: Vec<&str> =
+        listed["UserSummaryList"].as_array().expect("a list").iter().filter_map(|u| u["Id"].as_str()).collect();
+    let mut want: Vec<&str> = staging.iter().map(|u| u.1.as_str()).collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+
+    // SQL over REST and over the Postgres wire: every account, each in the regions named.
+    let sql = "SELECT account_id, count(*) AS n FROM aws.connect.users WHERE region IN ('us-east-1', 'eu-west-2') GROUP BY 1 ORDER BY 1";
+    let expected = json!([
+        { "account_id": STAGING_ACCOUNT, "n": staging.len() },
+        { "account_id": BUSINESS_UNIT_ACCOUNT, "n": retail.len() },
+    ]);
+    let (status, answer) = api(&s, reqwest::Method::POST, "/v1/sql", Some(json!({ "sql": sql }))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let mut rows = answer["rows"].as_array().expect("rows").clone();
+    rows.sort_by_key(|r| r["account_id"].as_str().unwrap_or_default().to_owned());
+    let mut want_rows = expected.as_array().expect("rows").clone();
+    want_rows.sort_by_key(|r| r["account_id"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(rows, want_rows);
+    let pg = super::postgres::connect(&s).await;
+    let mut got = super::postgres::simple(&pg, sql).await;
+    got.sort();
+    let mut want: Vec<Vec<Option<String>>> = vec![
+        vec![Some(STAGING_ACCOUNT.to_owned()), Some(staging.len().to_string())],
+        vec![Some(BUSINESS_UNIT_ACCOUNT.to_owned()), Some(retail.len().to_string())],
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}

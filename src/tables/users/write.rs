@@ -127,7 +127,10 @@ async fn insert_parent(cx: &WriteContext, row: &Row) -> Result<Parent, Error> {
         .or_else(|| cx.scan.clients.default_region().map(str::to_owned))
         .ok_or_else(|| Error::Usage("region is required: set it in the row or pass --region".to_owned()))?;
     let account_id = text(row, "account_id").or_else(|| arn.as_ref().map(|a| a.account.clone()));
-    let account = crate::provider::account_of_row(&cx.scan, account_id.as_deref()).await?;
+    let account = match account_id {
+        None if cx.scan.clients.several_accounts() => holding_account(cx, &region, &instance_id).await?,
+        id => crate::provider::account_of_row(&cx.scan, id.as_deref()).await?,
+    };
     Ok(Parent {
         account,
         region,
@@ -135,6 +138,25 @@ async fn insert_parent(cx: &WriteContext, row: &Row) -> Result<Parent, Error> {
         instance_arn: text(row, "instance_arn"),
         owner_id: None,
     })
+}
+
+/// With several accounts, the one whose region lists the instance (ListInstances of each
+/// account, once per statement): a row that names only its instance goes where the instance is.
+async fn holding_account(cx: &WriteContext, region: &str, instance_id: &str) -> Result<usize, Error> {
+    let instances = super::super::instances::InstancesTable;
+    let holding = crate::provider::api::accounts_holding(&cx.scan, &instances, region, instance_id).await?;
+    let accounts = cx.scan.clients.accounts();
+    let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+    match holding.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(refused(format!(
+            "instance {instance_id} is in none of the accounts ({}) in {region}: check instance_id and region, or name the account with account_id",
+            names.join(", ")
+        ))),
+        _ => Err(refused(format!(
+            "instance {instance_id} is listed by several accounts in {region}: name the account with account_id"
+        ))),
+    }
 }
 
 /// What can be checked before CreateUser is sent (a dry run reports these too).
