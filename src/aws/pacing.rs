@@ -101,13 +101,29 @@ impl Bucket {
     }
 }
 
-/// The pacing state of every operation in every region.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Pacer(Arc<Mutex<HashMap<String, Bucket>>>);
+/// Requests on the wire at once, for the whole engine. Far above what Connect's quotas let
+/// through (20 accounts × 2 regions × 20 calls a second at 100 ms each is 80), it bounds the
+/// first burst — before the first throttle sets a rate, every scan of every account and region
+/// sends its `--concurrency` at once — and the connections (and memory) it would open.
+const MAX_IN_FLIGHT: usize = 256;
+
+/// The pacing state of every operation in every region, and the engine's bound on requests in
+/// flight.
+#[derive(Debug, Clone)]
+pub(crate) struct Pacer {
+    buckets: Arc<Mutex<HashMap<String, Bucket>>>,
+    in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Pacer { buckets: Arc::default(), in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)) }
+    }
+}
 
 impl Pacer {
     fn with<T>(&self, key: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
-        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         f(map.entry(key.to_owned()).or_insert_with(|| Bucket::new(Instant::now())))
     }
 
@@ -178,6 +194,8 @@ impl HttpConnector for PacedConnector {
         HttpConnectorFuture::new(async move {
             let key = request.extension::<PaceKey>().map_or_else(|| "other".to_owned(), |k| k.0.clone());
             pacer.acquire(&key).await;
+            // Never closed, so a permit always comes.
+            let _permit = pacer.in_flight.acquire().await.ok();
             let response = inner.call(request).await?;
             if throttled(&response) {
                 pacer.with(&key, |b| b.throttled(Instant::now()));
@@ -229,6 +247,43 @@ mod tests {
         let grown = b.rate.expect("rate");
         assert!((grown / rate - 1.1).abs() < 0.001, "two seconds' worth of successes grow it 10%: {grown}");
         assert_eq!(b.take(t0 + Duration::from_secs(60)), None, "a full bucket sends at once");
+    }
+
+    /// Answers after a while, counting the calls it is answering at once.
+    #[derive(Debug, Clone, Default)]
+    struct Slow {
+        now: Arc<std::sync::atomic::AtomicUsize>,
+        most: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl HttpConnector for Slow {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            use std::sync::atomic::Ordering::SeqCst;
+            let s = self.clone();
+            HttpConnectorFuture::new(async move {
+                let n = s.now.fetch_add(1, SeqCst) + 1;
+                s.most.fetch_max(n, SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                s.now.fetch_sub(1, SeqCst);
+                Ok(HttpResponse::new(
+                    aws_smithy_runtime_api::http::StatusCode::try_from(200).expect("status"),
+                    aws_smithy_types::body::SdkBody::empty(),
+                ))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_engine_bounds_the_requests_on_the_wire() {
+        let slow = Slow::default();
+        let paced = PacedConnector { inner: SharedHttpConnector::new(slow.clone()), pacer: Pacer::default() };
+        let calls = (0..MAX_IN_FLIGHT + 100).map(|_| {
+            let request = HttpRequest::new(aws_smithy_types::body::SdkBody::empty());
+            paced.call(request)
+        });
+        let answers = futures::future::join_all(calls).await;
+        assert!(answers.iter().all(Result::is_ok));
+        assert_eq!(slow.most.load(std::sync::atomic::Ordering::SeqCst), MAX_IN_FLIGHT);
     }
 
     #[test]

@@ -348,3 +348,45 @@ async fn several_accounts_are_read_and_written_in_one_statement() {
         assert!(in_staging.contains(&created.to_owned()) && !in_main.contains(&created.to_owned()), "{created}");
     }
 }
+
+/// A scan's `--concurrency` is shared by its accounts and regions (each waiting call holds
+/// memory): 5 accounts × 2 regions, each with its own `--concurrency 20`, would be 200 calls
+/// at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_requests_in_flight_are_bounded_across_accounts() {
+    use connectql_emulator::EmulatorConfig;
+    use connectql_emulator::faults::Faults;
+    use connectql_emulator::seed::{Org, org_account};
+    let emu = super::support::start(EmulatorConfig {
+        seed: connectql_emulator::Seed::Empty,
+        org: Some(Org { accounts: 5, users: 150 }),
+        faults: Faults { latency_ms: 50, ..Faults::default() },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let url = emu.base_url();
+    let mut expected = 0;
+    for n in 0..5 {
+        for region in connectql_emulator::seed::ORG_REGIONS {
+            expected += users_of(&url, &org_account(n), region).await.len();
+        }
+    }
+    // (concurrency, most calls at once allowed, fewest expected to show it is what binds)
+    // The rows' DescribeUser calls, and at most one ListUsers page per account and region.
+    for (concurrency, most, fewest) in [("20", 20 + 10, 10)] {
+        emu.emulator.reset_calls();
+        let mut cmd = cli();
+        cmd.args(["--endpoint-url", &url, "--region", "us-east-1", "--concurrency", concurrency, "-o", "csv"]);
+        for n in 0..5 {
+            cmd.args(["--role-arn", &format!("arn:aws:iam::{}:role/{AUDIT_ROLE}", org_account(n))]);
+        }
+        let o = cmd
+            .args(["-e", "SELECT count(email) AS n FROM aws.connect.users WHERE region IN ('us-east-1', 'eu-west-2')"])
+            .output()
+            .expect("connectql runs");
+        assert!(o.status.success(), "{}", err(&o));
+        assert_eq!(out(&o), format!("n\n{expected}\n"));
+        let peak = emu.emulator.max_in_flight();
+        assert!((fewest..=most).contains(&peak), "--concurrency {concurrency}: {peak} calls at once");
+    }
+}

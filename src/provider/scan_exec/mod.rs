@@ -252,14 +252,27 @@ impl Scan {
         let targets: Vec<(usize, String)> =
             self.plan.accounts.iter().flat_map(|a| a.regions.iter().map(|r| (a.index, r.clone()))).collect();
         let width = targets.len().max(1);
+        // The per-row calls in flight are the scan's: its accounts and regions share them (at
+        // least two each, which keeps up with Connect's per-account quotas). A waiting call
+        // holds memory, so 40 of them side by side must not each take the whole budget.
+        let this = match width {
+            1 => self,
+            n => Arc::new(Scan {
+                table: Arc::clone(&self.table),
+                containers: self.containers.clone(),
+                plan: ScanPlan { concurrency: self.plan.concurrency.div_ceil(n).max(2), ..self.plan.clone() },
+                cx: self.cx.clone(),
+                schema: Arc::clone(&self.schema),
+            }),
+        };
         stream::iter(targets)
             .map(|(account, region)| {
-                let scan = Arc::clone(&self);
+                let scan = Arc::clone(&this);
                 // Each has its own LIMIT budget; the plan's limit above cuts the total.
                 let mut sink = Sink {
                     tx: tx.clone(),
-                    schema: Arc::clone(&self.schema),
-                    remaining: self.plan.limit,
+                    schema: Arc::clone(&this.schema),
+                    remaining: this.plan.limit,
                     closed: false,
                 };
                 async move { scan.run_region(account, &region, &mut sink).await }
