@@ -390,3 +390,59 @@ async fn the_requests_in_flight_are_bounded_across_accounts() {
         assert!((fewest..=most).contains(&peak), "--concurrency {concurrency}: {peak} calls at once");
     }
 }
+
+/// The accounts file, where users keep it ($XDG_CONFIG_HOME/connectql/accounts.toml): names,
+/// a profile, a role with its external id, and the regions each account is read in when a query
+/// names none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accounts_file_names_accounts_and_their_regions() {
+    let emu = demo().await;
+    let url = emu.base_url();
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!("[profile base]\naws_access_key_id = {DEFAULT_ACCOUNT}\naws_secret_access_key = test-secret\nregion = us-east-1\n"),
+    )
+    .expect("config file");
+    let home = dir.path().join("xdg");
+    std::fs::create_dir_all(home.join("connectql")).expect("dir");
+    std::fs::write(
+        home.join("connectql/accounts.toml"),
+        format!(
+            "[[account]]\nname = \"main\"\nprofile = \"base\"\n\n\
+             [[account]]\nname = \"retail\"\nrole_arn = \"arn:aws:iam::{BUSINESS_UNIT_ACCOUNT}:role/{AUDIT_ROLE}\"\n\
+             external_id = \"{BUSINESS_UNIT_EXTERNAL_ID}\"\nregions = [\"eu-west-2\"]\n"
+        ),
+    )
+    .expect("accounts file");
+    let run = |sql: &str| {
+        cli()
+            .env_remove("AWS_REGION")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_ENDPOINT_URL_STS", &url)
+            .env("XDG_CONFIG_HOME", &home)
+            .args(["--endpoint-url", &url, "--profile", "base", "-o", "csv", "-e", sql])
+            .output()
+            .expect("connectql runs")
+    };
+    let o = run("SELECT account_name, account_id, region, credentials_ok FROM aws.connect.accounts ORDER BY 1");
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        format!(
+            "account_name,account_id,region,credentials_ok\nmain,{DEFAULT_ACCOUNT},us-east-1,true\nretail,{BUSINESS_UNIT_ACCOUNT},eu-west-2,true\n"
+        )
+    );
+    // Each account in its own regions: main in its profile's, retail in the file's.
+    let main = users_of(&url, DEFAULT_ACCOUNT, "us-east-1").await.len();
+    let retail = users_of(&url, BUSINESS_UNIT_ACCOUNT, "eu-west-2").await.len();
+    let o = run("SELECT account_id, region, count(*) AS n FROM aws.connect.users GROUP BY 1, 2 ORDER BY 1");
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        format!(
+            "account_id,region,n\n{DEFAULT_ACCOUNT},us-east-1,{main}\n{BUSINESS_UNIT_ACCOUNT},eu-west-2,{retail}\n"
+        )
+    );
+}
