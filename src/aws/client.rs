@@ -368,6 +368,7 @@ impl Clients {
             return Ok(id.clone());
         }
         let region = self.account(account).regions.first().cloned().or_else(|| self.connect.default_region.clone());
+        // Any region's STS answers who the caller is; the account reads none yet.
         let region = region.unwrap_or_else(|| "us-east-1".to_owned());
         let me = self
             .sts(account, &region)
@@ -375,9 +376,15 @@ impl Clients {
             .send()
             .await
             .map_err(|e| super::errors::from_sdk("GetCallerIdentity", &e))?;
-        let id = me.account().unwrap_or_default().to_owned();
-        self.learn_account_id(account, &id);
-        Ok(id)
+        let id = me.account().filter(|a| !a.is_empty()).ok_or_else(|| {
+            crate::error::ApiFailure::new(
+                "GetCallerIdentity",
+                crate::error::Cause::Client,
+                "STS answered without an account",
+            )
+        })?;
+        self.learn_account_id(account, id);
+        Ok(id.to_owned())
     }
 
     /// Which configured account has this id, when one does (ids unknown so far are asked of STS).
