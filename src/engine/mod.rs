@@ -384,13 +384,7 @@ impl Engine {
                 .map_err(Error::from)?;
             account = holding.first().copied().unwrap_or(0);
         }
-        let parent = crate::provider::Parent {
-            account,
-            region: region.to_owned(),
-            instance_id: Some(instance.to_owned()),
-            instance_arn: None,
-            owner_id: None,
-        };
+        let parent = crate::provider::Parent::new(account, region, Some(instance));
         let page = api
             .list(&scope.scan, &parent, token, page_size)
             .await

@@ -157,13 +157,7 @@ pub(crate) async fn accounts_holding(
 ) -> Result<Vec<usize>, ApiFailure> {
     let mut holding = Vec::new();
     for a in cx.clients.accounts() {
-        let in_region = Parent {
-            account: a.index,
-            region: region.to_owned(),
-            instance_id: None,
-            instance_arn: None,
-            owner_id: None,
-        };
+        let in_region = Parent::new(a.index, region, None);
         let listed = whole_listing(cx, instances, &in_region)
             .await
             .map_err(|e| e.located(&instances.def().qualified_name(), region, None).in_account(Some(&a.name)))?;

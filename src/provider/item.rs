@@ -28,6 +28,17 @@ pub(crate) struct Parent {
 }
 
 impl Parent {
+    /// An account's region, or an instance in it: what is known before any listing.
+    pub(crate) fn new(account: usize, region: &str, instance_id: Option<&str>) -> Self {
+        Parent {
+            account,
+            region: region.to_owned(),
+            instance_id: instance_id.map(str::to_owned),
+            instance_arn: None,
+            owner_id: None,
+        }
+    }
+
     /// The instance id of an instance-scoped container ("" for a region).
     pub(crate) fn instance(&self) -> &str {
         self.instance_id.as_deref().unwrap_or_default()

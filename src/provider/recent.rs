@@ -237,13 +237,7 @@ mod tests {
         let r = RecentWrites::default();
         r.created("users", "us-east-1", Some("i-1"), "a");
         r.created("users", "us-east-1", Some("i-2"), "b");
-        let parent = Parent {
-            account: 0,
-            region: "us-east-1".into(),
-            instance_id: Some("i-1".into()),
-            instance_arn: None,
-            owner_id: None,
-        };
+        let parent = Parent::new(0, "us-east-1", Some("i-1"));
         assert_eq!(r.missing("users", &parent, &BTreeSet::new(), &[]), ["a"]);
         assert!(r.missing("users", &parent, &BTreeSet::from(["a".to_owned()]), &[]).is_empty());
         assert!(r.worth_waiting("users", "a") && r.any("users") && !r.any("routing_profiles"));
@@ -265,13 +259,7 @@ mod tests {
     fn a_read_is_behind_while_it_shows_other_values_than_written() {
         let r = RecentWrites::default();
         assert!(!r.any_updates("users"));
-        let parent = Parent {
-            account: 0,
-            region: "us-east-1".into(),
-            instance_id: Some("i-1".into()),
-            instance_arn: None,
-            owner_id: None,
-        };
+        let parent = Parent::new(0, "us-east-1", Some("i-1"));
         r.updated(
             "users",
             &parent,

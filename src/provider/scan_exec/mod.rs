@@ -367,16 +367,13 @@ impl Scan {
     }
 
     async fn instances(&self, account: usize, region: &str) -> Result<Vec<Parent>, ApiFailure> {
-        let parent = |instance_id: Option<String>, instance_arn: Option<String>| Parent {
-            account,
-            region: region.to_owned(),
-            instance_id,
+        let parent = |instance_id: Option<&str>, instance_arn: Option<String>| Parent {
             instance_arn,
-            owner_id: None,
+            ..Parent::new(account, region, instance_id)
         };
         Ok(match (&self.table.def().scope, &self.plan.instances) {
             (Scope::Region, _) | (_, Instances::NotApplicable) => vec![parent(None, None)],
-            (Scope::Instance, Instances::Named(ids)) => ids.iter().map(|i| parent(Some(i.clone()), None)).collect(),
+            (Scope::Instance, Instances::Named(ids)) => ids.iter().map(|i| parent(Some(i), None)).collect(),
             (Scope::Instance, Instances::All) => {
                 let region_only = parent(None, None);
                 let containers = self.containers.instances.as_ref();
@@ -385,8 +382,8 @@ impl Scan {
                     .iter()
                     .filter(|row| containers.holds_items(row))
                     .filter_map(|row| {
-                        let text = |c: &str| row.get(c).and_then(Value::as_str).map(str::to_owned);
-                        Some(parent(Some(text("id")?), text("arn")))
+                        let text = |c: &str| row.get(c).and_then(Value::as_str);
+                        Some(parent(Some(text("id")?), text("arn").map(str::to_owned)))
                     })
                     .collect()
             }
