@@ -6,8 +6,9 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DfStatement;
-use datafusion::sql::sqlparser::ast::{Expr, Visit, Visitor};
+use datafusion::sql::sqlparser::ast::{Expr, Visitor};
 
+use super::walk;
 use crate::error::{Error, SqlError};
 
 /// The deepest expression nesting a statement may have. A chain of 1,000 `OR`s plans in well
@@ -53,12 +54,12 @@ pub(crate) fn check_depth(statement: &DfStatement) -> Result<(), Error> {
     let mut depth = Depth { current: 0, deepest: 0 };
     match statement {
         DfStatement::Statement(s) => {
-            let _ = s.visit(&mut depth);
+            let _ = walk::walk(s.as_ref(), &mut depth);
         }
         DfStatement::Explain(e) => return check_depth(&e.statement),
         DfStatement::CopyTo(c) => {
             if let datafusion::sql::parser::CopyToSource::Query(q) = &c.source {
-                let _ = q.visit(&mut depth);
+                let _ = walk::walk(q.as_ref(), &mut depth);
             }
         }
         _ => {}

@@ -11,3 +11,4 @@ pub(crate) mod patch;
 pub(crate) mod script;
 pub(crate) mod secrets;
 pub(crate) mod subquery;
+pub(crate) mod walk;

@@ -9,12 +9,12 @@ use std::sync::OnceLock;
 use datafusion::common::ScalarValue;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
-    Expr, Ident, ObjectName, ObjectNamePart, Statement, Value, ValueWithSpan, VisitMut, VisitorMut,
-    visit_expressions_mut,
+    Expr, Ident, ObjectName, ObjectNamePart, Statement, Value, ValueWithSpan, VisitorMut,
 };
 use regex::Regex;
 
 use super::subquery::literal;
+use super::walk;
 use crate::error::{Error, SqlError};
 
 /// `{{#n}}`, the marker [`super::script::fill_placeholders`] leaves for a quoted placeholder.
@@ -113,13 +113,13 @@ pub(crate) fn bind_quoted(statement: &mut DfStatement, values: &[(String, String
     let mut binder = QuotedValues { values, filled: Vec::new() };
     match statement {
         DfStatement::Statement(s) => {
-            let _ = s.visit(&mut binder);
+            let _ = walk::walk_mut(s.as_mut(), &mut binder);
         }
         DfStatement::Explain(e) => return bind_quoted(&mut e.statement, values),
         DfStatement::CopyTo(copy) => {
             binder.fill(&mut copy.target);
             if let datafusion::sql::parser::CopyToSource::Query(q) = &mut copy.source {
-                let _ = q.visit(&mut binder);
+                let _ = walk::walk_mut(q.as_mut(), &mut binder);
             }
             for (_, v) in &mut copy.options {
                 binder.fill_value(v);
@@ -152,7 +152,7 @@ pub(crate) fn bind_quoted(statement: &mut DfStatement, values: &[(String, String
 /// A placeholder without a value (`$3` with two values), or one that is not `$n`.
 pub(crate) fn bind(statement: &mut Statement, values: &[ScalarValue]) -> Result<(), Error> {
     let mut failure = None;
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Value(v) = e
             && let Value::Placeholder(name) = &v.value
         {
@@ -173,7 +173,7 @@ pub(crate) fn bind(statement: &mut Statement, values: &[ScalarValue]) -> Result<
     if let Some(e) = failure {
         return Err(e);
     }
-    let _ = statement.visit(&mut NumericBounds);
+    let _ = walk::walk_mut(statement, &mut NumericBounds);
     Ok(())
 }
 
@@ -251,7 +251,7 @@ mod tests {
     fn literals(statement: &DfStatement) -> Vec<String> {
         let DfStatement::Statement(s) = statement else { panic!("{statement}") };
         let mut out = Vec::new();
-        let _ = datafusion::sql::sqlparser::ast::visit_expressions(s.as_ref(), |e| {
+        let _ = walk::exprs(s.as_ref(), |e| {
             if let Expr::Value(v) = e {
                 match &v.value {
                     Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => out.push(s.clone()),

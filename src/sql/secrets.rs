@@ -5,10 +5,11 @@
 
 use std::ops::ControlFlow;
 
-use datafusion::sql::sqlparser::ast::{Expr, SelectItem, SetExpr, Statement, Value, visit_expressions};
+use datafusion::sql::sqlparser::ast::{Expr, SelectItem, SetExpr, Statement, Value};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
+use super::walk;
 use crate::mask::MASK;
 
 fn mentions_password(s: &str) -> bool {
@@ -128,7 +129,7 @@ pub(crate) fn history_line(text: &str) -> Option<String> {
 
 /// The string literals inside an expression.
 fn literals_in(e: &Expr, out: &mut Vec<String>) {
-    let _ = visit_expressions(e, |x| {
+    let _ = walk::exprs(e, |x| {
         if let Expr::Value(v) = x
             && let Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) = &v.value
         {
@@ -207,7 +208,7 @@ pub(crate) fn sensitive_values(statement: &Statement, is_sensitive: &dyn Fn(&str
         _ => {}
     }
     let mut all = Vec::new();
-    let _ = visit_expressions(statement, |x| {
+    let _ = walk::exprs(statement, |x| {
         if let Expr::Value(v) = x
             && let Value::SingleQuotedString(s) = &v.value
             && mentions_password(s)

@@ -7,8 +7,9 @@ use std::ops::ControlFlow;
 
 use async_trait::async_trait;
 use datafusion::common::ScalarValue;
-use datafusion::sql::sqlparser::ast::{Expr, Query, Statement, Value, visit_expressions, visit_expressions_mut};
+use datafusion::sql::sqlparser::ast::{Expr, Query, Statement, Value};
 
+use super::walk;
 use crate::error::{Error, SqlError};
 
 /// Runs a subquery and returns the values of its only column.
@@ -61,7 +62,7 @@ pub(crate) async fn materialize(statement: &mut Statement, runner: &dyn Subquery
         return Ok(());
     }
     let mut queries: Vec<Query> = Vec::new();
-    let _ = visit_expressions(statement, |e| {
+    let _ = walk::exprs(statement, |e| {
         if let Expr::Subquery(q) | Expr::InSubquery { subquery: q, .. } | Expr::Exists { subquery: q, .. } = e {
             queries.push(q.as_ref().clone());
         }
@@ -73,7 +74,7 @@ pub(crate) async fn materialize(statement: &mut Statement, runner: &dyn Subquery
     }
     let mut values = values.into_iter();
     let mut failure = None;
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         let replacement = match e {
             Expr::Subquery(_) => {
                 let v = values.next().unwrap_or_default();

@@ -6,10 +6,11 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Select, SelectItem, Statement, TableFactor,
-    Value as SqlValue, VisitMut, VisitorMut, visit_expressions_mut,
+    Value as SqlValue, VisitorMut,
 };
 
 use super::functions;
+use crate::sql::walk;
 
 /// Every rewrite, in the order they build on each other. `writable`: the statement may
 /// write (the privileges the catalog reports).
@@ -35,7 +36,7 @@ pub(super) fn apply(s: &mut Statement, writable: bool) {
 /// `LIKE p ESCAPE 'c'` with another escape than the backslash (SQLAlchemy writes `ESCAPE '/'`)
 /// becomes `LIKE connectql_like_escape(p, 'c')`: DataFusion knows the backslash only.
 fn backslash_escapes(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = e
             && let Some(escape) = escape_char.take()
         {
@@ -86,7 +87,7 @@ fn parsed_expr(text: &str) -> Option<Expr> {
 /// index queries) over the text the catalog holds: the vector split into integers, and its
 /// subscripts as a second `unnest` that DataFusion zips with the first, as Postgres does.
 fn vectors_as_arrays(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Function(f) = e
             && let Some(arg) = first_arg(f).filter(|a| is_column(a, &VECTOR_COLUMNS))
         {
@@ -128,7 +129,7 @@ fn reads_only(select: &Select, wanted: impl Fn(&str) -> bool) -> bool {
 /// of its own, and DataFusion runs no correlated subquery inside CASE.
 fn catalog_lookups_without_rows(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::SetExpr;
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Case { operand: None, conditions, else_result, .. } = e
             && conditions.len() == 1
             && else_result.as_deref().is_none_or(|r| matches!(r, Expr::Value(v) if v.value == SqlValue::Null))
@@ -147,7 +148,7 @@ fn catalog_lookups_without_rows(statement: &mut Statement) {
 /// DataFusion runs a correlated scalar subquery only when it is aggregated.
 fn catalog_lookups_aggregated(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{GroupByExpr, SelectItem, SetExpr};
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Subquery(q) = e
             && let SetExpr::Select(select) = q.body.as_mut()
             && select.projection.len() == 1
@@ -173,7 +174,7 @@ fn catalog_lookups_aggregated(statement: &mut Statement) {
 /// Postgres has `{}`; psql shows both as empty.
 fn array_subqueries(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{SelectItem, SetExpr, TableFactor};
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Function(f) = e
             && f.name.to_string().eq_ignore_ascii_case("array")
             && let FunctionArguments::Subquery(q) = &f.args
@@ -210,7 +211,7 @@ fn array_subqueries(statement: &mut Statement) {
 fn array_parameters(statement: &mut Statement) {
     let placeholder = |e: &Expr| matches!(e, Expr::Value(v) if matches!(v.value, SqlValue::Placeholder(_)));
     let wrapped = |e: &Expr| parsed_expr(&format!("{}({e})", functions::TEXT_ARRAY));
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         match e {
             Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } if placeholder(right) => {
                 if let Some(call) = wrapped(right) {
@@ -240,7 +241,7 @@ fn array_parameters(statement: &mut Statement) {
 /// still listed, without argument types.
 fn argument_type_arrays(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::DataType as SqlType;
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Cast { expr, data_type: SqlType::Array(_), .. } = e
             && is_column(expr, &["proargtypes", "proallargtypes"])
             && let Some(null) = parsed_expr("CAST(NULL AS TEXT[])")
@@ -255,7 +256,7 @@ fn argument_type_arrays(statement: &mut Statement) {
 /// text cast of a `regtype` would otherwise keep the number.
 fn type_names(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::DataType as SqlType;
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Cast { expr, data_type: SqlType::Text | SqlType::Varchar(_), .. } = e
             && let Expr::Cast { expr: oid, data_type, .. } = expr.as_ref()
             && data_type.to_string().eq_ignore_ascii_case("regtype")
@@ -323,7 +324,7 @@ fn for_each_select(statement: &mut Statement, f: impl FnMut(&mut Select)) {
             ControlFlow::Continue(())
         }
     }
-    let _ = statement.visit(&mut Selects(f));
+    let _ = walk::walk_mut(statement, &mut Selects(f));
 }
 
 /// Columns of Postgres' catalog that `pg_catalog` here lacks: storage options (no table here
@@ -351,7 +352,7 @@ fn missing_catalog_columns(statement: &mut Statement, writable: bool) {
             }
         }
     });
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Some((_, text)) = missing(e)
             && let Some(r) = parsed_expr(&text)
         {
@@ -364,7 +365,7 @@ fn missing_catalog_columns(statement: &mut Statement, writable: bool) {
 /// `information_schema._pg_expandarray(a)` (pgjdbc's key and index queries), a set of
 /// `(x, n)` rows, one per item of `a`: `unnest` over [`functions::EXPAND_ARRAY`].
 fn expanded_arrays(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::Function(f) = e
             && f.name.0.last().is_some_and(|p| p.to_string().eq_ignore_ascii_case("_pg_expandarray"))
             && let Some(arg) = first_arg(f)
@@ -380,7 +381,7 @@ fn expanded_arrays(statement: &mut Statement) {
 /// reads `.field` after a column name only.
 fn field_access(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::AccessExpr;
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::CompoundFieldAccess { root, access_chain } = e
             && !access_chain.is_empty()
             && access_chain.iter().all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
@@ -416,7 +417,7 @@ fn settings_table(statement: &mut Statement) {
             ControlFlow::Continue(())
         }
     }
-    let _ = statement.visit(&mut Settings);
+    let _ = walk::walk_mut(statement, &mut Settings);
 }
 
 /// `(SELECT … FROM (VALUES …)) AS pg_settings`, with all of Postgres' columns: built once, as
@@ -486,7 +487,7 @@ fn unique_column_names(statement: &mut Statement) {
 /// count from 0, arrays (`conkey`, `confkey`) from 1.
 fn vector_subscripts(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{AccessExpr, Subscript};
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::CompoundFieldAccess { root, access_chain } = e
             && let Some((AccessExpr::Subscript(Subscript::Index { index }), path)) = access_chain.split_last()
             && path.iter().all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
@@ -532,7 +533,7 @@ fn function_names(statement: &mut Statement) {
             return None;
         }
         let mut name = None;
-        let _ = datafusion::sql::sqlparser::ast::visit_expressions(&select.selection, |e| {
+        let _ = walk::exprs(&select.selection, |e| {
             if let Expr::Value(v) = e
                 && let SqlValue::SingleQuotedString(s) = &v.value
             {
@@ -543,7 +544,7 @@ fn function_names(statement: &mut Statement) {
         });
         name
     };
-    let _ = visit_expressions_mut(statement, |e| {
+    let _ = walk::exprs_mut(statement, |e| {
         if let Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::NotEq, right } = e {
             let literal = |name: String| Expr::Value(SqlValue::SingleQuotedString(name).into());
             if is_column(left, &FUNCTION_COLUMNS)
