@@ -3,7 +3,7 @@
 //! emulator. Each case runs its emulator and each client in a child process of its own, so the
 //! peak RSS printed is the client's alone.
 //!
-//! `cargo run --release --features bench --bin bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6,7,8] [--json FILE]`
+//! `cargo run --release -p connectql-bench -- [--users 10000] [--big-users 100000] [--cases 1,2,3,4,5,6,7,8] [--json FILE]`
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -221,7 +221,7 @@ async fn sdk_client(endpoint: &str) -> aws_sdk_connect::Client {
             None,
             "bench",
         ))
-        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(10))
+        .retry_config(aws_sdk_connect::config::retry::RetryConfig::standard().with_max_attempts(10))
         .load()
         .await;
     aws_sdk_connect::Client::new(&config)
