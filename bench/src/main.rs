@@ -283,6 +283,13 @@ fn emulator(flags: &[String]) -> (Child, String) {
     (child, url)
 }
 
+/// A child emulator seeded with `users` users in the demo instance, and further flags.
+fn emulator_with_users(users: usize, flags: &[&str]) -> (Child, String) {
+    let mut all = vec!["--seed".to_owned(), "empty".to_owned(), "--users".to_owned(), users.to_string()];
+    all.extend(flags.iter().map(|f| (*f).to_owned()));
+    emulator(&all)
+}
+
 fn client(endpoint: &str, sql: Option<&str>, concurrency: usize) -> Value {
     client_with(endpoint, sql, concurrency, &[])
 }
@@ -354,14 +361,7 @@ fn orchestrate(args: &Args) -> Value {
 
     if args.cases.contains(&1) {
         println!("Case 1: SELECT * over {n} users, 20 ms latency per call, no throttling");
-        let (mut emu, url) = emulator(&[
-            "--seed".into(),
-            "empty".into(),
-            "--users".into(),
-            n.to_string(),
-            "--latency-ms".into(),
-            "20".into(),
-        ]);
+        let (mut emu, url) = emulator_with_users(n, &["--latency-ms", "20"]);
         let ours = client(&url, Some(&detail), c);
         line("connectql", &ours);
         let mut case = json!({ "users": n, "connectql": ours });
@@ -378,14 +378,7 @@ fn orchestrate(args: &Args) -> Value {
     if args.cases.contains(&2) {
         let q = args.quota_users;
         println!("Case 2: SELECT * over {q} users under the documented quotas × 10");
-        let (mut emu, url) = emulator(&[
-            "--seed".into(),
-            "empty".into(),
-            "--users".into(),
-            q.to_string(),
-            "--quotas".into(),
-            "documented:10".into(),
-        ]);
+        let (mut emu, url) = emulator_with_users(q, &["--quotas", "documented:10"]);
         let sql = format!("SELECT * FROM aws.connect.users WHERE instance_id = '{iid}'");
         let ours = client(&url, Some(&sql), c);
         line("connectql", &ours);
@@ -398,14 +391,7 @@ fn orchestrate(args: &Args) -> Value {
         let mut case = json!({ "users": q, "connectql": ours, "bound_seconds": bound });
         if !args.no_baseline {
             let _ = emu.kill();
-            let (e2, url2) = emulator(&[
-                "--seed".into(),
-                "empty".into(),
-                "--users".into(),
-                q.to_string(),
-                "--quotas".into(),
-                "documented:10".into(),
-            ]);
+            let (e2, url2) = emulator_with_users(q, &["--quotas", "documented:10"]);
             emu = e2;
             let base = client(&url2, None, c);
             line("baseline", &base);
@@ -418,7 +404,7 @@ fn orchestrate(args: &Args) -> Value {
     }
     let needs_plain = [3, 4, 6].iter().any(|k| args.cases.contains(k));
     if needs_plain {
-        let (mut emu, url) = emulator(&["--seed".into(), "empty".into(), "--users".into(), n.to_string()]);
+        let (mut emu, url) = emulator_with_users(n, &[]);
         if args.cases.contains(&3) {
             println!(
                 "Case 3: listing columns only over {n} users (target: ceil(N/1000) = {} ListUsers)",
@@ -526,14 +512,7 @@ fn orchestrate(args: &Args) -> Value {
     if args.cases.contains(&7) {
         let q = args.quota_users;
         println!("Case 7: the local cache: SELECT * over {q} users under the documented quotas × 10, cold then warm");
-        let (mut emu, url) = emulator(&[
-            "--seed".into(),
-            "empty".into(),
-            "--users".into(),
-            q.to_string(),
-            "--quotas".into(),
-            "documented:10".into(),
-        ]);
+        let (mut emu, url) = emulator_with_users(q, &["--quotas", "documented:10"]);
         let dir = std::env::temp_dir().join(format!("connectql-bench-cache-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let cache = ["--cache-dir", dir.to_str().unwrap_or_default()];
@@ -582,7 +561,7 @@ fn orchestrate(args: &Args) -> Value {
     if args.cases.contains(&5) {
         let b = args.big_users;
         println!("Case 5: {b} users: count(*) and SELECT *, peak RSS of the client (target < 150 MB)");
-        let (mut emu, url) = emulator(&["--seed".into(), "empty".into(), "--users".into(), b.to_string()]);
+        let (mut emu, url) = emulator_with_users(b, &[]);
         let count =
             client(&url, Some(&format!("SELECT count(*) FROM aws.connect.users WHERE instance_id = '{iid}'")), c);
         line("count(*)", &count);

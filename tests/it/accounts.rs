@@ -36,18 +36,30 @@ fn with_profile(url: &str, config: &std::path::Path, profile: &str, sql: &str) -
         .expect("connectql runs")
 }
 
+/// An AWS config file in `dir`: the profile `base` (the demo account's keys, us-east-1), then
+/// `more` profiles.
+fn aws_config(dir: &std::path::Path, more: &str) -> std::path::PathBuf {
+    let config = dir.join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile base]\naws_access_key_id = {DEFAULT_ACCOUNT}\naws_secret_access_key = test-secret\nregion = us-east-1\n\n{more}"
+        ),
+    )
+    .expect("config file");
+    config
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_profile_reads_the_role_account_through_sts() {
     let emu = demo().await;
     let url = emu.base_url();
     let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("config");
     let role = |account: &str| format!("arn:aws:iam::{account}:role/{AUDIT_ROLE}");
-    std::fs::write(
-        &config,
-        format!(
-            "[profile base]\naws_access_key_id = {DEFAULT_ACCOUNT}\naws_secret_access_key = test-secret\nregion = us-east-1\n\n\
-             [profile staging]\nrole_arn = {}\nsource_profile = base\nregion = us-east-1\n\n\
+    let config = aws_config(
+        dir.path(),
+        &format!(
+            "[profile staging]\nrole_arn = {}\nsource_profile = base\nregion = us-east-1\n\n\
              [profile retail]\nrole_arn = {}\nsource_profile = base\nexternal_id = {BUSINESS_UNIT_EXTERNAL_ID}\nregion = eu-west-2\n\n\
              [profile retail-no-external-id]\nrole_arn = {}\nsource_profile = base\nregion = eu-west-2\n\n\
              [profile nowhere]\nrole_arn = arn:aws:iam::{STAGING_ACCOUNT}:role/NoSuchRole\nsource_profile = base\nregion = us-east-1\n",
@@ -55,8 +67,7 @@ async fn a_role_profile_reads_the_role_account_through_sts() {
             role(BUSINESS_UNIT_ACCOUNT),
             role(BUSINESS_UNIT_ACCOUNT),
         ),
-    )
-    .expect("config file");
+    );
 
     // Each account's instances and users, as plain SDK calls signed as that account list them.
     for (profile, account, region) in
@@ -197,16 +208,13 @@ async fn several_accounts_are_read_and_written_in_one_statement() {
     let emu = demo().await;
     let url = emu.base_url();
     let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("config");
-    std::fs::write(
-        &config,
-        format!(
-            "[profile base]\naws_access_key_id = {DEFAULT_ACCOUNT}\naws_secret_access_key = test-secret\nregion = us-east-1\n\n\
-             [profile staging]\nrole_arn = arn:aws:iam::{STAGING_ACCOUNT}:role/{AUDIT_ROLE}\nsource_profile = base\n\n\
+    let config = aws_config(
+        dir.path(),
+        &format!(
+            "[profile staging]\nrole_arn = arn:aws:iam::{STAGING_ACCOUNT}:role/{AUDIT_ROLE}\nsource_profile = base\n\n\
              [profile nowhere]\nrole_arn = arn:aws:iam::{STAGING_ACCOUNT}:role/NoSuchRole\nsource_profile = base\n",
         ),
-    )
-    .expect("config file");
+    );
 
     // Users per account and region, from the SDK.
     let mut expected = String::from("account_id,region,users\n");
@@ -399,12 +407,7 @@ async fn the_accounts_file_names_accounts_and_their_regions() {
     let emu = demo().await;
     let url = emu.base_url();
     let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("config");
-    std::fs::write(
-        &config,
-        format!("[profile base]\naws_access_key_id = {DEFAULT_ACCOUNT}\naws_secret_access_key = test-secret\nregion = us-east-1\n"),
-    )
-    .expect("config file");
+    let config = aws_config(dir.path(), "");
     let home = dir.path().join("xdg");
     std::fs::create_dir_all(home.join("connectql")).expect("dir");
     std::fs::write(

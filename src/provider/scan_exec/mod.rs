@@ -183,6 +183,7 @@ struct Described {
     extras: Row,
 }
 
+#[derive(Clone)]
 struct Scan {
     table: Arc<dyn ApiTable>,
     /// The tables listing the instances an instance-scoped scan covers when the query names
@@ -257,13 +258,11 @@ impl Scan {
         // holds memory, so 40 of them side by side must not each take the whole budget.
         let this = match width {
             1 => self,
-            n => Arc::new(Scan {
-                table: Arc::clone(&self.table),
-                containers: self.containers.clone(),
-                plan: ScanPlan { concurrency: self.plan.concurrency.div_ceil(n).max(2), ..self.plan.clone() },
-                cx: self.cx.clone(),
-                schema: Arc::clone(&self.schema),
-            }),
+            n => {
+                let mut shared = Scan::clone(&self);
+                shared.plan.concurrency = self.plan.concurrency.div_ceil(n).max(2);
+                Arc::new(shared)
+            }
         };
         stream::iter(targets)
             .map(|(account, region)| {
