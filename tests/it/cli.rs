@@ -603,3 +603,21 @@ fn missing_credentials_are_named_with_the_fix() {
         "{e}"
     );
 }
+
+/// The binary packs its relative relocations (build.rs) where the C library it runs against
+/// applies them (glibc 2.36 and later), and keeps the classic table elsewhere.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_packs_its_relative_relocations_where_glibc_applies_them() {
+    use std::process::Command;
+    let glibc = Command::new("getconf").arg("GNU_LIBC_VERSION").output().expect("getconf runs");
+    let glibc = String::from_utf8_lossy(&glibc.stdout).into_owned();
+    let version: Vec<u32> =
+        glibc.trim().trim_start_matches("glibc ").split('.').take(2).map(|n| n.parse().expect("a number")).collect();
+    let readelf =
+        Command::new("readelf").args(["--dynamic", env!("CARGO_BIN_EXE_connectql")]).output().expect("readelf runs");
+    assert!(readelf.status.success(), "{}", stderr(&readelf));
+    let dynamic = stdout(&readelf);
+    let packed = dynamic.contains("(RELR)");
+    assert_eq!(packed, version >= vec![2, 36], "glibc {glibc}, dynamic section:\n{dynamic}");
+}
