@@ -1,14 +1,10 @@
 //! Link options for the `connectql` binary.
 //!
 //! Packed relative relocations (DT_RELR, `-z pack-relative-relocs`): the executable stays
-//! position-independent (its address is randomised at every start), and its table of relative
-//! relocations, one 24-byte entry per pointer in the vtables and constants of DataFusion, Arrow
-//! and the rest (7.7 MB of the binary), becomes a few kilobytes of bitmaps. The dynamic loader
-//! must support the format: glibc does from 2.36, and the linker marks such a binary as needing
-//! it, so it would refuse to start on an older one. The option is therefore given only when the
-//! binary is built for the machine that builds it and that machine's glibc is 2.36 or later
-//! (a `cargo install` runs where it was built); GNU ld understands it from binutils 2.38 (and
-//! ignores it, with a warning, before), lld from 15, mold too.
+//! position-independent (its address randomised at every start), and its 7.7 MB table of
+//! relative relocations becomes about 75 KB of bitmaps. Only glibc 2.36 and later apply the
+//! format (the linker marks the binary so an older one refuses to start it), so the option is
+//! given only for a native build on such a glibc: a `cargo install` runs where it was built.
 
 use std::env;
 
@@ -33,7 +29,7 @@ fn host_glibc() -> Option<(u32, u32)> {
     let version = unsafe { std::ffi::CStr::from_ptr(gnu_get_libc_version()) };
     let mut parts = version.to_str().ok()?.split('.');
     let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
     Some((major, minor))
 }
 

@@ -2,7 +2,7 @@
 //! codes, DESCRIBE, COPY, and the REPL driven through piped stdin and a pseudo-terminal.
 
 use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use super::support::cli;
 
@@ -527,7 +527,7 @@ print(json.dumps({"screen": out.decode("utf-8", "replace"), "failed": failed, "c
     vars.insert("TERM".into(), "xterm".into());
     vars.insert("HOME".into(), home.path().display().to_string().into());
     let spec = serde_json::json!({ "argv": argv, "env": vars, "steps": steps });
-    let out = std::process::Command::new("python3")
+    let out = Command::new("python3")
         .args(["-c", driver, &spec.to_string()])
         .output()
         .expect("python3 drives a pseudo-terminal");
@@ -609,7 +609,6 @@ fn missing_credentials_are_named_with_the_fix() {
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]
 fn the_binary_packs_its_relative_relocations_where_glibc_applies_them() {
-    use std::process::Command;
     let glibc = Command::new("getconf").arg("GNU_LIBC_VERSION").output().expect("getconf runs");
     let glibc = String::from_utf8_lossy(&glibc.stdout).into_owned();
     let version: Vec<u32> =
